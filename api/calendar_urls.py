@@ -1,0 +1,3 @@
+"""iCal feeds under /calendar/ (see api/views/calendar.py)."""
+
+urlpatterns: list = []

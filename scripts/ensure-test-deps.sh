@@ -1,0 +1,17 @@
+#!/bin/bash
+# Install what the suite needs beyond Python packages: Debian's Chromium (+ a CJK font) for the
+# browser tests and the npm packages (ical.js) for the feed conformance tests.
+set -euo pipefail
+if [ ! -x /usr/lib/chromium/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
+    echo "Installing Chromium and a CJK font from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+fi
+if [ -f tests/js/package.json ]; then
+    if [ ! -d tests/js/node_modules ] || [ tests/js/package.json -nt tests/js/node_modules ]; then
+        echo "Installing npm test packages"
+        (cd tests/js && npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent)
+        touch tests/js/node_modules
+    fi
+fi

@@ -1,0 +1,66 @@
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import BookingPolicyFactory, ResourceFactory, UserFactory, VenueFactory
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Concurrency tests need PostgreSQL; on SQLite they are deselected by `-m`, never skipped."""
+
+
+@pytest.fixture
+def resident(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def other_resident(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def venue(db):  # type: ignore[no-untyped-def]
+    venue = VenueFactory()
+    BookingPolicyFactory(venue=venue)
+    return venue
+
+
+@pytest.fixture
+def court(venue):  # type: ignore[no-untyped-def]
+    return ResourceFactory(venue=venue, exclusive=True, capacity=4)
+
+
+@pytest.fixture
+def gym(db):  # type: ignore[no-untyped-def]
+    from venues.models import Venue
+
+    venue = VenueFactory(kind=Venue.Kind.SMART_GYM, name_zh="智能健身房", name_en="Smart gym")
+    BookingPolicyFactory(venue=venue, max_bookings_per_day=5, max_hours_per_day=5)
+    return ResourceFactory(
+        venue=venue, exclusive=False, capacity=20, name_zh="健身区", name_en="Gym floor"
+    )
+
+
+@pytest.fixture
+def staff_user(venue):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="staff")
+    venue.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def api_client():  # type: ignore[no-untyped-def]
+    return APIClient()
+
+
+@pytest.fixture
+def resident_client(resident):  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(resident)
+    return client
+
+
+@pytest.fixture
+def is_postgres(db) -> bool:  # type: ignore[no-untyped-def]
+    return connection.vendor == "postgresql"

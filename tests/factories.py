@@ -1,0 +1,107 @@
+"""factory_boy factories for every model. Times are aware and relative to now."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from booking.models import Booking, Slot
+from venues.models import BookingPolicy, Resource, Sport, Venue
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"resident{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("pass-12345")
+
+
+class SportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sport
+        django_get_or_create = ("code",)
+
+    code = "badminton"
+    name_zh = "羽毛球"
+    name_en = "Badminton"
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    slug = factory.Sequence(lambda n: f"venue-{n}")
+    name_zh = factory.Sequence(lambda n: f"罗湖体育中心{n}")
+    name_en = factory.Sequence(lambda n: f"Luohu Sports Centre {n}")
+    kind = Venue.Kind.SPORTS_CENTRE
+    district = "罗湖区"
+    street = "东门街道"
+
+
+class BookingPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BookingPolicy
+        django_get_or_create = ("venue",)
+
+    venue = factory.SubFactory(VenueFactory)
+    window_days = 7
+    release_time = dt.time(0, 0)
+    max_bookings_per_day = 2
+    max_bookings_per_week = 4
+    max_hours_per_day = Decimal("2.0")
+    cancel_deadline_hours = 2
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    venue = factory.SubFactory(VenueFactory)
+    name_zh = factory.Sequence(lambda n: f"{n}号场")
+    name_en = factory.Sequence(lambda n: f"Court {n}")
+    exclusive = True
+    capacity = 4
+
+
+def _next_hour(hours_ahead: int = 24) -> dt.datetime:
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    return now + dt.timedelta(hours=hours_ahead)
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    """A free slot tomorrow-ish, inside a 7-day window released at midnight."""
+
+    class Meta:
+        model = Slot
+
+    resource = factory.SubFactory(ResourceFactory)
+    venue = factory.LazyAttribute(lambda s: s.resource.venue)
+    starts_at = factory.LazyFunction(_next_hour)
+    ends_at = factory.LazyAttribute(lambda s: s.starts_at + dt.timedelta(hours=1))
+    capacity = factory.LazyAttribute(lambda s: s.resource.capacity)
+    places = factory.LazyAttribute(lambda s: 1 if s.resource.exclusive else s.capacity)
+    remaining = factory.LazyAttribute(lambda s: s.places)
+    price = Decimal("0.00")
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A confirmed booking made directly (tests of reads); writes go through place_booking."""
+
+    class Meta:
+        model = Booking
+
+    slot = factory.SubFactory(SlotFactory)
+    resident = factory.SubFactory(UserFactory)
+    resource = factory.LazyAttribute(lambda b: b.slot.resource)
+    venue = factory.LazyAttribute(lambda b: b.slot.venue)
+    starts_at = factory.LazyAttribute(lambda b: b.slot.starts_at)
+    ends_at = factory.LazyAttribute(lambda b: b.slot.ends_at)
+    exclusive = factory.LazyAttribute(lambda b: b.slot.resource.exclusive)
+    party_size = 1
+    places = 1
+    status = Booking.Status.CONFIRMED
