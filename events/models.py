@@ -1,0 +1,192 @@
+"""Organisers, the events they publish, residents' registrations and personal feed tokens."""
+
+import secrets
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from venues.models import Venue
+
+
+class Organisation(models.Model):
+    """An organiser (federation, club, district office) whose members manage its events."""
+
+    slug = models.SlugField(unique=True)
+    name_zh = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="organisations", blank=True
+    )
+    is_approved = models.BooleanField(
+        default=False, help_text="Approved by a district admin: may publish events."
+    )
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def name(self) -> str:
+        lang = get_language() or "zh-hans"
+        return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
+
+
+class Event(models.Model):
+    """A public calendar entry at a venue or at a free location, once or recurring."""
+
+    class Category(models.TextChoices):
+        RACE = "race", _("Race")
+        ESPORTS = "esports", _("Esports")
+        TENNIS = "tennis", _("Tennis")
+        DANCE = "dance", _("Dance")
+        MIND_SPORTS = "mind_sports", _("Mind sports")
+        FITNESS = "fitness", _("Fitness")
+        CULTURE = "culture", _("Culture")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Awaiting approval")
+        PUBLISHED = "published", _("Published")
+        POSTPONED = "postponed", _("Postponed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # Statuses residents and feeds can see (cancelled ones stay visible so subscribers learn it).
+    PUBLIC_STATUSES = (Status.PUBLISHED, Status.POSTPONED, Status.CANCELLED)
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    title_zh = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200, blank=True)
+    description_zh = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, db_index=True)
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    # A free location when the event is not at a venue (Wutong Mountain is not a venue).
+    location_zh = models.CharField(max_length=255, blank=True)
+    location_en = models.CharField(max_length=255, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    # RFC 5545 recurrence: the RRULE value without the "RRULE:" prefix, e.g.
+    # "FREQ=WEEKLY;BYDAY=SA;COUNT=8", and aware datetimes (ISO 8601) of skipped occurrences.
+    rrule = models.CharField(max_length=500, blank=True)
+    exdates = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(null=True, blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
+    # Confirmed registrations; changed only by conditional UPDATEs in events.services.
+    registered_count = models.PositiveIntegerField(default=0)
+    waitlist_enabled = models.BooleanField(default=True)
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    image_url = models.URLField(blank=True)
+    links = models.JSONField(default=list, blank=True, help_text='[{"label": ..., "url": ...}]')
+    is_demo = models.BooleanField(default=False)
+    # iCal SEQUENCE: bumped on every change a subscriber should see.
+    sequence = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="event_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__isnull=True)
+                | models.Q(registered_count__lte=models.F("capacity")),
+                name="event_registrations_within_capacity",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"], name="event_status_start_idx")]
+
+    def __str__(self) -> str:
+        return self.title_zh
+
+    @property
+    def title(self) -> str:
+        lang = get_language() or "zh-hans"
+        return self.title_en if lang.startswith("en") and self.title_en else self.title_zh
+
+
+class Registration(models.Model):
+    """A resident's place at an event, or their turn on its waiting list. Never deleted.
+
+    One registration per resident per event (a recurring event is registered for as a series).
+    """
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ACTIVE_STATUSES = (Status.CONFIRMED, Status.WAITLISTED)
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, db_index=True)
+    party_size = models.PositiveIntegerField(default=1)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]  # the waiting list's order
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "resident"],
+                condition=models.Q(status__in=["confirmed", "waitlisted"]),
+                name="registration_one_active_per_resident_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} → {self.event} ({self.status})"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a resident's personal feed URL (/calendar/me/<token>.ics); rotatable."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed_token"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Feed token of {self.user}"
