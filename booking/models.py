@@ -175,3 +175,176 @@ class ResidentStanding(models.Model):
 
     def __str__(self) -> str:
         return f"Standing of {self.user}"
+
+
+class Payment(models.Model):
+    """What a resident owes or paid for a booking, mirrored from one Stripe PaymentIntent.
+
+    Points at a booking today; an event registration can get its own nullable one-to-one field
+    (with a check that exactly one target is set) when paid registrations arrive. Status changes
+    only in `booking.payments`, with the booking row locked first, then this row.
+    """
+
+    class Status(models.TextChoices):
+        REQUIRES_PAYMENT = "requires_payment", _("Awaiting payment")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Payment failed")
+        CANCELED = "canceled", _("Canceled (not paid)")
+        REFUND_PENDING = "refund_pending", _("Refund pending")
+        REFUNDED = "refunded", _("Refunded")
+
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    currency = models.CharField(max_length=3, default="cny")
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.REQUIRES_PAYMENT, db_index=True
+    )
+    payment_method_types = models.JSONField(default=list, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # The browser needs it to pay; it can only confirm this one intent.
+    stripe_client_secret = models.CharField(max_length=255, blank=True)
+    amount_refunded = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    refund_reason = models.CharField(max_length=40, blank=True)
+    last_error = models.TextField(blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="payment_amount_positive"
+            ),
+            # Refunds never exceed the payment, whatever the payment provider allows.
+            models.CheckConstraint(
+                condition=models.Q(amount_refunded__gte=0)
+                & models.Q(amount_refunded__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment #{self.pk} {self.amount} {self.currency} ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event, stored once: its unique id makes processing happen exactly once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    outcome = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"
+
+
+class Strike(models.Model):
+    """A late cancellation or a no-show counted against a resident; staff may waive it."""
+
+    class Kind(models.TextChoices):
+        LATE_CANCELLATION = "late_cancellation", _("Late cancellation")
+        NO_SHOW = "no_show", _("No-show")
+
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="strikes"
+    )
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="strike")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="strikes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField()
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["resident", "created_at"], name="strike_resident_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.resident} ({self.booking_id})"
+
+
+class GateDevice(models.Model):
+    """A check-in gate or scanner of one venue; it authenticates with `Authorization: Gate <token>`.
+
+    Only a SHA-256 of the token is stored: the token is shown once, when it is issued.
+    """
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="gate_devices")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["venue_id", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.venue} · {self.name}"
+
+
+class CheckIn(models.Model):
+    """One scan of a check-in code at a gate or by staff, allowed or refused."""
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="checkins"
+    )
+    device = models.ForeignKey(
+        GateDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="checkins"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField()
+    allowed = models.BooleanField()
+    reason = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.booking_id} at {self.at:%Y-%m-%d %H:%M}: {self.reason or 'ok'}"
+
+
+class ReminderSent(models.Model):
+    """A reminder e-mail already sent for a booking: each kind goes out at most once."""
+
+    class Kind(models.TextChoices):
+        DAY_BEFORE = "24h", _("24 hours before")
+        TWO_HOURS = "2h", _("2 hours before")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind"], name="reminder_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.kind} for booking {self.booking_id}"
