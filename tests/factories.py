@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from booking.models import Booking, Slot
-from venues.models import BookingPolicy, Resource, Sport, Venue
+from venues.models import BookingPolicy, Closure, OpeningRule, Resource, Sport, Venue
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -105,3 +105,27 @@ class BookingFactory(factory.django.DjangoModelFactory):
     party_size = 1
     places = 1
     status = Booking.Status.CONFIRMED
+
+
+class OpeningRuleFactory(factory.django.DjangoModelFactory):
+    """Hourly slots 08:00-12:00 on one weekday (pass `weekday=` to match the day you test)."""
+
+    class Meta:
+        model = OpeningRule
+
+    resource = factory.SubFactory(ResourceFactory)
+    weekday = 0
+    opens_at = dt.time(8, 0)
+    closes_at = dt.time(12, 0)
+    slot_minutes = 60
+    price = Decimal("0.00")
+
+
+class ClosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Closure
+
+    venue = factory.SubFactory(VenueFactory)
+    start_date = factory.LazyFunction(lambda: timezone.localdate())
+    end_date = factory.LazyAttribute(lambda c: c.start_date)
+    reason = "设备维护 Maintenance"
