@@ -106,3 +106,65 @@ class BookingBusyError(BookingError, BusyError):
 class NotYourBookingError(BookingError, NotAllowedError):
     code = "not_allowed"
     default_detail = "您无权操作此预约。You may not change this booking."
+
+
+class InvalidIdempotencyKeyError(BookingError, InvalidInputError):
+    code = "invalid_idempotency_key"
+    default_detail = (
+        "Idempotency-Key 须为 1-100 个可见 ASCII 字符。"
+        "The Idempotency-Key must be 1-100 visible ASCII characters."
+    )
+
+
+# --- payments, check-in and standing (booking.payments, booking.checkin, booking.standing) ---
+
+
+class PaymentNotFoundError(BookingError, NotFoundError):
+    code = "payment_not_found"
+    default_detail = "该预约无需付款或付款记录不存在。This booking has no payment."
+
+
+class PaymentNotPayableError(BookingError, ConflictError):
+    code = "not_payable"
+    default_detail = "该预约当前无法付款。This booking cannot be paid now."
+
+
+class PaymentDeclinedError(BookingError, RuleViolationError):
+    code = "payment_declined"
+    default_detail = "付款被拒绝，名额已释放。The payment was declined and the place released."
+
+
+class PaymentProviderError(BookingError, BusyError):
+    code = "payment_provider_unavailable"
+    default_detail = "支付服务暂时不可用，请稍后重试。The payment service is unavailable; try again."
+    retry_after = 5
+
+
+class InvalidCheckinCodeError(BookingError, InvalidInputError):
+    code = "invalid_code"
+    default_detail = "签到码无效。The check-in code is not valid."
+
+
+class NotVenueStaffError(BookingError, NotAllowedError):
+    code = "not_venue_staff"
+    default_detail = "仅该场馆工作人员可执行此操作。Only this venue's staff may do this."
+
+
+class StrikeNotFoundError(BookingError, NotFoundError):
+    code = "strike_not_found"
+    default_detail = "记录不存在。The strike does not exist."
+
+
+class StrikeAlreadyWaivedError(BookingError, ConflictError):
+    code = "already_waived"
+    default_detail = "该记录已被豁免。This strike has already been waived."
+
+
+class InvalidPaymentMethodError(BookingError, InvalidInputError):
+    code = "invalid_payment_method"
+    default_detail = "付款方式无效。The payment method is not valid."
+
+
+class InvalidWebhookError(BookingError, InvalidInputError):
+    code = "invalid_signature"
+    default_detail = "Webhook 签名无效。The webhook signature is not valid."

@@ -1,27 +1,34 @@
-"""Writes of the booking app. `place_booking` is the only code that creates a Booking."""
+"""Writes of the booking app. `place_booking` is the only code that creates a Booking.
+
+Lock order, everywhere: booking row (cancellation only) → slot row → the resident's user row.
+The slot row arbitrates a rush with one conditional UPDATE; the PostgreSQL exclusion constraint
+is the safety net behind it (see docs/architecture.md, "Locking recipe").
+"""
 
 import datetime as dt
 import logging
+import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from booking import rules
+from booking import rules, selectors
 from booking.exceptions import (
     AlreadyBookedError,
     BookingBusyError,
     BookingNotFoundError,
     IdempotencyKeyReusedError,
+    InvalidIdempotencyKeyError,
     InvalidPartySizeError,
     NotCancellableError,
-    NotYourBookingError,
     PartyTooLargeError,
     PaymentUnavailableError,
     QuotaExceededError,
@@ -30,6 +37,7 @@ from booking.exceptions import (
     SlotInPastError,
     SlotNotFoundError,
     SlotTakenError,
+    SlotUnavailableError,
     SuspendedError,
     WindowNotOpenError,
 )
@@ -38,9 +46,11 @@ from venues.models import BookingPolicy
 
 logger = logging.getLogger(__name__)
 
+MAX_PARTY_SIZE = 1000
+MAX_IDEMPOTENCY_KEY_LENGTH = 100  # Booking.idempotency_key.max_length
 DEADLOCK_RETRIES = 3
-# A booking transaction that waits longer than this for a row lock gives up with `busy`.
-LOCK_TIMEOUT = "3s"
+SQLSTATE_DEADLOCK = "40P01"
+SQLSTATE_LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
@@ -52,169 +62,174 @@ class BookingResult:
 def place_booking(
     *,
     resident: AbstractBaseUser,
-    slot_id: Any,
-    party_size: Any = 1,
+    slot_id: int,
+    party_size: int = 1,
     idempotency_key: str = "",
     now: dt.datetime | None = None,
 ) -> BookingResult:
     """Book `party_size` places of a slot for a resident, in one step.
 
-    Invariants: a slot never sells more than its places (the conditional UPDATE of
-    `Slot.remaining` arbitrates; the exclusion constraint on PostgreSQL is the safety net); one
-    active booking per resident per slot; per-resident limits hold even when one resident books
-    several slots at once (the resident's user row is locked while counting); one Idempotency-Key
-    makes at most one booking. Free slots confirm at once; paid slots start as held.
+    Invariants: a slot never sells more than its places (a conditional UPDATE of
+    `Slot.remaining` arbitrates; on PostgreSQL the exclusion constraint is the safety net); one
+    active booking per resident per slot; the per-resident limits hold even when one resident
+    books several slots at once (their user row is locked while counting); one Idempotency-Key
+    makes at most one booking, and a repeat returns it with `created=False`. Free slots are
+    confirmed at once; paid slots start as held until `hold_expires_at`.
 
-    Raises SlotNotFoundError, InvalidPartySizeError, PartyTooLargeError, SlotClosedError,
-    SlotInPastError, WindowNotOpenError, SuspendedError, PaymentUnavailableError,
-    SlotTakenError/SlotFullError, AlreadyBookedError, QuotaExceededError,
-    IdempotencyKeyReusedError, BookingBusyError.
+    Raises InvalidPartySizeError, InvalidIdempotencyKeyError, SlotNotFoundError,
+    IdempotencyKeyReusedError, SlotClosedError, SlotInPastError, WindowNotOpenError (with
+    `opens_at`), PartyTooLargeError, PaymentUnavailableError, SuspendedError (with
+    `suspended_until`), AlreadyBookedError, SlotTakenError / SlotFullError,
+    QuotaExceededError, BookingBusyError.
     """
     now = now or timezone.now()
-    party_size = _validate_party_size(party_size)
-    idempotency_key = (idempotency_key or "").strip()
-
-    replay = _replay(resident=resident, idempotency_key=idempotency_key, slot_id=slot_id)
-    if replay is not None:
-        return replay
-
-    slot = _get_slot(slot_id)
+    _check_party_size(party_size)
+    key = _check_idempotency_key(idempotency_key)
+    # One query reads everything the checks below need, so that a refused attempt in a rush
+    # costs a single read and never opens a write transaction.
+    slot = _get_slot_for(resident=resident, slot_id=slot_id, idempotency_key=key, now=now)
+    if key and slot.keyed_booking is not None:
+        return _replay(booking_id=slot.keyed_booking, slot_id=slot.pk)
     policy = _policy_of(slot)
     _check_slot_is_bookable(slot=slot, policy=policy, party_size=party_size, now=now)
-    _check_not_suspended(resident=resident, now=now)
+    _check_not_suspended(slot.resident_suspended_until)
+    if slot.own_booking is not None:
+        raise AlreadyBookedError()
+    places = 1 if slot.resource.exclusive else party_size
+    if slot.remaining < places:
+        # The read may be a few milliseconds old; only a cancellation racing this request could
+        # make it wrong, and then the answer is as true as it was when the request arrived.
+        raise _unavailable(slot)
 
-    for attempt in range(DEADLOCK_RETRIES):
-        try:
-            booking = _insert_booking(
+    try:
+        booking = _retrying(
+            lambda: _insert_booking(
                 resident=resident,
                 slot=slot,
                 policy=policy,
                 party_size=party_size,
-                idempotency_key=idempotency_key,
+                places=places,
+                idempotency_key=key,
                 now=now,
             )
-        except IntegrityError as exc:
-            replay = _replay(resident=resident, idempotency_key=idempotency_key, slot_id=slot_id)
-            if replay is not None:
-                return replay
+        )
+    except (AlreadyBookedError, SlotUnavailableError, IntegrityError) as exc:
+        # A twin request (a double tap) may have committed while this one waited for the slot
+        # or resident row: answer with the twin's booking rather than a misleading "taken".
+        earlier = _find_own_booking(resident=resident, slot=slot, idempotency_key=key)
+        if earlier is not None:
+            if key and earlier.idempotency_key == key:
+                return _replay_of(earlier, slot_id=slot.pk)
+            raise AlreadyBookedError() from exc
+        if isinstance(exc, IntegrityError):
             raise _integrity_error_to_domain(exc, slot=slot) from exc
-        except (SlotTakenError, SlotFullError):
-            # A concurrent double tap with the same key loses the slot row to its twin: answer
-            # with the twin's booking instead of a misleading "taken".
-            replay = _replay(resident=resident, idempotency_key=idempotency_key, slot_id=slot_id)
-            if replay is not None:
-                return replay
-            raise
-        except OperationalError as exc:
-            sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
-            if sqlstate == "40P01" and attempt + 1 < DEADLOCK_RETRIES:
-                logger.warning("deadlock while booking slot %s, retrying", slot.pk)
-                time.sleep(0.01 * (attempt + 1))
-                continue
-            if sqlstate in {"40P01", "55P03"} or "database is locked" in str(exc):
-                raise BookingBusyError() from exc
-            raise
-        else:
-            return BookingResult(booking=booking, created=True)
-    raise BookingBusyError()  # pragma: no cover - the loop always returns or raises
-
-
-# Short alias matching the issue's vocabulary.
-book = place_booking
+        raise
+    _after_booking_placed(booking)
+    return BookingResult(booking=booking, created=True)
 
 
 def cancel_booking(
     *,
-    booking_id: Any,
+    booking_id: int,
     by_user: AbstractBaseUser,
     now: dt.datetime | None = None,
 ) -> Booking:
     """Cancel a held or confirmed booking and give its places back to the slot.
 
-    A resident cancels their own booking; venue staff and district admins may cancel any booking
-    of their venue (never a late cancellation for the resident). After the policy's deadline a
-    resident's cancellation is recorded as late. Started slots cannot be cancelled.
+    A resident cancels their own booking; venue staff (and district admins) may cancel any
+    booking of their venue. A resident's cancellation of a confirmed booking after the policy's
+    deadline is recorded as `late_cancellation`; staff cancellations never are. A booking is
+    never deleted. Cancelling an already cancelled booking returns it unchanged (a double tap
+    gives back places once).
 
-    Raises BookingNotFoundError, NotYourBookingError, NotCancellableError.
+    Raises BookingNotFoundError (also for a booking the user may not see), NotCancellableError
+    (checked in, expired, no-show, or already started), BookingBusyError.
     """
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        _set_lock_timeout()
-        # Lock order: booking row, then slot row (place_booking never locks booking rows).
-        try:
-            booking = (
-                Booking.objects.select_for_update(of=("self",))
-                .select_related("venue__policy")
-                .get(pk=booking_id)
-            )
-        except (Booking.DoesNotExist, ValueError, TypeError) as exc:
-            raise BookingNotFoundError() from exc
-        is_owner = booking.resident_id == by_user.pk
-        is_staff = _is_venue_staff(user=by_user, venue_id=booking.venue_id)
-        if not (is_owner or is_staff):
-            raise NotYourBookingError()
-        if booking.status not in (Booking.Status.HELD, Booking.Status.CONFIRMED):
-            raise NotCancellableError(
-                f"该预约状态为“{booking.get_status_display()}”，无法取消。"
-                f"A booking that is {booking.status} cannot be cancelled."
-            )
-        if now >= booking.starts_at:
-            raise NotCancellableError(
-                "已开始的预约无法取消。A started booking cannot be cancelled."
-            )
-        policy = getattr(booking.venue, "policy", None)
-        deadline = rules.cancellation_deadline(starts_at=booking.starts_at, policy=policy)
-        booking.late_cancellation = (
-            is_owner
-            and not is_staff
-            and booking.status == Booking.Status.CONFIRMED
-            and now > deadline
-        )
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = now
-        booking.cancelled_by = by_user
-        booking.sequence = F("sequence") + 1
-        booking.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "late_cancellation",
-                "sequence",
-                "updated_at",
-            ]
-        )
-        release_places(slot_id=booking.slot_id, places=booking.places)
-    booking.refresh_from_db()
+    booking, changed = _retrying(lambda: _cancel(booking_id=booking_id, by_user=by_user, now=now))
+    if changed:
+        _after_cancel(booking)
     return booking
 
 
 def release_places(*, slot_id: int, places: int) -> None:
-    """Give places back to a slot; call inside the transaction that ends the booking."""
+    """Give places back to a slot; call inside the transaction that ends the booking.
+
+    The database's check constraint (0 <= remaining <= places) refuses a double release.
+    """
     Slot.objects.filter(pk=slot_id).update(remaining=F("remaining") + places)
 
 
-# --- helpers -------------------------------------------------------------------------------
+# --- hooks: single places for work that must happen after the booking transaction commits ---
 
 
-def _validate_party_size(party_size: Any) -> int:
-    if isinstance(party_size, bool):
+def _after_booking_placed(booking: Booking) -> None:
+    """Run after a new booking has committed (never for a replay).
+
+    A held (paid) booking gets its payment started here, outside any lock: no Stripe call may
+    run while the slot row is locked.
+    """
+
+
+def _after_cancel(booking: Booking) -> None:
+    """Run after a cancellation has committed (once per booking).
+
+    Refunds of paid bookings and strikes for late cancellations belong here.
+    """
+
+
+# --- place_booking helpers ----------------------------------------------------------------
+
+
+def _check_party_size(party_size: object) -> None:
+    if (
+        isinstance(party_size, bool)
+        or not isinstance(party_size, int)
+        or not 1 <= party_size <= MAX_PARTY_SIZE
+    ):
         raise InvalidPartySizeError()
+
+
+def _check_idempotency_key(key: object) -> str:
+    if not key:
+        return ""
+    if (
+        not isinstance(key, str)
+        or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH
+        or not all("!" <= ch <= "~" for ch in key)
+    ):
+        raise InvalidIdempotencyKeyError()
+    return key
+
+
+def _get_slot_for(
+    *, resident: AbstractBaseUser, slot_id: object, idempotency_key: str, now: dt.datetime
+) -> Slot:
+    """The slot with its resource, venue and policy, annotated with the resident's state.
+
+    Annotations: `resident_suspended_until`, `own_booking` (their active booking of this slot)
+    and `keyed_booking` (their booking made with this Idempotency-Key, on any slot).
+    """
+    if isinstance(slot_id, bool) or not isinstance(slot_id, int) or slot_id < 1:
+        raise SlotNotFoundError()
+    mine = Booking.objects.filter(resident_id=resident.pk)
+    queryset = Slot.objects.select_related("venue__policy", "resource").annotate(
+        resident_suspended_until=Subquery(
+            ResidentStanding.objects.filter(user_id=resident.pk, suspended_until__gt=now).values(
+                "suspended_until"
+            )[:1]
+        ),
+        own_booking=Subquery(
+            mine.filter(slot_id=OuterRef("pk"), status__in=Booking.ACTIVE_STATUSES).values("pk")[:1]
+        ),
+    )
+    if idempotency_key:
+        queryset = queryset.annotate(
+            keyed_booking=Subquery(mine.filter(idempotency_key=idempotency_key).values("pk")[:1])
+        )
     try:
-        value = int(party_size)
-    except (TypeError, ValueError) as exc:
-        raise InvalidPartySizeError() from exc
-    if value != party_size and not (isinstance(party_size, str) and party_size.strip().isdigit()):
-        raise InvalidPartySizeError()
-    if value < 1 or value > 1000:
-        raise InvalidPartySizeError()
-    return value
-
-
-def _get_slot(slot_id: Any) -> Slot:
-    try:
-        return Slot.objects.select_related("venue__policy", "resource").get(pk=int(slot_id))
-    except (Slot.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        return queryset.get(pk=slot_id)
+    except Slot.DoesNotExist as exc:
         raise SlotNotFoundError() from exc
 
 
@@ -248,42 +263,46 @@ def _check_slot_is_bookable(
         raise PaymentUnavailableError()
 
 
-def _check_not_suspended(*, resident: AbstractBaseUser, now: dt.datetime) -> None:
-    suspended_until = (
-        ResidentStanding.objects.filter(user_id=resident.pk, suspended_until__gt=now)
-        .values_list("suspended_until", flat=True)
-        .first()
+def _check_not_suspended(suspended_until: dt.datetime | None) -> None:
+    if suspended_until is None:
+        return
+    local = suspended_until.astimezone(rules.local_tz())
+    raise SuspendedError(
+        f"因多次爽约或迟取消，您的预约资格暂停至 {local:%Y-%m-%d %H:%M}。"
+        f"Booking is suspended until {local:%Y-%m-%d %H:%M}.",
+        extra={"suspended_until": local.isoformat()},
     )
-    if suspended_until is not None:
-        local = suspended_until.astimezone(rules.local_tz())
-        raise SuspendedError(
-            f"因多次爽约或迟取消，您的预约资格暂停至 {local:%Y-%m-%d %H:%M}。"
-            f"Booking is suspended until {local:%Y-%m-%d %H:%M}.",
-            extra={"suspended_until": local.isoformat()},
-        )
 
 
-def _replay(
-    *, resident: AbstractBaseUser, idempotency_key: str, slot_id: Any
-) -> BookingResult | None:
-    if not idempotency_key:
-        return None
-    earlier = (
-        Booking.objects.select_related("slot", "venue", "resource")
-        .filter(resident_id=resident.pk, idempotency_key=idempotency_key)
-        .first()
-    )
-    if earlier is None:
-        return None
-    if str(earlier.slot_id) != str(slot_id):
+def _unavailable(slot: Slot) -> SlotUnavailableError:
+    return SlotTakenError() if slot.resource.exclusive else SlotFullError()
+
+
+def _replay(*, booking_id: int, slot_id: int) -> BookingResult:
+    booking = Booking.objects.select_related("venue__policy", "resource").get(pk=booking_id)
+    return _replay_of(booking, slot_id=slot_id)
+
+
+def _replay_of(booking: Booking, *, slot_id: int) -> BookingResult:
+    if booking.slot_id != slot_id:
         raise IdempotencyKeyReusedError()
-    return BookingResult(booking=earlier, created=False)
+    return BookingResult(booking=booking, created=False)
 
 
-def _set_lock_timeout() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+def _find_own_booking(
+    *, resident: AbstractBaseUser, slot: Slot, idempotency_key: str
+) -> Booking | None:
+    """The resident's booking made with this key, else their active booking of this slot."""
+    match = Q(slot_id=slot.pk, status__in=Booking.ACTIVE_STATUSES)
+    if idempotency_key:
+        match |= Q(idempotency_key=idempotency_key)
+    found = list(
+        Booking.objects.select_related("venue__policy", "resource").filter(
+            match, resident_id=resident.pk
+        )[:2]
+    )
+    found.sort(key=lambda b: not (idempotency_key and b.idempotency_key == idempotency_key))
+    return found[0] if found else None
 
 
 def _insert_booking(
@@ -292,29 +311,31 @@ def _insert_booking(
     slot: Slot,
     policy: BookingPolicy | None,
     party_size: int,
+    places: int,
     idempotency_key: str,
     now: dt.datetime,
 ) -> Booking:
-    places = 1 if slot.resource.exclusive else party_size
     with transaction.atomic(durable=True):
         _set_lock_timeout()
-        # The slot row arbitrates the rush: a refused attempt matches no row and costs one
-        # statement; a winner holds the row lock until commit.
+        # The slot row arbitrates the rush: a loser matches no row and costs one statement; the
+        # winner holds the row lock until commit, so at most `remaining` places are ever sold.
         taken = Slot.objects.filter(pk=slot.pk, is_closed=False, remaining__gte=places).update(
             remaining=F("remaining") - places
         )
         if not taken:
-            raise SlotTakenError() if slot.resource.exclusive else SlotFullError()
-        # Serialise one resident's concurrent attempts so that the limits below count every
-        # committed booking. Always locked after the slot row: one global lock order.
-        type(resident).objects.select_for_update().filter(pk=resident.pk).values_list("pk").get()
+            raise _unavailable(slot)
+        # Serialise one resident's concurrent attempts so that the limits count every committed
+        # booking. FOR NO KEY UPDATE: it does not block inserts that merely reference the user.
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=resident.pk).values_list(
+            "pk"
+        ).get()
         _check_resident_limits(resident=resident, slot=slot, policy=policy)
         held = slot.price > 0
         hold_minutes = policy.hold_minutes if policy else settings.BOOKING_HOLD_MINUTES
         return Booking.objects.create(
             slot=slot,
-            resource_id=slot.resource_id,
-            venue_id=slot.venue_id,
+            resource=slot.resource,
+            venue=slot.venue,
             resident_id=resident.pk,
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
@@ -332,20 +353,24 @@ def _insert_booking(
 def _check_resident_limits(
     *, resident: AbstractBaseUser, slot: Slot, policy: BookingPolicy | None
 ) -> None:
+    """Per venue: one active booking per slot, bookings per day and week, hours per day."""
     policy = policy or rules.DEFAULT_POLICY
-    day = rules.local_date(slot.starts_at)
-    day_start, day_end = rules.day_bounds(day)
-    week_start, week_end = rules.week_bounds(day)
+    day_start, day_end = rules.day_bounds(rules.local_date(slot.starts_at))
+    week_start, week_end = rules.week_bounds(rules.local_date(slot.starts_at))
     in_day = Q(starts_at__gte=day_start, starts_at__lt=day_end)
     counts = (
         Booking.objects.active()
-        .filter(resident_id=resident.pk, venue_id=slot.venue_id)
-        .filter(starts_at__gte=min(week_start, day_start), starts_at__lt=max(week_end, day_end))
+        .filter(
+            resident_id=resident.pk,
+            venue_id=slot.venue_id,
+            starts_at__gte=min(week_start, day_start),
+            starts_at__lt=max(week_end, day_end),
+        )
         .aggregate(
             same_slot=Count("id", filter=Q(slot_id=slot.pk)),
             day=Count("id", filter=in_day),
             week=Count("id", filter=Q(starts_at__gte=week_start, starts_at__lt=week_end)),
-            day_seconds=Sum(F("ends_at") - F("starts_at"), filter=in_day),
+            day_duration=Sum(F("ends_at") - F("starts_at"), filter=in_day),
         )
     )
     if counts["same_slot"]:
@@ -362,8 +387,7 @@ def _check_resident_limits(
             f"At most {policy.max_bookings_per_week} bookings per week at this venue.",
             extra={"limit": "per_week", "max": policy.max_bookings_per_week},
         )
-    booked = counts["day_seconds"] or dt.timedelta(0)
-    wanted = booked + (slot.ends_at - slot.starts_at)
+    wanted = (counts["day_duration"] or dt.timedelta(0)) + (slot.ends_at - slot.starts_at)
     if Decimal(wanted.total_seconds()) / 3600 > policy.max_hours_per_day:
         raise QuotaExceededError(
             f"每人每天在本场馆最多预约 {policy.max_hours_per_day} 小时。"
@@ -378,10 +402,105 @@ def _integrity_error_to_domain(exc: IntegrityError, *, slot: Slot) -> Exception:
         return AlreadyBookedError()
     # The exclusion constraint is the safety net behind the slot row: it should never fire.
     logger.error("integrity error while booking slot %s: %s", slot.pk, message)
-    return SlotTakenError() if slot.resource.exclusive else SlotFullError()
+    return _unavailable(slot)
 
 
-def _is_venue_staff(*, user: AbstractBaseUser, venue_id: int) -> bool:
-    if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
-        return True
-    return user.staffed_venues.filter(pk=venue_id).exists()  # type: ignore[attr-defined]
+# --- cancel_booking helpers -----------------------------------------------------------------
+
+
+def _cancel(
+    *, booking_id: object, by_user: AbstractBaseUser, now: dt.datetime
+) -> tuple[Booking, bool]:
+    if isinstance(booking_id, bool) or not isinstance(booking_id, int):
+        raise BookingNotFoundError()
+    with transaction.atomic(durable=True):
+        _set_lock_timeout()
+        try:
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("venue__policy", "resource")
+                .get(pk=booking_id)
+            )
+        except Booking.DoesNotExist as exc:
+            raise BookingNotFoundError() from exc
+        is_owner = booking.resident_id == by_user.pk
+        if not is_owner and not selectors.is_venue_staff(user=by_user, venue_id=booking.venue_id):
+            raise BookingNotFoundError()  # not visible to this user: do not reveal it exists
+        if booking.status == Booking.Status.CANCELLED:
+            return booking, False
+        if booking.status not in (Booking.Status.HELD, Booking.Status.CONFIRMED):
+            raise NotCancellableError(
+                f"该预约状态为“{booking.get_status_display()}”，无法取消。"
+                f"A booking that is {booking.status} cannot be cancelled."
+            )
+        if now >= booking.starts_at:
+            raise NotCancellableError(
+                "已开始的预约无法取消。A started booking cannot be cancelled."
+            )
+        deadline = rules.cancellation_deadline(
+            starts_at=booking.starts_at, policy=_policy_of_venue(booking)
+        )
+        booking.late_cancellation = (
+            is_owner and booking.status == Booking.Status.CONFIRMED and now > deadline
+        )
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by = by_user
+        booking.sequence += 1  # the row is locked: no lost update
+        booking.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "late_cancellation",
+                "sequence",
+                "updated_at",
+            ]
+        )
+        # Lock order: booking row, then slot row; place_booking never locks a booking row.
+        release_places(slot_id=booking.slot_id, places=booking.places)
+    return booking, True
+
+
+def _policy_of_venue(booking: Booking) -> BookingPolicy | None:
+    try:
+        return booking.venue.policy
+    except BookingPolicy.DoesNotExist:
+        return None
+
+
+# --- transactions -------------------------------------------------------------------------------
+
+
+def _set_lock_timeout() -> None:
+    """Bound every row-lock wait of this transaction: a long queue answers `busy`, not a hang."""
+    if connection.vendor == "postgresql":
+        timeout_ms = int(settings.BOOKING_LOCK_TIMEOUT_MS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
+
+
+def _retrying[T](work: Callable[[], T]) -> T:
+    """Run a durable transaction, retrying it after a deadlock; lock timeouts become `busy`."""
+    attempt = 1
+    while True:
+        try:
+            return work()
+        except OperationalError as exc:
+            sqlstate = _sqlstate(exc)
+            if sqlstate == SQLSTATE_DEADLOCK and attempt < DEADLOCK_RETRIES:
+                # PostgreSQL aborted this transaction to break a lock cycle: nothing was
+                # written, so running it again is safe.
+                logger.warning("deadlock in a booking transaction, retry %d", attempt)
+                time.sleep(random.uniform(0.005, 0.02) * attempt)
+                attempt += 1
+                continue
+            if sqlstate in {SQLSTATE_DEADLOCK, SQLSTATE_LOCK_NOT_AVAILABLE}:
+                raise BookingBusyError() from exc
+            if connection.vendor == "sqlite" and "locked" in str(exc):
+                raise BookingBusyError() from exc
+            raise
