@@ -1,4 +1,31 @@
-from django.urls import path  # noqa: F401
+"""Page routes. Pages read through selectors; their JavaScript writes through /api/v1."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from frontend.views import accounts, bookings, events, organiser, staff, venues
 
 app_name = "frontend"
-urlpatterns: list = []
+urlpatterns = [
+    path("", venues.home, name="home"),
+    path("venues/<int:pk>/", venues.venue_detail, name="venue"),
+    path("me/bookings/", bookings.my_bookings, name="my-bookings"),
+    path("events/", events.calendar, name="events"),
+    path("events/<int:pk>/", events.event_detail, name="event"),
+    path("organiser/", organiser.console, name="organiser"),
+    path("organiser/events/new/", organiser.event_form, name="organiser-event-new"),
+    path("organiser/events/<int:pk>/", organiser.event_form, name="organiser-event"),
+    path("staff/", staff.index, name="staff"),
+    path("staff/venues/<int:pk>/", staff.venue_day, name="staff-venue"),
+    path("staff/venues/<int:pk>/bookings.csv", staff.export_bookings, name="staff-export"),
+    path("staff/venues/<int:pk>/usage.csv", staff.export_usage, name="staff-usage"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="frontend/accounts/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/register/", accounts.register, name="register"),
+]

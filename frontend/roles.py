@@ -1,0 +1,26 @@
+"""Who may open the organiser and staff consoles (reads only; the API enforces every write)."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from venues.models import Venue
+
+
+def is_organiser(user: Any) -> bool:
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or user.organisations.exists())
+
+
+def staffed_venues(user: Any) -> QuerySet[Venue]:
+    """The venues whose staff pages the user may open (all of them for district admins)."""
+    if not user.is_authenticated:
+        return Venue.objects.none()
+    if user.is_superuser or user.is_staff:
+        return Venue.objects.filter(is_active=True)
+    return user.staffed_venues.filter(is_active=True)
+
+
+def is_venue_staff(user: Any) -> bool:
+    return staffed_venues(user).exists()

@@ -1,0 +1,68 @@
+/* Event page: register (or join the waiting list) and cancel a registration, through the API. */
+(function () {
+  "use strict";
+  var api = window.LuohuApi;
+  var t = api.t;
+  var config = JSON.parse(document.getElementById("page-config").textContent);
+  var message = document.getElementById("event-message");
+  var state = document.getElementById("registration-state");
+
+  function swap(button, id, label, registrationId) {
+    var next = document.createElement("button");
+    next.type = "button";
+    next.id = id;
+    next.className = id === "register" ? "button" : "button secondary";
+    next.textContent = label;
+    if (registrationId) { next.dataset.registration = String(registrationId); }
+    button.replaceWith(next);
+    bind();
+    next.focus();
+  }
+
+  async function register(button) {
+    button.disabled = true;
+    try {
+      var result = await api.post(config.registrations_url, { party_size: 1 }, { idempotencyKey: api.keyFor(button) });
+      var registration = result.data || {};
+      var text = registration.status === "waitlisted"
+        ? t("event.waitlisted_position", { n: registration.position })
+        : t("event.registered");
+      state.textContent = text;
+      api.announce(message, text, "success");
+      swap(button, "unregister", t("event.unregister"), registration.id);
+    } catch (err) {
+      if (!(err instanceof api.ApiError)) { throw err; }
+      api.forgetKey(button);
+      button.disabled = false;
+      api.announce(message, err.code === "not_authenticated" ? t("error.not_authenticated") : api.messageFor(err), "error");
+    }
+  }
+
+  async function unregister(button) {
+    button.disabled = true;
+    try {
+      await api.post(config.registration_cancel_url.replace("{id}", button.dataset.registration), {});
+      state.textContent = t("event.cancelled_registration");
+      api.announce(message, t("event.cancelled_registration"), "success");
+      swap(button, "register", t("event.register"));
+    } catch (err) {
+      if (!(err instanceof api.ApiError)) { throw err; }
+      button.disabled = false;
+      api.announce(message, api.messageFor(err), "error");
+    }
+  }
+
+  function bind() {
+    var registerButton = document.getElementById("register");
+    var unregisterButton = document.getElementById("unregister");
+    if (registerButton && !registerButton.dataset.bound) {
+      registerButton.dataset.bound = "1";
+      registerButton.addEventListener("click", function () { register(registerButton); });
+    }
+    if (unregisterButton && !unregisterButton.dataset.bound) {
+      unregisterButton.dataset.bound = "1";
+      unregisterButton.addEventListener("click", function () { unregister(unregisterButton); });
+    }
+  }
+  bind();
+})();

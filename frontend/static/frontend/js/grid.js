@@ -1,0 +1,167 @@
+/* The booking grid: every free slot is a real <button>; one click books it through the API,
+ * then the grid refreshes in place from the availability endpoint. A double click sends the
+ * same Idempotency-Key (one key per button), so it can never book twice. */
+(function () {
+  "use strict";
+  var api = window.LuohuApi;
+  var t = api.t;
+  var config = JSON.parse(document.getElementById("grid-config").textContent);
+  var grid = document.getElementById("grid");
+  var message = document.getElementById("booking-message");
+  var mySlots = new Set(config.my_slot_ids);
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function hhmm(iso) {
+    return new Date(iso).toLocaleTimeString("en-GB", {
+      timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false,
+    });
+  }
+
+  function mmddhhmm(iso) {
+    var d = new Date(iso);
+    var parts = d.toLocaleString("en-GB", {
+      timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit",
+      minute: "2-digit", hour12: false,
+    });
+    // en-GB gives "dd/mm, hh:mm"; show "mm-dd hh:mm" like the server-rendered grid.
+    var m = parts.match(/(\d\d)\/(\d\d),? (\d\d:\d\d)/);
+    return m ? m[2] + "-" + m[1] + " " + m[3] : parts;
+  }
+
+  /** Build the element of one cell, matching the server-rendered _slot.html. */
+  function renderCell(slot, resource) {
+    var price = Number(slot.price || 0);
+    var state;
+    if (mySlots.has(slot.id)) { state = "mine"; }
+    else if (slot.bookable) { state = "free"; }
+    else if (slot.reason === "window_not_open") { state = "not-open"; }
+    else if (slot.reason === "past" || slot.reason === "closed") { state = slot.reason; }
+    else { state = "full"; }
+    var range = hhmm(slot.starts_at) + "–" + hhmm(slot.ends_at);
+    var el;
+    if (state === "free") {
+      el = document.createElement("button");
+      el.type = "button";
+      el.className = "slot";
+      el.dataset.resource = resource.name;
+      el.dataset.time = range;
+      var priceText = price === 0 ? (slot.public_benefit ? t("slot.public_benefit") : t("booking.free")) : "¥" + slot.price;
+      if (!resource.exclusive) { priceText += " · " + t("booking.left", { n: slot.remaining }); }
+      el.setAttribute("aria-label", t("slot.aria", { resource: resource.name, time: range }) +
+        ", " + (price === 0 ? t("booking.free") : "¥" + slot.price));
+      el.innerHTML = escapeHtml(t("booking.book")) + '<span class="price">' + escapeHtml(priceText) + "</span>";
+    } else {
+      el = document.createElement("span");
+      var labels = {
+        mine: t("booking.mine"), "not-open": t("slot.opens"), past: "—", closed: t("slot.closed"),
+        full: resource.exclusive ? t("booking.taken") : t("booking.full"),
+      };
+      el.className = "slot " + (state === "full" ? "taken" : state);
+      el.textContent = labels[state];
+      if (state === "not-open" && slot.opens_at) {
+        var when = document.createElement("span");
+        when.className = "price";
+        when.textContent = mmddhhmm(slot.opens_at);
+        el.appendChild(when);
+      }
+    }
+    el.dataset.slot = String(slot.id);
+    el.dataset.state = state;
+    return el;
+  }
+
+  /** Fetch the day's availability and replace the cells whose state changed. */
+  async function refresh(focusSlotId) {
+    var result;
+    try {
+      result = await api.get(config.availability_url);
+    } catch (err) {
+      return;  // the message already says what happened; the grid stays as it was
+    }
+    (result.data.resources || []).forEach(function (resource) {
+      (resource.slots || []).forEach(function (slot) {
+        var old = grid.querySelector('[data-slot="' + slot.id + '"]');
+        if (!old) { return; }
+        var fresh = renderCell(slot, resource);
+        if (old.outerHTML === fresh.outerHTML) { return; }
+        var hadFocus = document.activeElement === old || slot.id === focusSlotId;
+        if (old.tagName === "BUTTON" && old.getAttribute("aria-busy") === "true" && slot.id !== focusSlotId) {
+          return;  // its own request is still running
+        }
+        if (hadFocus && fresh.tagName !== "BUTTON") { fresh.tabIndex = -1; }
+        old.replaceWith(fresh);
+        if (hadFocus) { fresh.focus(); }
+      });
+    });
+  }
+
+  function signInMessage() {
+    var next = encodeURIComponent(window.location.pathname + window.location.search);
+    api.announce(message, "", "info",
+      escapeHtml(t("error.not_authenticated")) + ' <a href="' + config.login_url + "?next=" + next + '">' +
+      escapeHtml(t("booking.sign_in")) + "</a>");
+  }
+
+  async function book(button) {
+    if (button.getAttribute("aria-busy") === "true") {
+      return;  // the first click of a double click is still on its way
+    }
+    if (!config.authenticated) {
+      signInMessage();
+      return;
+    }
+    var slotId = Number(button.dataset.slot);
+    var key = api.keyFor(button);
+    var label = button.innerHTML;
+    button.setAttribute("aria-busy", "true");
+    button.textContent = t("booking.booking");
+    api.announce(message, t("booking.booking"), "info");
+    try {
+      var result = await api.post(config.bookings_url, { slot: slotId, party_size: 1 }, { idempotencyKey: key });
+      var booking = result.data;
+      mySlots.add(slotId);
+      if (booking.status === "held" && booking.payment_url) {
+        api.announce(message, "", "info",
+          escapeHtml(t("booking.held", { time: api.formatMoment(booking.hold_expires_at) })) +
+          ' <a class="button" href="' + escapeHtml(booking.payment_url) + '">' + escapeHtml(t("booking.pay_now")) + "</a>");
+        window.location.assign(booking.payment_url);
+      } else {
+        api.announce(message, "", "success",
+          escapeHtml(t("booking.booked", { resource: button.dataset.resource, time: button.dataset.time })) +
+          ' <a href="' + config.my_bookings_url + '">' + escapeHtml(t("nav.my_bookings")) + "</a>");
+      }
+      button.removeAttribute("aria-busy");
+      await refresh(slotId);
+    } catch (err) {
+      if (!(err instanceof api.ApiError)) { throw err; }
+      if (err.code !== "network") {
+        api.forgetKey(button);  // a final answer: a later click is a new attempt
+      }
+      button.removeAttribute("aria-busy");
+      button.innerHTML = label;
+      if (err.code === "not_authenticated" || err.code === "authentication_failed") {
+        signInMessage();
+      } else {
+        api.announce(message, api.messageFor(err), "error");
+      }
+      if (["slot_taken", "slot_full", "slot_unavailable", "past", "closed", "already_booked"].indexOf(err.code) !== -1) {
+        if (err.code === "already_booked") { mySlots.add(slotId); }
+        await refresh(slotId);
+      }
+    }
+  }
+
+  grid.addEventListener("click", function (event) {
+    var button = event.target.closest("button.slot");
+    if (button && grid.contains(button)) {
+      book(button);
+    }
+  });
+
+  window.LuohuGrid = { refresh: refresh };
+})();

@@ -1,0 +1,49 @@
+"""My bookings: upcoming and past, cancel, check-in QR code, and the personal calendar feed."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from booking import rules
+from booking.models import Booking
+from booking.selectors import WHEN_PAST, WHEN_UPCOMING, list_bookings_for
+
+PAST_LIMIT = 50
+
+
+def _annotate(bookings: list[Booking], now: object) -> list[Booking]:
+    for booking in bookings:
+        policy = getattr(booking.venue, "policy", None)
+        deadline = rules.cancellation_deadline(starts_at=booking.starts_at, policy=policy)
+        booking.cancel_deadline = deadline  # type: ignore[attr-defined]
+        booking.cancellable = (  # type: ignore[attr-defined]
+            booking.status in (Booking.Status.HELD, Booking.Status.CONFIRMED)
+            and booking.starts_at > now  # type: ignore[operator]
+        )
+        booking.late = booking.cancellable and now > deadline  # type: ignore[attr-defined,operator]
+        booking.refund_late = bool(policy and policy.refund_late_cancellation)  # type: ignore[attr-defined]
+        booking.has_qr = booking.status == Booking.Status.CONFIRMED  # type: ignore[attr-defined]
+    return bookings
+
+
+@login_required
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    """The signed-in resident's bookings, soonest upcoming first, then the latest past ones."""
+    now = timezone.now()
+    upcoming = list(list_bookings_for(user=request.user, when=WHEN_UPCOMING, now=now))
+    past = list(list_bookings_for(user=request.user, when=WHEN_PAST, now=now)[:PAST_LIMIT])
+    return render(
+        request,
+        "frontend/my_bookings.html",
+        {
+            "nav": "bookings",
+            "upcoming": _annotate(upcoming, now),
+            "past": _annotate(past, now),
+            "page_config": {
+                "bookings_url": "/api/v1/bookings/",
+                "calendar_url": "/api/v1/me/calendar/",
+                "rotate_url": "/api/v1/me/calendar/rotate/",
+            },
+        },
+    )

@@ -1,0 +1,166 @@
+"""The event calendar (month and list views) and event pages with registration."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from booking import rules
+from events.exceptions import EventNotFoundError
+from events.models import Event
+from events.recurrence import exdates_as_datetimes, occurrences_between
+from events.selectors import get_event, list_events
+from frontend.calendar_month import month_weeks, shift_month
+from venues.models import Venue
+
+LIST_DAYS = 60
+
+
+@dataclass
+class Occurrence:
+    event: Event
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+    @property
+    def local_day(self) -> dt.date:
+        return rules.local_date(self.starts_at)
+
+
+def _occurrences(events: Any, start: dt.datetime, end: dt.datetime) -> list[Occurrence]:
+    found: list[Occurrence] = []
+    for event in events:
+        for starts_at, ends_at in occurrences_between(
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            rrule_text=event.rrule,
+            exdates=exdates_as_datetimes(event.exdates or []),
+            after=start,
+            before=end,
+        ):
+            found.append(Occurrence(event=event, starts_at=starts_at, ends_at=ends_at))
+    found.sort(key=lambda o: (o.starts_at, o.event.pk))
+    return found
+
+
+def _feed_links(request: HttpRequest, path: str) -> dict[str, str]:
+    # SITE_URL, like the API's `calendar` links: subscribers keep the URL for years.
+    https = f"{settings.SITE_URL}{path}"
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
+
+
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Events of a month (a grid of weeks) or of the next weeks (a list), with filters."""
+    now = timezone.now()
+    today = rules.local_date(now)
+    view = "list" if request.GET.get("view") == "list" else "month"
+    try:
+        year, month = (int(part) for part in request.GET.get("month", "").split("-", 1))
+        dt.date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    category = request.GET.get("category", "")
+    if category not in Event.Category.values:
+        category = ""
+    venues = list(Venue.objects.filter(is_active=True, events__isnull=False).distinct())
+    venue_id: int | None = None
+    if request.GET.get("venue", "").isdigit() and int(request.GET["venue"]) in {
+        v.pk for v in venues
+    }:
+        venue_id = int(request.GET["venue"])
+    tz = rules.local_tz()
+    if view == "month":
+        first = dt.date(year, month, 1)
+        ny, nm = shift_month(year, month, 1)
+        start = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
+        end = dt.datetime.combine(dt.date(ny, nm, 1), dt.time(0), tzinfo=tz)
+    else:
+        start = dt.datetime.combine(today, dt.time(0), tzinfo=tz)
+        end = start + dt.timedelta(days=LIST_DAYS)
+    events = list_events(
+        viewer=request.user,
+        category=category or None,
+        venue=venue_id,
+        starts_after=start,
+        starts_before=end,
+    ).exclude(status__in=[Event.Status.DRAFT, Event.Status.PENDING_APPROVAL])
+    occurrences = _occurrences(events, start, end)
+    feed_query = ""
+    if category:
+        feed_query = f"?category={category}"
+    feed_path = (
+        f"/calendar/venues/{venue_id}.ics" if venue_id else f"/calendar/events.ics{feed_query}"
+    )
+    py, pm = shift_month(year, month, -1)
+    ny, nm = shift_month(year, month, 1)
+    context = {
+        "nav": "events",
+        "view": view,
+        "month_start": dt.date(year, month, 1),
+        "prev_month": f"{py:04d}-{pm:02d}",
+        "next_month": f"{ny:04d}-{nm:02d}",
+        "this_month": f"{today.year:04d}-{today.month:02d}",
+        "weeks": month_weeks(
+            year=year, month=month, items=occurrences, today=today, day_of=lambda o: o.local_day
+        )
+        if view == "month"
+        else [],
+        "occurrences": occurrences,
+        "categories": Event.Category.choices,
+        "category": category,
+        "venues": venues,
+        "venue_id": venue_id,
+        "feed": _feed_links(request, feed_path),
+        "feed_all": _feed_links(request, "/calendar/events.ics"),
+        "site_url": settings.SITE_URL,
+    }
+    return render(request, "frontend/events.html", context)
+
+
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One event: when and where, registration or waiting list, and calendar links."""
+    try:
+        event = get_event(event_id=pk, viewer=request.user)
+    except EventNotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    now = timezone.now()
+    registration = next(iter(getattr(event, "viewer_registrations", [])), None)
+    upcoming = _occurrences([event], now, now + dt.timedelta(days=366))[:10]
+    registration_open = (
+        event.status == Event.Status.PUBLISHED
+        and (event.registration_opens_at is None or event.registration_opens_at <= now)
+        and (event.registration_closes_at is None or now < event.registration_closes_at)
+        and event.ends_at > now
+    )
+    places_left = (
+        None if event.capacity is None else max(event.capacity - event.registered_count, 0)
+    )
+    english = request.LANGUAGE_CODE.startswith("en")  # type: ignore[attr-defined]
+    context = {
+        "nav": "events",
+        "event": event,
+        "registration": registration,
+        "registration_open": registration_open,
+        "places_left": places_left,
+        "upcoming": upcoming,
+        "description": event.description_en
+        if english and event.description_en
+        else event.description_zh,
+        "location": (event.location_en if english and event.location_en else event.location_zh),
+        "feed_category": _feed_links(request, f"/calendar/events.ics?category={event.category}"),
+        "feed_venue": _feed_links(request, f"/calendar/venues/{event.venue_id}.ics")
+        if event.venue_id
+        else None,
+        "feed_all": _feed_links(request, "/calendar/events.ics"),
+        "page_config": {
+            "event": event.pk,
+            "registrations_url": f"/api/v1/events/{event.pk}/registrations/",
+            "registration_cancel_url": "/api/v1/registrations/{id}/cancel/",
+            "authenticated": request.user.is_authenticated,
+        },
+    }
+    return render(request, "frontend/event.html", context)

@@ -1,0 +1,73 @@
+"""The organiser console: their events, the event form (writes via the API) and registrations."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from events.exceptions import EventNotFoundError
+from events.models import Event, Organisation
+from events.selectors import get_event, list_registrations, organisation_ids_of, visible_events
+from venues.models import Venue
+
+
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    """Every event of the user's organisations, drafts included, soonest first."""
+    org_ids = organisation_ids_of(user=request.user)
+    if not org_ids:
+        raise PermissionDenied(_("Only members of an organiser may open the console."))
+    events = (
+        visible_events(viewer=request.user)
+        .filter(organisation_id__in=org_ids)
+        .select_related("organisation", "venue")
+        .order_by("-starts_at", "-id")
+    )
+    return render(
+        request,
+        "frontend/organiser/console.html",
+        {
+            "nav": "organiser",
+            "events": events,
+            "organisations": Organisation.objects.filter(pk__in=org_ids),
+        },
+    )
+
+
+@login_required
+def event_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create or edit an event; the form is sent to /api/v1/events/ by organiser.js."""
+    org_ids = organisation_ids_of(user=request.user)
+    if not org_ids:
+        raise PermissionDenied(_("Only members of an organiser may open the console."))
+    event = None
+    registrations: list = []
+    if pk is not None:
+        try:
+            event = get_event(event_id=pk, viewer=request.user)
+        except EventNotFoundError as exc:
+            raise Http404(str(exc)) from exc
+        if event.organisation_id not in org_ids:
+            raise PermissionDenied(_("This event belongs to another organiser."))
+        registrations = list(list_registrations(event_id=event.pk, viewer=request.user))
+    confirmed = [r for r in registrations if r.status == "confirmed"]
+    waitlisted = [r for r in registrations if r.status == "waitlisted"]
+    return render(
+        request,
+        "frontend/organiser/event_form.html",
+        {
+            "nav": "organiser",
+            "event": event,
+            "organisations": Organisation.objects.filter(pk__in=org_ids),
+            "categories": Event.Category.choices,
+            "venues": Venue.objects.filter(is_active=True).order_by("name_zh"),
+            "confirmed": confirmed,
+            "waitlisted": waitlisted,
+            "page_config": {
+                "events_url": "/api/v1/events/",
+                "event": event.pk if event else None,
+                "console_url": "/organiser/",
+            },
+        },
+    )

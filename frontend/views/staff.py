@@ -1,0 +1,241 @@
+"""Staff pages: the day's bookings of a venue, check-in by code or from the list, no-shows and
+strike waivers (all through /api/v1), and CSV exports of bookings and usage."""
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking import rules
+from booking.checkin import checkin_code_for
+from booking.models import Booking, Slot
+from booking.selectors import is_venue_staff, list_bookings_for
+from frontend import roles
+from venues.models import Venue
+
+MAX_EXPORT_DAYS = 366
+
+
+def _venue_for_staff(request: HttpRequest, pk: int) -> Venue:
+    venue = get_object_or_404(Venue, pk=pk, is_active=True)
+    if not is_venue_staff(user=request.user, venue_id=venue.pk):
+        raise PermissionDenied(_("You are not on the staff of this venue."))
+    return venue
+
+
+def _day(request: HttpRequest, name: str, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return default
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Pick one of the user's venues (straight to it when there is only one)."""
+    venues = list(roles.staffed_venues(request.user).order_by("id"))
+    if not venues:
+        raise PermissionDenied(_("You are not on the staff of any venue."))
+    if len(venues) == 1:
+        return redirect("frontend:staff-venue", pk=venues[0].pk)
+    return render(request, "frontend/staff/index.html", {"nav": "staff", "venues": venues})
+
+
+@login_required
+def venue_day(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bookings of one venue on one day (today by default), in start order."""
+    venue = _venue_for_staff(request, pk)
+    now = timezone.now()
+    today = rules.local_date(now)
+    day = _day(request, "day", today)
+    start, end = rules.day_bounds(day)
+    bookings = list(
+        list_bookings_for(user=request.user, venue_id=venue.pk)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("resident", "resource", "venue__policy", "strike")
+        .order_by("starts_at", "resource__sort_order", "id")
+    )
+    for booking in bookings:
+        # The same signed code the resident's QR carries: checking in from the list goes
+        # through the same /api/v1/checkins/ path as a scan.
+        booking.staff_code = (
+            checkin_code_for(booking) if booking.status == Booking.Status.CONFIRMED else ""
+        )  # type: ignore[attr-defined]
+        booking.ended = booking.ends_at <= now  # type: ignore[attr-defined]
+    counts = {
+        status: sum(1 for b in bookings if b.status == status) for status in Booking.Status.values
+    }
+    return render(
+        request,
+        "frontend/staff/venue_day.html",
+        {
+            "nav": "staff",
+            "venue": venue,
+            "day": day,
+            "today": today,
+            "prev_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "bookings": bookings,
+            "counts": counts,
+            "other_venues": roles.staffed_venues(request.user).exclude(pk=venue.pk),
+            "page_config": {
+                "checkins_url": "/api/v1/checkins/",
+                "bookings_url": "/api/v1/bookings/",
+                "strikes_url": "/api/v1/strikes/",
+            },
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _range(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    today = rules.local_date(timezone.now())
+    first = _day(request, "from", today)
+    last = _day(request, "to", first)
+    if last < first:
+        first, last = last, first
+    last = min(last, first + dt.timedelta(days=MAX_EXPORT_DAYS - 1))
+    return first, last
+
+
+def _csv_response(rows: Iterable[list[object]], filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff"  # a BOM, so that spreadsheet programs read the Chinese names as UTF-8
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def export_bookings(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """Every booking of the venue starting between ?from= and ?to= (inclusive local days)."""
+    venue = _venue_for_staff(request, pk)
+    first, last = _range(request)
+    start = rules.day_bounds(first)[0]
+    end = rules.day_bounds(last)[1]
+    bookings = (
+        list_bookings_for(user=request.user, venue_id=venue.pk)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("resident", "resource")
+        .order_by("starts_at", "id")
+    )
+    tz = rules.local_tz()
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield [
+            "booking_id",
+            "resource",
+            "starts_at",
+            "ends_at",
+            "resident",
+            "party_size",
+            "status",
+            "price",
+            "late_cancellation",
+            "checked_in_at",
+            "created_at",
+        ]
+        for b in bookings.iterator(chunk_size=1000):
+            yield [
+                b.pk,
+                b.resource.name_zh,
+                b.starts_at.astimezone(tz).isoformat(),
+                b.ends_at.astimezone(tz).isoformat(),
+                b.resident.get_username(),
+                b.party_size,
+                b.status,
+                b.price,
+                "yes" if b.late_cancellation else "",
+                b.checked_in_at.astimezone(tz).isoformat() if b.checked_in_at else "",
+                b.created_at.astimezone(tz).isoformat(),
+            ]
+
+    return _csv_response(rows(), f"bookings-{venue.slug}-{first}-{last}.csv")
+
+
+@login_required
+def export_usage(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """Per day and resource: slots, places, places booked, check-ins, no-shows, cancellations."""
+    venue = _venue_for_staff(request, pk)
+    first, last = _range(request)
+    start = rules.day_bounds(first)[0]
+    end = rules.day_bounds(last)[1]
+    slots = {
+        (row["day"], row["resource_id"]): row
+        for row in _by_day(
+            Slot.objects.filter(venue_id=venue.pk, starts_at__gte=start, starts_at__lt=end)
+        )
+        .values("day", "resource_id", "resource__name_zh")
+        .annotate(slots=Count("id"), places=Sum("places"), free=Sum("remaining"))
+    }
+    status = Booking.Status
+    bookings = {
+        (row["day"], row["resource_id"]): row
+        for row in _by_day(
+            Booking.objects.filter(venue_id=venue.pk, starts_at__gte=start, starts_at__lt=end)
+        )
+        .values("day", "resource_id")
+        .annotate(
+            booked=Count("id", filter=Q(status__in=Booking.ACTIVE_STATUSES)),
+            people=Sum("party_size", filter=Q(status__in=Booking.ACTIVE_STATUSES)),
+            checked_in=Count("id", filter=Q(status=status.CHECKED_IN)),
+            no_shows=Count("id", filter=Q(status=status.NO_SHOW)),
+            cancelled=Count("id", filter=Q(status=status.CANCELLED)),
+            late=Count("id", filter=Q(status=status.CANCELLED, late_cancellation=True)),
+        )
+    }
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield [
+            "date",
+            "resource",
+            "slots",
+            "places",
+            "places_free",
+            "bookings",
+            "people",
+            "checked_in",
+            "no_shows",
+            "cancelled",
+            "late_cancellations",
+        ]
+        for key in sorted(slots, key=lambda k: (k[0], k[1])):
+            s = slots[key]
+            b = bookings.get(key, {})
+            yield [
+                key[0].isoformat(),
+                s["resource__name_zh"],
+                s["slots"],
+                s["places"],
+                s["free"],
+                b.get("booked", 0),
+                b.get("people") or 0,
+                b.get("checked_in", 0),
+                b.get("no_shows", 0),
+                b.get("cancelled", 0),
+                b.get("late", 0),
+            ]
+
+    return _csv_response(rows(), f"usage-{venue.slug}-{first}-{last}.csv")
+
+
+def _by_day(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.annotate(day=TruncDate("starts_at", tzinfo=rules.local_tz())).order_by()

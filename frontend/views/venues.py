@@ -1,0 +1,151 @@
+"""Find a venue, and the venue page with its one-click booking grid."""
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from booking import rules
+from booking.availability import get_availability
+from booking.models import Booking
+from booking.selectors import list_bookings_for
+from frontend import reads
+from frontend.grid import build_grid
+from venues.exceptions import VenueNotFoundError
+from venues.models import BookingPolicy, Sport, Venue
+from venues.selectors import get_venue, list_venues
+
+
+def _parse_day(value: str | None, default: dt.date) -> tuple[dt.date, bool]:
+    if not value:
+        return default, True
+    try:
+        return dt.date.fromisoformat(value), True
+    except ValueError:
+        return default, False
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Search venues by sport, kind, area and day; show each venue's free places that day."""
+    now = timezone.now()
+    today = rules.local_date(now)
+    day, day_ok = _parse_day(request.GET.get("day"), today)
+    errors = [] if day_ok else [_("That is not a valid date; showing today.")]
+    kinds = [value for value, _label in Venue.Kind.choices]
+    filters = {
+        "q": request.GET.get("q", "").strip()[:100],
+        "sport": request.GET.get("sport", ""),
+        "kind": request.GET.get("kind", "") if request.GET.get("kind") in kinds else "",
+        "street": request.GET.get("street", ""),
+        "free": request.GET.get("free") == "1",
+    }
+    sports = list(Sport.objects.all())
+    if filters["sport"] not in {sport.code for sport in sports}:
+        filters["sport"] = ""
+    venues_qs = list_venues(
+        kind=filters["kind"] or None,
+        sport=filters["sport"] or None,
+        q=filters["q"] or None,
+        available_on=day if filters["free"] else None,
+        now=now,
+    ).select_related("policy")
+    if filters["street"]:
+        venues_qs = venues_qs.filter(street=filters["street"])
+    venues = list(venues_qs)
+    free = reads.free_places_on(venues=venues, day=day, now=now)
+    occupancy = reads.occupancy_now(
+        venue_ids=[v.pk for v in venues if v.kind == Venue.Kind.SMART_GYM], now=now
+    )
+    for venue in venues:
+        venue.free_places = free.get(venue.pk, 0)  # type: ignore[attr-defined]
+        venue.occupancy = occupancy.get(venue.pk)  # type: ignore[attr-defined]
+    streets = (
+        Venue.objects.filter(is_active=True)
+        .exclude(street="")
+        .order_by("street")
+        .values_list("street", flat=True)
+        .distinct()
+    )
+    return render(
+        request,
+        "frontend/home.html",
+        {
+            "nav": "venues",
+            "venues": venues,
+            "filters": filters,
+            "sports": sports,
+            "kinds": Venue.Kind.choices,
+            "streets": list(streets),
+            "day": day,
+            "today": today,
+            "errors": errors,
+        },
+    )
+
+
+def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The venue, its rules and the day's availability grid (rendered here, refreshed by JS)."""
+    try:
+        venue = get_venue(venue_id=pk)
+    except VenueNotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    now = timezone.now()
+    today = rules.local_date(now)
+    day, _ok = _parse_day(request.GET.get("day"), today)
+    policy = getattr(venue, "policy", None) or BookingPolicy(venue=venue)
+    availability = get_availability(venue=venue, date=day, days=1, now=now)
+    mine: frozenset[int] = frozenset()
+    if request.user.is_authenticated:
+        day_start, day_end = rules.day_bounds(day)
+        mine = frozenset(
+            list_bookings_for(user=request.user, venue_id=None)
+            .filter(
+                venue_id=venue.pk,
+                starts_at__gte=day_start,
+                starts_at__lt=day_end,
+                status__in=Booking.ACTIVE_STATUSES,
+            )
+            .values_list("slot_id", flat=True)
+        )
+    grid = build_grid(availability, day=day, my_slot_ids=mine)
+    monday = day - dt.timedelta(days=day.weekday())
+    week = [monday + dt.timedelta(days=i) for i in range(7)]
+    prev_monday = monday - dt.timedelta(days=7)
+    is_gym = venue.kind == Venue.Kind.SMART_GYM
+    english = (get_language() or "").startswith("en")
+    occupancy = reads.occupancy_now(venue_ids=[venue.pk], now=now).get(venue.pk) if is_gym else None
+    context = {
+        "nav": "venues",
+        "venue": venue,
+        "policy": policy,
+        "grid": grid,
+        "day": day,
+        "today": today,
+        "week": week,
+        "prev_week": prev_monday if monday > today else None,
+        "next_week": monday + dt.timedelta(days=7),
+        "is_gym": is_gym,
+        "occupancy": occupancy,
+        "address": (venue.address_en if english and venue.address_en else venue.address_zh),
+        "description": (
+            venue.description_en if english and venue.description_en else venue.description_zh
+        ),
+        "amenities": [str(a) for a in (venue.amenities or [])],
+        "grid_config": {
+            "venue": venue.pk,
+            "day": day.isoformat(),
+            "authenticated": request.user.is_authenticated,
+            # Paths of the API contract (design.md), fixed whatever the API's route names.
+            "availability_url": f"/api/v1/venues/{venue.pk}/availability/"
+            f"?date={day.isoformat()}&days=1",
+            "bookings_url": "/api/v1/bookings/",
+            "login_url": reverse("frontend:login"),
+            "my_bookings_url": reverse("frontend:my-bookings"),
+            "my_slot_ids": sorted(mine),
+        },
+    }
+    return render(request, "frontend/venue.html", context)
