@@ -11,3 +11,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Serve static files from the finders without a collected STATIC_ROOT (no "No directory" warning).
+WHITENOISE_AUTOREFRESH = True

@@ -64,3 +64,11 @@ def resident_client(resident):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def is_postgres(db) -> bool:  # type: ignore[no-untyped-def]
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """Every test starts with an empty cache, so throttle counters never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,126 @@
+"""Booking input (`BookingCreateSerializer`, `BookingListQuerySerializer`) and output
+(`BookingSerializer`). Serializers parse and render; they never lock, check availability or save.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from booking import rules
+from booking.models import Booking
+from booking.selectors import WHEN_PAST, WHEN_UPCOMING
+from booking.services import MAX_PARTY_SIZE
+from venues.models import BookingPolicy, Venue
+
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: DRF's IntegerField also takes "2", 2.0 and true."""
+
+    default_error_messages = {"invalid": "须为整数。A whole number is required."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
+class BookingCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """`{"slot": id, "party_size": 1}`; the optional `Idempotency-Key` header is read by the view."""
+
+    slot = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    party_size = StrictIntegerField(min_value=1, max_value=MAX_PARTY_SIZE, default=1)
+
+
+class BookingListQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Filters of `GET /api/v1/bookings/`; an unknown value is a 400, never an empty list."""
+
+    status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
+    when = serializers.ChoiceField(choices=[WHEN_UPCOMING, WHEN_PAST], required=False)
+    venue = serializers.PrimaryKeyRelatedField(queryset=Venue.objects.all(), required=False)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+class BookingSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A booking as clients see it. The declared fields document the shape (OpenAPI);
+    `to_representation` builds the same dict directly, because this is rendered on the hot path
+    of every booking attempt (a test keeps the two in step)."""
+
+    id = serializers.IntegerField()
+    slot = serializers.IntegerField()
+    resource = serializers.IntegerField()
+    venue = serializers.IntegerField()
+    resource_name = serializers.CharField()
+    venue_name = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    party_size = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Booking.Status.choices)
+    price = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="CNY")
+    created_at = serializers.DateTimeField()
+    hold_expires_at = serializers.DateTimeField(allow_null=True)
+    cancel_deadline = serializers.DateTimeField(
+        help_text="Cancelling later than this counts as a late cancellation."
+    )
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    late_cancellation = serializers.BooleanField()
+    payment_url = serializers.CharField(help_text="Where to pay a held booking; empty otherwise.")
+    checkin_code = serializers.CharField(
+        help_text="Signed text a gate verifies; empty until confirmed."
+    )
+    checkin_qr = serializers.CharField(
+        help_text="URL of the check-in QR image; empty until confirmed."
+    )
+
+    def to_representation(self, instance: Booking) -> dict[str, Any]:
+        booking = instance
+        return {
+            "id": booking.pk,
+            "slot": booking.slot_id,
+            "resource": booking.resource_id,
+            "venue": booking.venue_id,
+            "resource_name": booking.resource.name,
+            "venue_name": booking.venue.name,
+            "starts_at": _iso(booking.starts_at),
+            "ends_at": _iso(booking.ends_at),
+            "party_size": booking.party_size,
+            "status": booking.status,
+            "price": f"{booking.price:.2f}",
+            "created_at": _iso(booking.created_at),
+            "hold_expires_at": _iso(booking.hold_expires_at),
+            "cancel_deadline": _iso(cancel_deadline(booking)),
+            "cancelled_at": _iso(booking.cancelled_at),
+            "late_cancellation": booking.late_cancellation,
+            "payment_url": payment_url(booking),
+            "checkin_code": checkin_code(booking),
+            "checkin_qr": checkin_qr(booking),
+        }
+
+
+def cancel_deadline(booking: Booking) -> dt.datetime:
+    try:
+        policy: BookingPolicy | None = booking.venue.policy
+    except BookingPolicy.DoesNotExist:
+        policy = None
+    return rules.cancellation_deadline(starts_at=booking.starts_at, policy=policy)
+
+
+def payment_url(booking: Booking) -> str:
+    """Where the resident pays a held booking (filled in by the payments integration)."""
+    return ""
+
+
+def checkin_code(booking: Booking) -> str:
+    """The signed check-in text of a confirmed booking (filled in by the check-in module)."""
+    return ""
+
+
+def checkin_qr(booking: Booking) -> str:
+    """URL of the check-in QR image of a confirmed booking (filled in by the check-in module)."""
+    return ""

@@ -1,0 +1,133 @@
+"""Bookings: list, detail, one-click create, cancel. Each view parses input, calls one service
+or selector and renders the result; errors are domain exceptions rendered by api.exceptions."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.pagination import StandardPagination
+from api.permissions import IsSignedIn
+from api.serializers.bookings import (
+    BookingCreateSerializer,
+    BookingListQuerySerializer,
+    BookingSerializer,
+)
+from api.throttling import BookingCreateThrottle
+from booking import selectors, services
+from booking.exceptions import BookingNotFoundError
+from booking.models import Booking
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Up to 100 visible ASCII characters. A repeat by the same user returns the "
+    "first booking (200) instead of making a second one.",
+)
+ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
+MAX_ID = 2**63 - 1
+
+
+def _booking_id(pk: str) -> int:
+    """The id in the URL; anything but a positive whole number is an unknown booking (404)."""
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 19) or not 0 < int(pk) <= MAX_ID:
+        raise BookingNotFoundError()
+    return int(pk)
+
+
+class BookingCreateView(APIView):
+    """POST: book a slot in one click."""
+
+    permission_classes = [IsSignedIn]
+    throttle_classes = [BookingCreateThrottle]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="bookings_create",
+        request=BookingCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: BookingSerializer,
+            200: OpenApiResponse(BookingSerializer, description="Replay of an Idempotency-Key"),
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+            422: ERROR,
+            429: ERROR,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        form = BookingCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        result = services.place_booking(
+            resident=request.user,
+            slot_id=form.validated_data["slot"],
+            party_size=form.validated_data["party_size"],
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
+        body = BookingSerializer(result.booking).data
+        if result.created:
+            return Response(
+                body,
+                status=status.HTTP_201_CREATED,
+                headers={"Location": f"{request.path}{result.booking.pk}/"},
+            )
+        return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+
+
+class BookingListView(generics.ListAPIView):  # type: ignore[type-arg]
+    """GET: the caller's bookings (staff: `?venue=` lists that venue's bookings)."""
+
+    permission_classes = [IsSignedIn]
+    serializer_class = BookingSerializer
+    pagination_class = StandardPagination
+    filter_backends: list[Any] = []
+
+    @extend_schema(operation_id="bookings_list", parameters=[BookingListQuerySerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Booking]:
+        query = BookingListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        venue = query.validated_data.get("venue")
+        return selectors.list_bookings_for(
+            user=self.request.user,
+            venue_id=venue.pk if venue else None,
+            status=query.validated_data.get("status"),
+            when=query.validated_data.get("when"),
+        )
+
+
+class BookingCollectionView(BookingCreateView, BookingListView):
+    """`/api/v1/bookings/`: GET lists (BookingListView), POST books (BookingCreateView)."""
+
+
+class BookingDetailView(APIView):
+    """GET: one booking the caller may see (their own, or their venue's when staff)."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(responses={200: BookingSerializer, 404: ERROR})
+    def get(self, request: Request, pk: str) -> Response:
+        booking = selectors.get_booking_for(user=request.user, booking_id=_booking_id(pk))
+        return Response(BookingSerializer(booking).data)
+
+
+class BookingCancelView(APIView):
+    """POST: cancel a booking (the resident's own, or any of their venue's when staff)."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(request=None, responses={200: BookingSerializer, 404: ERROR, 409: ERROR})
+    def post(self, request: Request, pk: str) -> Response:
+        booking = services.cancel_booking(booking_id=_booking_id(pk), by_user=request.user)
+        return Response(BookingSerializer(booking).data)
