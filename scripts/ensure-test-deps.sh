@@ -9,7 +9,8 @@ if [ ! -x /usr/lib/chromium/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenq
     apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 if [ -f tests/js/package.json ]; then
-    if [ ! -d tests/js/node_modules ] || [ tests/js/package.json -nt tests/js/node_modules ]; then
+    if [ ! -f tests/js/node_modules/ical.js/package.json ] || [ tests/js/package.json -nt tests/js/node_modules ] \
+        || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
         echo "Installing npm test packages"
         (cd tests/js && npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent)
         touch tests/js/node_modules

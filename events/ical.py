@@ -1,0 +1,324 @@
+"""Build iCalendar (RFC 5545) feeds from plain values: a pure function, no ORM, no request.
+
+`build_calendar(items, name=...) -> bytes` writes a VCALENDAR with one VTIMEZONE and one VEVENT
+per `FeedItem`. The VTIMEZONE comes from `icalendar` (rendered once per process); the VEVENTs are
+written by the small serializer below, because `icalendar` spends seconds on a 10,000-event feed,
+mostly in its character-by-character line folding. The tests parse the output with `icalendar`,
+`recurring-ical-events` and Mozilla's ical.js and compare it with what `icalendar` itself writes.
+
+Rules the serializer keeps (RFC 5545 §3.1, §3.3.11):
+- CRLF line ends; lines folded at 75 octets, never inside a UTF-8 character;
+- TEXT values escape backslash, semicolon, comma and newlines; other control characters are dropped;
+- local times carry TZID=<the calendar's zone>, stamps (DTSTAMP, LAST-MODIFIED, CREATED) are UTC.
+
+Without a METHOD property, DTSTAMP means "last revised in the calendar store" (§3.8.7.2), so it
+equals LAST-MODIFIED. That keeps a rendered VEVENT a function of its item alone, so it can be
+cached (`VEventCache`) until the item changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from icalendar import Timezone, vRecur
+
+__all__ = [
+    "DEFAULT_TZID",
+    "REFRESH_INTERVAL",
+    "FeedItem",
+    "VEventCache",
+    "build_calendar",
+    "escape_text",
+    "fold_line",
+    "fold_lines",
+    "render_vevent",
+    "render_vtimezone",
+]
+
+DEFAULT_TZID = "Asia/Shanghai"
+PRODID = "-//Luohu District//Sports Booking and Events//ZH"
+# How often calendar apps should poll (RFC 7986 REFRESH-INTERVAL and Microsoft's X-PUBLISHED-TTL).
+REFRESH_INTERVAL = "PT4H"
+
+STATUS_CONFIRMED = "CONFIRMED"
+STATUS_TENTATIVE = "TENTATIVE"
+STATUS_CANCELLED = "CANCELLED"
+_STATUSES = frozenset({STATUS_CONFIRMED, STATUS_TENTATIVE, STATUS_CANCELLED})
+
+logger = logging.getLogger(__name__)
+
+_UTC = dt.UTC
+# Control characters are not allowed in TEXT (§3.3.11) except HTAB; CR and LF become "\n".
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One calendar entry: an event, a booking or a registration, as plain values.
+
+    Frozen and hashable: the item itself is the cache key of its rendered VEVENT, so anything
+    that changes the output (a venue renamed, a new SEQUENCE) is a new key.
+    """
+
+    uid: str
+    summary: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    last_modified: dt.datetime
+    sequence: int = 0
+    status: str = STATUS_CONFIRMED
+    description: str = ""
+    location: str = ""
+    geo: tuple[Decimal, Decimal] | None = None
+    url: str = ""
+    # RFC 5545 RRULE value without the "RRULE:" prefix, e.g. "FREQ=WEEKLY;BYDAY=SA;COUNT=8".
+    rrule: str = ""
+    exdates: tuple[dt.datetime, ...] = ()
+    categories: tuple[str, ...] = ()
+    created: dt.datetime | None = None
+
+
+def escape_text(value: str) -> str:
+    """Escape a TEXT value (§3.3.11): backslash, semicolon, comma and line breaks."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROLS.search(value):
+        value = _CONTROLS.sub("", value)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def fold_line(line: str) -> bytes:
+    """Encode one content line as UTF-8 and fold it at 75 octets, ending in CRLF.
+
+    A continuation line starts with a space, so it carries at most 74 octets of content. A cut
+    never falls on a UTF-8 continuation byte (10xxxxxx), so no character is split (§3.1).
+    """
+    return fold_lines([line])
+
+
+def fold_lines(lines: list[str]) -> bytes:
+    """Encode content lines (no CR or LF inside) as UTF-8, CRLF-terminated, folded at 75 octets.
+
+    The block is encoded once and a regular expression finds the few lines longer than 75
+    octets, which is much faster than folding line by line in Python.
+    """
+    lines.append("")
+    return _LONG_LINE.sub(_fold_match, "\r\n".join(lines).encode())
+
+
+_LONG_LINE = re.compile(rb"^[^\r\n]{76,}", re.MULTILINE)
+
+
+def _fold_match(match: re.Match[bytes]) -> bytes:
+    raw = match.group()
+    size = len(raw)
+    parts = []
+    start = 0
+    limit = 75
+    while size - start > limit:
+        cut = start + limit
+        while raw[cut] & 0xC0 == 0x80:
+            cut -= 1
+        parts.append(raw[start:cut])
+        start = cut
+        limit = 74
+    parts.append(raw[start:])
+    return b"\r\n ".join(parts)
+
+
+def _utc_stamp(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("iCal stamps need aware datetimes")
+    return _format(value.astimezone(_UTC)) + "Z"
+
+
+def _local(value: dt.datetime, zone: ZoneInfo) -> str:
+    if value.tzinfo is None:
+        raise ValueError("iCal times need aware datetimes")
+    return _format(value.astimezone(zone))
+
+
+def _format(v: dt.datetime) -> str:
+    # An f-string is several times faster than strftime, which shows in a 10,000-event feed.
+    return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}"
+
+
+def _normalise_rrule(rrule: str, zone: ZoneInfo) -> str:
+    """Parse and re-write an RRULE value; a local or date-only UNTIL becomes UTC (§3.3.10).
+
+    With a DTSTART in a TZID, UNTIL must be a UTC date-time. A date means "through that day".
+    Raises ValueError for a value that is not a recurrence rule.
+    """
+    text = rrule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if not text or any(c in text for c in "\r\n"):
+        raise ValueError(f"invalid RRULE {rrule!r}")
+    recur = vRecur.from_ical(text)
+    if "FREQ" not in recur:
+        raise ValueError(f"RRULE without FREQ: {rrule!r}")
+    until = recur.get("UNTIL")
+    if until:
+        value = until[0]
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time(23, 59, 59))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        recur["UNTIL"] = [value.astimezone(_UTC)]
+    return vRecur(recur).to_ical().decode("ascii")
+
+
+def render_vevent(item: FeedItem, *, tzid: str = DEFAULT_TZID) -> bytes:
+    """Write one VEVENT as folded CRLF lines. Raises ValueError for a malformed item."""
+    if item.status not in _STATUSES:
+        raise ValueError(f"unknown STATUS {item.status!r}")
+    zone = _zone(tzid)
+    start, end = _local(item.starts_at, zone), _local(item.ends_at, zone)
+    if item.ends_at <= item.starts_at:
+        raise ValueError(f"{item.uid}: ends_at must be after starts_at")
+    stamp = _utc_stamp(item.last_modified)
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{escape_text(item.uid)}",
+        f"DTSTAMP:{stamp}",
+    ]
+    if item.created is not None:
+        lines.append(f"CREATED:{_utc_stamp(item.created)}")
+    lines += [
+        f"LAST-MODIFIED:{stamp}",
+        f"SEQUENCE:{int(item.sequence)}",
+        f"DTSTART;TZID={tzid}:{start}",
+        f"DTEND;TZID={tzid}:{end}",
+    ]
+    if item.rrule:
+        lines.append(f"RRULE:{_normalise_rrule(item.rrule, zone)}")
+        if item.exdates:
+            exdates = ",".join(_local(d, zone) for d in sorted(item.exdates))
+            lines.append(f"EXDATE;TZID={tzid}:{exdates}")
+    lines.append(f"SUMMARY:{escape_text(item.summary)}")
+    if item.description:
+        lines.append(f"DESCRIPTION:{escape_text(item.description)}")
+    if item.location:
+        lines.append(f"LOCATION:{escape_text(item.location)}")
+    if item.geo is not None:
+        lat, lon = item.geo
+        lines.append(f"GEO:{float(lat):.6f};{float(lon):.6f}")
+    if item.url:
+        if any(c in item.url for c in '\r\n"<> '):
+            raise ValueError(f"invalid URL {item.url!r}")
+        lines.append(f"URL:{item.url}")
+    if item.categories:
+        lines.append("CATEGORIES:" + ",".join(escape_text(c) for c in item.categories))
+    lines += [f"STATUS:{item.status}", "END:VEVENT"]
+    return fold_lines(lines)
+
+
+@cache
+def _zone(tzid: str) -> ZoneInfo:
+    return ZoneInfo(tzid)
+
+
+@cache
+def render_vtimezone(tzid: str = DEFAULT_TZID) -> bytes:
+    """The VTIMEZONE for `tzid`, written by icalendar once per process (it takes ~15-130 ms)."""
+    return Timezone.from_tzinfo(_zone(tzid), tzid=tzid).to_ical()
+
+
+class VEventCache:
+    """Rendered VEVENTs keyed by their `FeedItem`, bounded in entries (oldest dropped first).
+
+    Per process and thread-safe. A changed item is a different key, so nothing is ever stale;
+    entries of items that changed or left every feed age out as new ones come in.
+    """
+
+    def __init__(self, maxsize: int = 20_000) -> None:
+        self.maxsize = maxsize
+        self._data: dict[tuple[FeedItem, str], bytes] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def render(self, item: FeedItem, tzid: str = DEFAULT_TZID) -> bytes:
+        key = (item, tzid)
+        chunk = self._data.get(key)
+        if chunk is not None:
+            self.hits += 1
+            return chunk
+        self.misses += 1
+        chunk = render_vevent(item, tzid=tzid)
+        with self._lock:
+            if len(self._data) >= self.maxsize:
+                # Drop the oldest tenth at once rather than one entry per insert.
+                for old in list(self._data)[: max(1, self.maxsize // 10)]:
+                    self._data.pop(old, None)
+            self._data[key] = chunk
+        return chunk
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def build_calendar(
+    items: Iterable[FeedItem],
+    *,
+    name: str,
+    description: str = "",
+    source_url: str = "",
+    tzid: str = DEFAULT_TZID,
+    cache: VEventCache | None = None,
+    skip_invalid: bool = False,
+) -> bytes:
+    """Return the VCALENDAR for `items` as UTF-8 bytes with CRLF lines folded at 75 octets.
+
+    `name` becomes NAME (RFC 7986) and X-WR-CALNAME; the refresh hints ask clients to poll every
+    4 hours. With a `cache`, each VEVENT is rendered once until its item changes.
+    Raises ValueError for a malformed item (naive datetime, end before start, bad RRULE),
+    unless `skip_invalid`: then the item is logged and left out, so one bad row does not take
+    the whole feed down for every subscriber.
+    """
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        f"NAME:{escape_text(name)}",
+        f"X-WR-CALNAME:{escape_text(name)}",
+    ]
+    if description:
+        head += [
+            f"DESCRIPTION:{escape_text(description)}",
+            f"X-WR-CALDESC:{escape_text(description)}",
+        ]
+    if source_url:
+        head.append(f"SOURCE;VALUE=URI:{source_url}")
+    head += [
+        f"X-WR-TIMEZONE:{tzid}",
+        f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_INTERVAL}",
+        f"X-PUBLISHED-TTL:{REFRESH_INTERVAL}",
+    ]
+    render = cache.render if cache is not None else _render_uncached
+    chunks: list[bytes] = [fold_lines(head), render_vtimezone(tzid)]
+    for item in items:
+        try:
+            chunks.append(render(item, tzid))
+        except ValueError:
+            if not skip_invalid:
+                raise
+            logger.exception("Left a malformed item out of the feed %r: %s", name, item.uid)
+    chunks.append(b"END:VCALENDAR\r\n")
+    return b"".join(chunks)
+
+
+def _render_uncached(item: FeedItem, tzid: str) -> bytes:
+    return render_vevent(item, tzid=tzid)
