@@ -1,5 +1,6 @@
 """Organisers, the events they publish, residents' registrations and personal feed tokens."""
 
+import datetime as dt
 import secrets
 import uuid
 from decimal import Decimal
@@ -37,6 +38,18 @@ class Organisation(models.Model):
     def name(self) -> str:
         lang = get_language() or "zh-hans"
         return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def public(self) -> "EventQuerySet":
+        """Events residents may see (see Event.public_condition)."""
+        return self.filter(Event.public_condition())
+
+    def overlapping(self, start: dt.datetime, end: dt.datetime) -> "EventQuerySet":
+        """Events with an occurrence that may overlap [start, end) (open-ended series always may)."""
+        return self.filter(starts_at__lt=end).filter(
+            models.Q(last_ends_at__isnull=True) | models.Q(last_ends_at__gt=start)
+        )
 
 
 class Event(models.Model):
@@ -86,6 +99,10 @@ class Event(models.Model):
     # "FREQ=WEEKLY;BYDAY=SA;COUNT=8", and aware datetimes (ISO 8601) of skipped occurrences.
     rrule = models.CharField(max_length=500, blank=True)
     exdates = models.JSONField(default=list, blank=True)
+    # Start and end of the last occurrence: the event's own times when it does not recur, empty
+    # for an open-ended recurrence. Kept by events.services; date filters and feeds use them.
+    last_starts_at = models.DateTimeField(null=True, blank=True)
+    last_ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -93,6 +110,9 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the event was postponed or cancelled."
+    )
     registration_opens_at = models.DateTimeField(null=True, blank=True)
     registration_closes_at = models.DateTimeField(null=True, blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
@@ -109,6 +129,8 @@ class Event(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -128,10 +150,63 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.title_zh
 
+    @staticmethod
+    def public_condition(prefix: str = "") -> models.Q:
+        """Published or postponed, or cancelled after having been published (a withdrawn draft
+        never becomes public). `prefix` is e.g. "event__" when filtering registrations."""
+        return models.Q(
+            **{f"{prefix}status__in": [Event.Status.PUBLISHED, Event.Status.POSTPONED]}
+        ) | models.Q(
+            **{f"{prefix}status": Event.Status.CANCELLED, f"{prefix}published_at__isnull": False}
+        )
+
     @property
     def title(self) -> str:
         lang = get_language() or "zh-hans"
         return self.title_en if lang.startswith("en") and self.title_en else self.title_zh
+
+    @property
+    def description(self) -> str:
+        lang = get_language() or "zh-hans"
+        if lang.startswith("en") and self.description_en:
+            return self.description_en
+        return self.description_zh
+
+    @property
+    def location(self) -> str:
+        """The free location, else the venue's name, in the active language."""
+        lang = get_language() or "zh-hans"
+        text = self.location_en if lang.startswith("en") and self.location_en else self.location_zh
+        if not text and self.venue_id is not None:
+            return self.venue.name
+        return text
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rrule)
+
+    @property
+    def exdate_datetimes(self) -> list[dt.datetime]:
+        """`exdates` as aware datetimes (Asia/Shanghai), for RRULE/EXDATE output."""
+        from events.recurrence import exdates_as_datetimes
+
+        return exdates_as_datetimes(self.exdates or [])
+
+    @property
+    def places_left(self) -> int | None:
+        """Free places, or None when the capacity is unlimited."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.registered_count, 0)
+
+
+class RegistrationQuerySet(models.QuerySet["Registration"]):
+    def active(self) -> "RegistrationQuerySet":
+        return self.filter(status__in=Registration.ACTIVE_STATUSES)
+
+    def waitlist(self) -> "RegistrationQuerySet":
+        """The waiting list in its order: first come, first promoted."""
+        return self.filter(status=Registration.Status.WAITLISTED).order_by("id")
 
 
 class Registration(models.Model):
@@ -160,8 +235,12 @@ class Registration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RegistrationQuerySet.as_manager()
+
     class Meta:
-        ordering = ["created_at", "id"]  # the waiting list's order
+        # Ids are taken under the event's row lock when joining the waiting list, so id order is
+        # the order of arrival (created_at comes from the application clock).
+        ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "resident"],

@@ -129,3 +129,81 @@ class ClosureFactory(factory.django.DjangoModelFactory):
     start_date = factory.LazyFunction(lambda: timezone.localdate())
     end_date = factory.LazyAttribute(lambda c: c.start_date)
     reason = "设备维护 Maintenance"
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """An approved organiser; `OrganisationFactory(members=[user])` adds members."""
+
+    class Meta:
+        model = "events.Organisation"
+        django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    name_zh = factory.Sequence(lambda n: f"罗湖体育协会{n}")
+    name_en = factory.Sequence(lambda n: f"Luohu Sports Association {n}")
+    is_approved = True
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create and extracted:
+            self.members.add(*extracted)
+
+
+def _last_start(event: object) -> dt.datetime | None:
+    from events.recurrence import exdates_as_datetimes, last_occurrence_start
+
+    return last_occurrence_start(
+        starts_at=event.starts_at,  # type: ignore[attr-defined]
+        rrule_text=event.rrule,  # type: ignore[attr-defined]
+        exdates=exdates_as_datetimes(event.exdates),  # type: ignore[attr-defined]
+    )
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A published one-off event a week ahead at a free location, 10 places.
+
+    Made directly (tests of reads and feeds); writes under test go through events.services.
+    `registered_count` is not kept in step with RegistrationFactory rows.
+    """
+
+    class Meta:
+        model = "events.Event"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title_zh = factory.Sequence(lambda n: f"梧桐山登高赛{n}")
+    title_en = factory.Sequence(lambda n: f"Wutong Mountain Climb {n}")
+    description_zh = "从山脚到山顶。"
+    description_en = "From the foot of the mountain to the top."
+    category = "race"
+    location_zh = "梧桐山风景区"
+    location_en = "Wutong Mountain Scenic Area"
+    latitude = Decimal("22.580000")
+    longitude = Decimal("114.200000")
+    starts_at = factory.LazyFunction(lambda: _next_hour(24 * 7))
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + dt.timedelta(hours=3))
+    rrule = ""
+    exdates = factory.LazyFunction(list)
+    last_starts_at = factory.LazyAttribute(_last_start)
+    last_ends_at = factory.LazyAttribute(
+        lambda e: e.last_starts_at + (e.ends_at - e.starts_at) if e.last_starts_at else None
+    )
+    status = "published"
+    published_at = factory.LazyFunction(timezone.now)
+    capacity = 10
+    waitlist_enabled = True
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A confirmed registration made directly (tests of reads); writes use events.services."""
+
+    class Meta:
+        model = "events.Registration"
+
+    event = factory.SubFactory(EventFactory)
+    resident = factory.SubFactory(UserFactory)
+    status = "confirmed"
+    party_size = 1
