@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,6 +88,7 @@ def venue_day(request: HttpRequest, pk: int) -> HttpResponse:
             "bookings": bookings,
             "counts": counts,
             "other_venues": roles.staffed_venues(request.user).exclude(pk=venue.pk),
+            "can_mark_no_show": _has_route("api:v1:booking-no-show"),
             "page_config": {
                 "checkins_url": "/api/v1/checkins/",
                 "bookings_url": "/api/v1/bookings/",
@@ -94,6 +96,14 @@ def venue_day(request: HttpRequest, pk: int) -> HttpResponse:
             },
         },
     )
+
+
+def _has_route(name: str) -> bool:
+    try:
+        reverse(name, args=[1])
+    except NoReverseMatch:
+        return False
+    return True
 
 
 class _Echo:
