@@ -55,7 +55,7 @@ def test_booking_a_free_court_answers_201_with_the_booking(resident_client, cour
     assert body["hold_expires_at"] is None
     assert body["starts_at"] == slot.starts_at.astimezone(SHANGHAI).isoformat()
     assert body["starts_at"].endswith("+08:00")
-    assert body["payment_url"] == body["checkin_code"] == body["checkin_qr"] == ""
+    assert body["payment_url"] == ""  # nothing to pay
     assert body["late_cancellation"] is False
     assert body["resource_name"] == court.name_zh
     assert dt.datetime.fromisoformat(body["cancel_deadline"]) == slot.starts_at - dt.timedelta(
@@ -309,9 +309,10 @@ def test_successful_booking_writes_in_one_short_transaction(resident, court):
         response = client.post(URL, {"slot": slot.pk}, format="json")
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in queries]
-    # token, slot read, [savepoint], SET LOCAL (PostgreSQL), UPDATE slot, lock user, count, INSERT
+    # token, slot read, [savepoint], SET LOCAL (PostgreSQL), UPDATE slot, lock user, count,
+    # INSERT; what follows the commit (notifications, payments) is not part of the booking.
     data = [s for s in statements if s not in {"SAVEPOINT", "RELEASE", "SET"}]
-    assert data == ["SELECT", "SELECT", "UPDATE", "SELECT", "SELECT", "INSERT"], statements
+    assert data[:6] == ["SELECT", "SELECT", "UPDATE", "SELECT", "SELECT", "INSERT"], statements
 
 
 def test_a_different_user_each_time_gets_its_own_booking(court):
