@@ -1,0 +1,159 @@
+"""A resident finds a venue, books in one click, cancels; refusals are explained."""
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from booking.models import Booking, Slot
+from tests.e2e.conftest import at, sign_in, tomorrow
+from tests.factories import (
+    BookingPolicyFactory,
+    ResourceFactory,
+    SlotFactory,
+    SportFactory,
+    UserFactory,
+    VenueFactory,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sports_centre():  # type: ignore[no-untyped-def]
+    badminton = SportFactory()
+    venue = VenueFactory(
+        name_zh="罗湖体育中心（演示）",
+        name_en="Luohu Sports Centre (demo)",
+        address_zh="深圳市罗湖区东门北路",
+        street="东门街道",
+        amenities=["淋浴", "停车场"],
+    )
+    venue.sports.add(badminton)
+    BookingPolicyFactory(venue=venue, max_bookings_per_day=2)
+    day = tomorrow()
+    for index in range(1, 5):
+        court = ResourceFactory(
+            venue=venue,
+            name_zh=f"羽毛球{index}号场",
+            name_en=f"Badminton court {index}",
+            sport=badminton,
+            sort_order=index,
+        )
+        for hour in range(8, 22):
+            starts = at(day, hour)
+            SlotFactory(resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    return venue
+
+
+def slot_at(venue, court_index: int, hour: int) -> Slot:  # type: ignore[no-untyped-def]
+    return Slot.objects.get(
+        venue=venue, resource__name_zh=f"羽毛球{court_index}号场", starts_at=at(tomorrow(), hour)
+    )
+
+
+def test_resident_books_in_one_click_sees_it_cancels_and_another_resident_sees_it_free(
+    page, live_server, sports_centre, shot
+):
+    UserFactory(username="alice")
+    UserFactory(username="bob")
+    base = live_server.url
+    sign_in(page, base, "alice")
+
+    # Find a venue: filter by sport and day.
+    page.select_option("#f-sport", "badminton")
+    page.fill("#f-day", tomorrow().isoformat())
+    page.click("form[role=search] button[type=submit]")
+    card = page.locator(f'[data-venue-id="{sports_centre.pk}"]')
+    expect(card).to_contain_text("56 个空位")
+    shot("venue-search")
+    card.get_by_role("link").click()
+
+    slot = slot_at(sports_centre, 2, 19)
+    button = page.locator(f'button.slot[data-slot="{slot.pk}"]')
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.locator("#booking-message")).to_contain_text("预约成功")
+    # The grid updates in place: the slot is now the resident's, not a button any more.
+    expect(page.locator(f'.slot.mine[data-slot="{slot.pk}"]')).to_be_visible()
+    shot("booked")
+    booking = Booking.objects.get(slot=slot)
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.resident.username == "alice"
+
+    page.click("#booking-message a")
+    item = page.locator(f"#booking-{booking.pk}")
+    expect(item).to_contain_text("羽毛球2号场")
+    expect(item).to_contain_text("已确认")
+    expect(item).to_contain_text("免费取消截止")
+    shot("my-bookings")
+    item.get_by_role("button", name="取消预约").click()
+    item.get_by_role("button", name="确定取消").click()
+    expect(page.locator("#bookings-message")).to_contain_text("预约已取消")
+    expect(item.locator('[data-role="status"]')).to_have_text("已取消")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+
+    # Sign out; the second resident sees the slot free again.
+    page.get_by_role("button", name="退出").click()
+    sign_in(page, base, "bob")
+    page.goto(f"{base}/venues/{sports_centre.pk}/?day={tomorrow().isoformat()}")
+    expect(page.locator(f'button.slot[data-slot="{slot.pk}"]')).to_be_visible()
+    shot("free-again")
+
+
+def test_double_click_on_a_slot_makes_one_booking(page, live_server, sports_centre, shot):
+    UserFactory(username="alice")
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/venues/{sports_centre.pk}/?day={tomorrow().isoformat()}")
+    slot = slot_at(sports_centre, 1, 20)
+    page.locator(f'button.slot[data-slot="{slot.pk}"]').dblclick()
+    expect(page.locator(f'.slot.mine[data-slot="{slot.pk}"]')).to_be_visible()
+    shot("after-double-click")
+    assert Booking.objects.filter(slot=slot).count() == 1
+
+    # Two requests sent at once with the key of one click target (what a double click sends
+    # when the first answer is lost) still make one booking: the API replays the first.
+    other = slot_at(sports_centre, 3, 20)
+    statuses = page.evaluate(
+        """async (slotId) => {
+            const target = document.createElement("button");
+            const key = LuohuApi.keyFor(target);
+            const send = () => LuohuApi.post("/api/v1/bookings/", {slot: slotId, party_size: 1},
+                                            {idempotencyKey: key}).then(r => r.status, e => e.code);
+            return Promise.all([send(), send()]);
+        }""",
+        other.pk,
+    )
+    assert set(statuses) <= {200, 201}, statuses
+    assert Booking.objects.filter(slot=other).count() == 1
+
+
+def test_a_refused_booking_says_why(page, live_server, sports_centre, shot):
+    UserFactory(username="alice")
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/venues/{sports_centre.pk}/?day={tomorrow().isoformat()}")
+    for court, hour in ((1, 9), (2, 10)):
+        slot = slot_at(sports_centre, court, hour)
+        page.locator(f'button.slot[data-slot="{slot.pk}"]').click()
+        expect(page.locator(f'.slot.mine[data-slot="{slot.pk}"]')).to_be_visible()
+    third = slot_at(sports_centre, 3, 11)
+    page.locator(f'button.slot[data-slot="{third.pk}"]').click()
+    message = page.locator("#booking-message")
+    expect(message).to_contain_text("已达上限")
+    expect(message).to_have_class(re.compile(r"\berror\b"))
+    shot("quota-refused")
+    assert not Booking.objects.filter(slot=third).exists()
+
+
+def test_the_grid_is_usable_with_the_keyboard(page, live_server, sports_centre):
+    UserFactory(username="alice")
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/venues/{sports_centre.pk}/?day={tomorrow().isoformat()}")
+    first = page.locator("button.slot").first
+    first.focus()
+    slot_id = int(first.get_attribute("data-slot"))
+    page.keyboard.press("Enter")
+    expect(page.locator(f'.slot.mine[data-slot="{slot_id}"]')).to_be_focused()
+    assert Booking.objects.filter(slot_id=slot_id).count() == 1
