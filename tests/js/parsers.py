@@ -165,3 +165,13 @@ def assert_parsers_agree(body: bytes) -> Any:
         # The VTIMEZONE in the file resolved the TZID (a missing one would read as floating).
         assert event["dtstart_zone"] == event["dtstart_tzid"] == "Asia/Shanghai", event["uid"]
     return parsed
+
+
+def vevents(body: bytes) -> dict[str, icalendar.Event]:
+    """The feed's VEVENTs by UID, read by icalendar (a UID appearing twice fails the test)."""
+    found: dict[str, icalendar.Event] = {}
+    for event in parse_with_icalendar(body).walk("VEVENT"):
+        uid = str(event["UID"])
+        assert uid not in found, f"UID {uid} appears twice"
+        found[uid] = event
+    return found
