@@ -302,7 +302,9 @@ def test_cancelled_event_cannot_be_edited(organiser, published):
 def test_moving_a_published_event_to_a_public_venue_needs_an_admin(organiser, published):
     venue = VenueFactory()
     with pytest.raises(ApprovalRequiredError):
-        services.update_event(event_id=published.pk, by_user=organiser, changes={"venue_id": venue.pk})
+        services.update_event(
+            event_id=published.pk, by_user=organiser, changes={"venue_id": venue.pk}
+        )
 
 
 def test_capacity_cannot_drop_below_confirmed_places(organiser, published):
@@ -324,9 +326,7 @@ def test_raising_capacity_promotes_the_waiting_list_in_order(organiser, publishe
 
     services.update_event(event_id=published.pk, by_user=organiser, changes={"capacity": 3})
 
-    statuses = [
-        Registration.objects.get(pk=w.registration.pk).status for w in waiting
-    ]
+    statuses = [Registration.objects.get(pk=w.registration.pk).status for w in waiting]
     assert statuses == ["confirmed", "confirmed", "waitlisted"]
     assert Event.objects.get(pk=published.pk).registered_count == 3
 
