@@ -1,0 +1,127 @@
+"""Organisers publish events to the calendar and feeds; staff check residents in; English."""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from booking.models import Booking
+from events.models import Event
+from tests.e2e.conftest import sign_in, tomorrow
+from tests.factories import (
+    BookingFactory,
+    BookingPolicyFactory,
+    EventFactory,
+    OrganisationFactory,
+    ResourceFactory,
+    SlotFactory,
+    UserFactory,
+    VenueFactory,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_organiser_creates_and_publishes_an_event_that_reaches_the_calendar_and_feed(
+    page, live_server, shot
+):
+    organiser = UserFactory(username="organiser")
+    OrganisationFactory(members=[organiser], name_zh="罗湖区围棋协会（演示）")
+    base = live_server.url
+    sign_in(page, base, "organiser")
+    page.get_by_role("link", name="主办方").click()
+    page.get_by_role("link", name="新建活动").click()
+
+    day = tomorrow() + dt.timedelta(days=2)
+    page.fill("#e-title_zh", "罗湖围棋公开赛（演示）")
+    page.fill("#e-title_en", "Luohu Go Open (demo)")
+    page.select_option("#e-category", "mind_sports")
+    # Not at a venue: events at public venues wait for the district's approval first.
+    page.fill("#e-location_zh", "罗湖区文化馆")
+    page.fill("#e-starts_at", f"{day.isoformat()}T14:00")
+    # The end before the start: the API's validation message appears under the field.
+    page.fill("#e-ends_at", f"{day.isoformat()}T13:00")
+    page.fill("#e-capacity", "32")
+    page.click("#save-event")
+    expect(page.locator("#e-ends_at-error")).to_be_visible()
+    expect(page.locator("#e-ends_at")).to_have_attribute("aria-invalid", "true")
+    shot("validation")
+    page.fill("#e-ends_at", f"{day.isoformat()}T18:00")
+    page.click("#save-event")
+    page.wait_for_url("**/organiser/events/*/?created=1")
+    event = Event.objects.get(title_zh="罗湖围棋公开赛（演示）")
+    assert event.status == Event.Status.DRAFT
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page.locator("#event-status")).to_have_text("已发布")
+    shot("published")
+    event.refresh_from_db()
+    assert event.status == Event.Status.PUBLISHED
+
+    page.goto(f"{base}/events/?month={day:%Y-%m}")
+    link = page.locator("table.month").get_by_role("link", name="罗湖围棋公开赛（演示）")
+    expect(link).to_be_visible()
+    shot("calendar")
+    page.goto(f"{base}/events/?view=list&category=mind_sports")
+    expect(page.locator("#event-list")).to_contain_text("罗湖围棋公开赛（演示）")
+    feed = page.request.get(f"{base}/calendar/events.ics")
+    assert feed.ok
+    assert "text/calendar" in feed.headers["content-type"]
+    assert "罗湖围棋公开赛（演示）" in feed.text().replace("\r\n ", "")
+
+
+def test_resident_registers_for_an_event(page, live_server, shot):
+    UserFactory(username="alice")
+    event = EventFactory(title_zh="梧桐山登高赛（演示）", capacity=1)
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/events/{event.pk}/")
+    page.click("#register")
+    expect(page.locator("#event-message")).to_contain_text("报名成功")
+    expect(page.locator("#unregister")).to_be_focused()
+    shot("registered")
+    assert event.registrations.filter(resident__username="alice", status="confirmed").exists()
+
+
+def test_staff_checks_a_resident_in_from_the_days_list(page, live_server, shot):
+    staff = UserFactory(username="staff")
+    venue = VenueFactory(name_zh="东湖公园智能健身房（演示）")
+    venue.staff.add(staff)
+    BookingPolicyFactory(venue=venue)
+    court = ResourceFactory(venue=venue, name_zh="健身区", exclusive=False, capacity=20)
+    from django.utils import timezone
+
+    starts = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(minutes=5)
+    slot = SlotFactory(resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    booking = BookingFactory(
+        slot=slot, resident=UserFactory(username="alice"), status=Booking.Status.CONFIRMED
+    )
+    sign_in(page, live_server.url, "staff")
+    page.get_by_role("link", name="场馆工作人员").click()
+    row = page.locator(f'tr[data-booking="{booking.pk}"]')
+    expect(row).to_contain_text("alice")
+    row.get_by_role("button", name="签到").click()
+    expect(page.locator("#staff-message")).to_contain_text("签到成功")
+    expect(row.locator('[data-role="status"]')).to_have_text("已签到")
+    shot("checked-in")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CHECKED_IN
+
+    # A second check-in with the same code (typed in) is refused with its reason.
+    from booking.checkin import checkin_code_for
+
+    page.fill("#checkin-code", checkin_code_for(booking))
+    page.get_by_role("button", name="签到", exact=True).last.click()
+    expect(page.locator("#staff-message")).to_contain_text("已经签到过")
+
+
+def test_the_language_switch_shows_english(page, live_server, shot):
+    venue = VenueFactory(name_zh="罗湖体育馆（演示）", name_en="Luohu Gymnasium (demo)")
+    BookingPolicyFactory(venue=venue)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("h1")).to_have_text("查找场馆")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("h1")).to_have_text("Find a venue")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(f'[data-venue-id="{venue.pk}"]')).to_contain_text("Luohu Gymnasium (demo)")
+    shot("english")
+    page.get_by_role("button", name="中文").click()
+    expect(page.locator("h1")).to_have_text("查找场馆")
