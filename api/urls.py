@@ -5,6 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from api.views import auth, health
 from api.views import bookings as booking_views
+from api.views import checkins as checkin_views
+from api.views import payments as payment_views
+from api.views import standing as standing_views
+from api.views.stripe_webhook import StripeWebhookView
 
 v1 = [
     path("health/", health.health, name="health"),
@@ -15,6 +19,34 @@ v1 = [
         "bookings/<str:pk>/cancel/",
         booking_views.BookingCancelView.as_view(),
         name="booking-cancel",
+    ),
+    # payments, check-in and standing (booking.payments / booking.checkin / booking.standing)
+    path("bookings/<str:pk>/pay/", payment_views.BookingPayView.as_view(), name="booking-pay"),
+    path(
+        "bookings/<str:pk>/payment/",
+        payment_views.BookingPaymentView.as_view(),
+        name="booking-payment",
+    ),
+    path(
+        "bookings/<str:pk>/qr.svg",
+        checkin_views.BookingQrView.as_view(kind="svg"),
+        name="booking-qr-svg",
+    ),
+    path(
+        "bookings/<str:pk>/qr.png",
+        checkin_views.BookingQrView.as_view(kind="png"),
+        name="booking-qr-png",
+    ),
+    path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),
+    path("checkins/", checkin_views.CheckinCreateView.as_view(), name="checkin-create"),
+    path(
+        "checkins/public-key/",
+        checkin_views.CheckinPublicKeyView.as_view(),
+        name="checkin-public-key",
+    ),
+    path("me/standing/", standing_views.MyStandingView.as_view(), name="me-standing"),
+    path(
+        "strikes/<str:pk>/waive/", standing_views.StrikeWaiveView.as_view(), name="strike-waive"
     ),
 ]
 

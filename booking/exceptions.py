@@ -168,3 +168,8 @@ class InvalidPaymentMethodError(BookingError, InvalidInputError):
 class InvalidWebhookError(BookingError, InvalidInputError):
     code = "invalid_signature"
     default_detail = "Webhook 签名无效。The webhook signature is not valid."
+
+
+class CheckinCodeUnavailableError(BookingError, NotFoundError):
+    code = "no_checkin_code"
+    default_detail = "预约确认后才有签到码。A booking has a check-in code once it is confirmed."

@@ -20,7 +20,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from booking import rules, selectors
+from booking import notifications, payments, rules, selectors, standing
 from booking.exceptions import (
     AlreadyBookedError,
     BookingBusyError,
@@ -169,6 +169,10 @@ def _after_booking_placed(booking: Booking) -> None:
     A held (paid) booking gets its payment started here, outside any lock: no Stripe call may
     run while the slot row is locked.
     """
+    if booking.status == Booking.Status.HELD:
+        payments.start_payment(booking=booking)
+    else:
+        notifications.booking_confirmed(booking_id=booking.pk)
 
 
 def _after_cancel(booking: Booking) -> None:
@@ -176,6 +180,9 @@ def _after_cancel(booking: Booking) -> None:
 
     Refunds of paid bookings and strikes for late cancellations belong here.
     """
+    payments.settle_cancelled_booking(booking_id=booking.pk)
+    if booking.late_cancellation:
+        standing.record_late_cancellation(booking_id=booking.pk)
 
 
 # --- place_booking helpers ----------------------------------------------------------------

@@ -134,6 +134,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic jobs for `celery -A config beat` (booking/tasks.py); each is also a management command.
+CELERY_BEAT_SCHEDULE = {
+    "expire-holds": {"task": "booking.expire_holds", "schedule": 30.0},
+    "send-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
+    "mark-no-shows": {"task": "booking.mark_no_shows", "schedule": 600.0},
+    "generate-slots": {"task": "booking.generate_slots", "schedule": 6 * 3600.0},
+}
 
 # Django 6.1 mailers. EMAIL_BACKEND picks the backend (console by default); SMTP reads
 # EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS.
@@ -153,6 +162,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "罗湖体育 <noreply@sports
 # Stripe: paid slots are bookable online only when a secret key is configured.
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "")  # pk_...: Stripe.js on the pay page
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")  # e.g. a local fake server in tests
 STRIPE_PAYMENT_METHOD_TYPES = env_list(
     "STRIPE_PAYMENT_METHOD_TYPES", ["card", "alipay", "wechat_pay"]

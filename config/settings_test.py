@@ -11,5 +11,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# A fixed check-in signing key (the dev-key fallback needs DEBUG, which pytest-django turns off).
+CHECKIN_SIGNING_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 # Serve static files from the finders without a collected STATIC_ROOT (no "No directory" warning).
 WHITENOISE_AUTOREFRESH = True

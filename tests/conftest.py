@@ -3,6 +3,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import BookingPolicyFactory, ResourceFactory, UserFactory, VenueFactory
+from tests.stripe_server import localstripe, stripe_settings  # noqa: F401  (fixtures)
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from booking import rules
+from booking import checkin, payments, rules
 from booking.models import Booking
 from booking.selectors import WHEN_PAST, WHEN_UPCOMING
 from booking.services import MAX_PARTY_SIZE
@@ -112,15 +112,17 @@ def cancel_deadline(booking: Booking) -> dt.datetime:
 
 
 def payment_url(booking: Booking) -> str:
-    """Where the resident pays a held booking (filled in by the payments integration)."""
-    return ""
+    """Where the resident pays a held booking (a page path); empty otherwise."""
+    return payments.payment_path(booking)
 
 
 def checkin_code(booking: Booking) -> str:
-    """The signed check-in text of a confirmed booking (filled in by the check-in module)."""
-    return ""
+    """The signed check-in text of a confirmed or checked-in booking; empty otherwise."""
+    return checkin.checkin_code_for(booking)
 
 
 def checkin_qr(booking: Booking) -> str:
-    """URL of the check-in QR image of a confirmed booking (filled in by the check-in module)."""
-    return ""
+    """Path of the check-in QR image (also at .png) of a confirmed booking; empty otherwise."""
+    if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN):
+        return ""
+    return f"/api/v1/bookings/{booking.pk}/qr.svg"

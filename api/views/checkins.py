@@ -1,0 +1,136 @@
+"""Check-in: gates and staff scan codes; residents fetch their QR image; anyone the public key.
+
+Gate devices authenticate with `Authorization: Gate <token>` (a GateDevice bound to a venue);
+staff with their usual token or session.
+"""
+
+import base64
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import IsSignedIn
+from api.serializers.checkins import (
+    CheckinCreateSerializer,
+    CheckinResultSerializer,
+    PublicKeySerializer,
+)
+from booking import checkin
+from booking.exceptions import BookingNotFoundError
+from booking.models import GateDevice
+
+ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
+CODE_FORMAT = (
+    "base64url without padding of a 21-byte big-endian body (u8 version=1, u64 booking id, "
+    "u32 venue id, u32 valid-from, u32 valid-to as Unix seconds) followed by its 64-byte "
+    "Ed25519 signature over the body"
+)
+
+
+class GateAuthentication(BaseAuthentication):
+    """`Authorization: Gate <token>`: a check-in gate of one venue (no user)."""
+
+    keyword = b"gate"
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, GateDevice] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Gate 凭证格式错误。Malformed gate credentials.")
+        device = checkin.get_gate_device(token=parts[1].decode("latin-1"))
+        if device is None:
+            raise exceptions.AuthenticationFailed("Gate 凭证无效。Unknown or disabled gate.")
+        return AnonymousUser(), device
+
+    def authenticate_header(self, request: Request) -> str:
+        return "Gate"
+
+
+class IsGateOrVenueStaff(permissions.BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if isinstance(request.auth, GateDevice):
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated and checkin.is_any_venue_staff(user))
+
+
+class CheckinCreateView(APIView):
+    """POST `{"code"}`: may this party enter now? Records the scan and, if allowed, the check-in."""
+
+    authentication_classes = [GateAuthentication, TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsGateOrVenueStaff]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="checkins_create",
+        request=CheckinCreateSerializer,
+        responses={200: CheckinResultSerializer, 400: ERROR, 401: ERROR, 403: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        form = CheckinCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        device = request.auth if isinstance(request.auth, GateDevice) else None
+        result = checkin.check_in(
+            code=form.validated_data["code"],
+            device=device,
+            staff=None if device is not None else request.user,
+        )
+        return Response(CheckinResultSerializer(result).data)
+
+
+class CheckinPublicKeyView(APIView):
+    """GET: the Ed25519 public key that verifies check-in codes offline."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(operation_id="checkins_public_key", responses={200: PublicKeySerializer})
+    def get(self, request: Request) -> Response:
+        raw = checkin.public_key_bytes()
+        body = {
+            "algorithm": "Ed25519",
+            "public_key": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
+            "public_key_pem": checkin.public_key_pem(),
+            "code_format": CODE_FORMAT,
+        }
+        return Response(body, headers={"Cache-Control": "public, max-age=3600"})
+
+
+class BookingQrView(APIView):
+    """GET: the check-in QR code of the caller's confirmed booking, as SVG or PNG."""
+
+    permission_classes = [IsSignedIn]
+    kind: str = "svg"
+
+    @extend_schema(
+        operation_id="bookings_qr",
+        responses={
+            (200, "image/svg+xml"): OpenApiResponse(description="QR code"),
+            (200, "image/png"): OpenApiResponse(description="QR code"),
+            404: ERROR,
+        },
+    )
+    def get(self, request: Request, pk: str) -> HttpResponse:
+        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+            raise BookingNotFoundError()
+        kind = "png" if self.kind == "png" else "svg"
+        image = checkin.get_booking_qr(booking_id=int(pk), user=request.user, kind=kind)
+        response = HttpResponse(
+            image, content_type="image/png" if kind == "png" else "image/svg+xml"
+        )
+        response["Cache-Control"] = "private, max-age=300"
+        return response

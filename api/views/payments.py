@@ -1,0 +1,91 @@
+"""Paying a held booking: what the pay page needs, and a server-side confirm for API clients."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import IsSignedIn
+from api.serializers.bookings import BookingSerializer
+from booking import payments
+from booking.exceptions import BookingNotFoundError
+
+ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
+
+
+def _pk(pk: str) -> int:
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+        raise BookingNotFoundError()
+    return int(pk)
+
+
+class PayInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    payment_method = serializers.CharField(
+        max_length=255, help_text="A Stripe PaymentMethod id, e.g. pm_card_visa in test mode."
+    )
+
+
+class PaymentPageSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    booking = serializers.IntegerField()
+    status = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=8, decimal_places=2)
+    currency = serializers.CharField()
+    payment_method_types = serializers.ListField(child=serializers.CharField())
+    client_secret = serializers.CharField(help_text="For Stripe.js; empty once settled.")
+    publishable_key = serializers.CharField()
+    hold_expires_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance: payments.PaymentPage) -> dict[str, Any]:
+        return {
+            "booking": instance.booking.pk,
+            "status": instance.payment.status,
+            "amount": f"{instance.amount:.2f}",
+            "currency": instance.currency,
+            "payment_method_types": instance.payment_method_types,
+            "client_secret": instance.client_secret,
+            "publishable_key": instance.publishable_key,
+            "hold_expires_at": serializers.DateTimeField().to_representation(
+                instance.hold_expires_at
+            )
+            if instance.hold_expires_at
+            else None,
+        }
+
+
+class BookingPaymentView(APIView):
+    """GET: the payment of the caller's booking (client secret while it awaits payment)."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(
+        operation_id="bookings_payment", responses={200: PaymentPageSerializer, 404: ERROR}
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        page = payments.get_payment_page(booking_id=_pk(pk), user=request.user)
+        return Response(PaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"})
+
+
+class BookingPayView(APIView):
+    """POST `{"payment_method": "pm_..."}`: confirm the held booking's PaymentIntent now."""
+
+    permission_classes = [IsSignedIn]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="bookings_pay",
+        request=PayInputSerializer,
+        responses={200: BookingSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        form = PayInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        booking = payments.pay_booking(
+            booking_id=_pk(pk),
+            user=request.user,
+            payment_method=form.validated_data["payment_method"],
+        )
+        return Response(BookingSerializer(booking).data)

@@ -1,0 +1,40 @@
+"""A resident's standing (strikes, suspension) and staff waiving a strike."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import IsSignedIn
+from api.serializers.checkins import StandingSerializer, StrikeSerializer
+from booking import standing
+from booking.exceptions import StrikeNotFoundError
+
+ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
+
+
+class MyStandingView(APIView):
+    """GET: the caller's strikes and whether (until when) their booking is suspended."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(operation_id="me_standing", responses={200: StandingSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(StandingSerializer(standing.get_standing(user=request.user)).data)
+
+
+class StrikeWaiveView(APIView):
+    """POST: waive a strike (staff of the strike's venue); lifts a suspension below the limit."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(
+        operation_id="strikes_waive",
+        request=None,
+        responses={200: StrikeSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+            raise StrikeNotFoundError()
+        strike = standing.waive_strike(strike_id=int(pk), by_user=request.user)
+        return Response(StrikeSerializer(strike).data)

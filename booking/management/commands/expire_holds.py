@@ -1,0 +1,16 @@
+"""`manage.py expire_holds`: release unpaid holds past their expiry (also a Celery beat job)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from booking import payments
+
+
+class Command(BaseCommand):
+    help = "Expire held bookings past hold_expires_at, release their places, cancel their intents."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        expired = payments.expire_holds()
+        refunded = payments.retry_pending_refunds()
+        self.stdout.write(f"Expired {expired} hold(s); issued {refunded} pending refund(s).")

@@ -1,0 +1,191 @@
+"""A resident's standing: strikes for late cancellations and no-shows, and the suspension they cause.
+
+Strikes are counted across all venues; the policy of the venue where the newest strike happened
+decides the period, the threshold and the length of the suspension (a policy with
+`strikes_to_suspend = 0` never suspends). Suspension is global: `place_booking` refuses every
+booking until `ResidentStanding.suspended_until`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from booking import rules
+from booking.checkin import is_venue_staff
+from booking.exceptions import NotVenueStaffError, StrikeAlreadyWaivedError, StrikeNotFoundError
+from booking.models import Booking, ResidentStanding, Strike
+from venues.models import BookingPolicy
+
+
+def _policy(venue_id: int) -> BookingPolicy:
+    return BookingPolicy.objects.filter(venue_id=venue_id).first() or rules.DEFAULT_POLICY
+
+
+def record_strike(*, booking: Booking, kind: str, now: dt.datetime) -> Strike | None:
+    """Count a late cancellation or no-show against the booking's resident; suspend at the limit.
+
+    Call inside the transaction that changed the booking (its row locked). One strike per
+    booking. Returns the new strike, or None if the booking already had one.
+    """
+    strike, created = Strike.objects.get_or_create(
+        booking=booking,
+        defaults={
+            "resident_id": booking.resident_id,
+            "venue_id": booking.venue_id,
+            "kind": kind,
+            "created_at": now,
+        },
+    )
+    if not created:
+        return None
+    _update_suspension(resident_id=booking.resident_id, policy=_policy(booking.venue_id), now=now)
+    return strike
+
+
+def record_late_cancellation(*, booking_id: int) -> Strike | None:
+    """Count a committed late cancellation against its resident (idempotent: one per booking).
+
+    Runs after the cancellation committed; `mark_no_shows` sweeps up any it missed.
+    """
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update()
+            .filter(pk=booking_id, status=Booking.Status.CANCELLED, late_cancellation=True)
+            .first()
+        )
+        if booking is None:
+            return None
+        return record_strike(
+            booking=booking,
+            kind=Strike.Kind.LATE_CANCELLATION,
+            now=booking.cancelled_at or timezone.now(),
+        )
+
+
+def _active_strikes(*, resident_id: int, policy: BookingPolicy, now: dt.datetime) -> int:
+    since = now - dt.timedelta(days=policy.strike_period_days)
+    return Strike.objects.filter(
+        resident_id=resident_id, waived_at__isnull=True, created_at__gt=since
+    ).count()
+
+
+def _locked_standing(resident_id: int) -> ResidentStanding:
+    ResidentStanding.objects.get_or_create(user_id=resident_id)
+    return ResidentStanding.objects.select_for_update().get(user_id=resident_id)
+
+
+def _update_suspension(*, resident_id: int, policy: BookingPolicy, now: dt.datetime) -> None:
+    # The standing row serialises two strikes of one resident recorded at the same moment.
+    standing = _locked_standing(resident_id)
+    threshold = policy.strikes_to_suspend
+    if (
+        not threshold
+        or _active_strikes(resident_id=resident_id, policy=policy, now=now) < threshold
+    ):
+        return
+    until = now + dt.timedelta(days=policy.suspension_days)
+    if standing.suspended_until is None or standing.suspended_until < until:
+        standing.suspended_until = until
+        standing.save(update_fields=["suspended_until", "updated_at"])
+
+
+def waive_strike(
+    *, strike_id: Any, by_user: AbstractBaseUser, now: dt.datetime | None = None
+) -> Strike:
+    """Waive a strike (staff of the strike's venue); lift the suspension if now below the limit.
+
+    Raises StrikeNotFoundError, NotVenueStaffError, StrikeAlreadyWaivedError.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            strike = Strike.objects.select_for_update().get(pk=int(strike_id))
+        except (Strike.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+            raise StrikeNotFoundError() from exc
+        if not is_venue_staff(user=by_user, venue_id=strike.venue_id):
+            raise NotVenueStaffError()
+        if strike.waived_at is not None:
+            raise StrikeAlreadyWaivedError()
+        strike.waived_at = now
+        strike.waived_by_id = by_user.pk
+        strike.save(update_fields=["waived_at", "waived_by"])
+        standing = _locked_standing(strike.resident_id)
+        policy = _policy(strike.venue_id)
+        still = _active_strikes(resident_id=strike.resident_id, policy=policy, now=now)
+        if (
+            standing.suspended_until is not None
+            and standing.suspended_until > now
+            and (not policy.strikes_to_suspend or still < policy.strikes_to_suspend)
+        ):
+            standing.suspended_until = None
+            standing.save(update_fields=["suspended_until", "updated_at"])
+    return strike
+
+
+def mark_no_shows(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Mark confirmed bookings whose slot has ended without a check-in as no-shows, with a strike.
+
+    Invariant: each booking is marked once (locked and re-checked). Also records late
+    cancellations whose strike a crash left unrecorded. Returns how many no-shows were marked.
+    """
+    now = now or timezone.now()
+    candidates = list(
+        Booking.objects.filter(status=Booking.Status.CONFIRMED, ends_at__lte=now)
+        .order_by("ends_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    marked = 0
+    for booking_id in candidates:
+        with transaction.atomic():
+            booking = (
+                Booking.objects.select_for_update(skip_locked=True)
+                .filter(pk=booking_id, status=Booking.Status.CONFIRMED, ends_at__lte=now)
+                .first()
+            )
+            if booking is None:
+                continue
+            booking.status = Booking.Status.NO_SHOW
+            booking.sequence = F("sequence") + 1
+            booking.save(update_fields=["status", "sequence", "updated_at"])
+            record_strike(booking=booking, kind=Strike.Kind.NO_SHOW, now=now)
+            marked += 1
+    missed = Booking.objects.filter(
+        status=Booking.Status.CANCELLED, late_cancellation=True, strike__isnull=True
+    ).values_list("pk", flat=True)
+    for booking_id in list(missed[:limit]):
+        record_late_cancellation(booking_id=booking_id)
+    return marked
+
+
+@dataclass(frozen=True)
+class Standing:
+    suspended_until: dt.datetime | None
+    strikes: list[Strike]
+    active_strikes: int
+
+
+def get_standing(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> Standing:
+    """A resident's strikes (newest first) and current suspension."""
+    now = now or timezone.now()
+    suspended_until = (
+        ResidentStanding.objects.filter(user_id=user.pk, suspended_until__gt=now)
+        .values_list("suspended_until", flat=True)
+        .first()
+    )
+    strikes = list(
+        Strike.objects.filter(resident_id=user.pk).select_related("booking", "venue__policy")[:100]
+    )
+    active = 0
+    for strike in strikes:
+        policy = getattr(strike.venue, "policy", None) or rules.DEFAULT_POLICY
+        period = dt.timedelta(days=policy.strike_period_days)
+        if strike.waived_at is None and strike.created_at > now - period:
+            active += 1
+    return Standing(suspended_until=suspended_until, strikes=strikes, active_strikes=active)
