@@ -1,0 +1,528 @@
+"""Flash-crowd benchmark of the booking endpoint, against the production server on PostgreSQL.
+
+    python bench/flash_crowd.py            # or: make bench
+
+1. (Re)creates the bench database (default luohu_bench, flushed every run), migrates it and
+   loads a venue set: 100 popular slots (50 exclusive court slots, 50 capacity-20 gym slots:
+   1,050 places), 2,000 residents with API tokens, and a venue of 20 resources x 7 days x 16
+   slots for the availability scenario.
+2. Starts gunicorn exactly as `make serve` does (config/gunicorn.py, DEBUG=0, Redis db 7).
+3. From a separate process (bench/loadgen.py) on 127.0.0.1, with the same number of keep-alive
+   connections (128) in every phase:
+   - warm-up;
+   - the trivial endpoint GET /api/v1/health/ for a fixed time;
+   - the flash crowd: 2,000 residents, each trying up to 5 of the popular slots (most wanted
+     first) until one booking succeeds;
+   - the availability endpoint of the 20-resource venue for 7 days, for a fixed time.
+4. Verifies in the database that nothing was oversold and that every 201 is one booking row,
+   stops the server, prints a table and saves JSON to bench/results/.
+
+Every phase is bounded in requests and time; only 127.0.0.1 is contacted.
+Exit status: 0 when the correctness checks pass (oversold = 0, 5xx = 0, 201s = rows), else 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import secrets
+import sys
+import time
+import urllib.error
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+
+POPULAR_COURTS = 10  # exclusive resources; 5 evening hours each -> 50 slots of 1 place
+POPULAR_COURT_HOURS = range(17, 22)
+POPULAR_GYMS = 5  # shared resources of capacity 20; 10 hours each -> 50 slots of 20 places
+POPULAR_GYM_HOURS = range(12, 22)
+GYM_CAPACITY = 20
+AVAIL_RESOURCES = 20
+AVAIL_DAYS = 7
+AVAIL_HOURS = range(6, 22)  # 16 one-hour slots a day
+WARMUP_RESIDENTS = 256
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--connections", type=int, default=128)
+    p.add_argument("--residents", type=int, default=2000)
+    p.add_argument("--attempts", type=int, default=5, help="slots each resident tries at most")
+    p.add_argument("--trivial-seconds", type=float, default=10.0)
+    p.add_argument("--availability-seconds", type=float, default=10.0)
+    p.add_argument("--crowd-time-limit", type=float, default=120.0)
+    p.add_argument("--seed", type=int, default=20261124)
+    p.add_argument(
+        "--gunicorn",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a config/gunicorn.py setting, e.g. GUNICORN_WORKERS=4 (repeatable)",
+    )
+    p.add_argument("--fresh-db", action="store_true", help="drop and recreate the bench database")
+    p.add_argument("--skip-availability", action="store_true")
+    p.add_argument("--json", type=Path, help="where to save the JSON report")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record the workers with py-spy during the flash crowd (collapsed stacks in DIR)",
+    )
+    p.add_argument("--no-save", action="store_true", help="do not save JSON to bench/results/")
+    return p.parse_args(argv)
+
+
+# --- data --------------------------------------------------------------------------------
+
+
+def load_data(*, residents: int, attempts: int, seed: int) -> dict[str, Any]:
+    """Flush the bench database and load the venue set, residents and their slot wishes."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from booking.models import Booking, Slot
+    from venues.models import BookingPolicy, OpeningRule, Resource, Venue
+
+    assert connection.settings_dict["NAME"].startswith("luohu_bench"), "not the bench database"
+    call_command("flush", interactive=False, verbosity=0)
+    rng = random.Random(seed)
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    tomorrow = today + dt.timedelta(days=1)
+    User = get_user_model()
+
+    def at(day: dt.date, hour: int) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=tz)
+
+    def venue(slug: str, kind: str, name: str) -> Venue:
+        v = Venue.objects.create(slug=slug, kind=kind, name_zh=name, name_en=slug)
+        # Limits that never interfere: the bench measures the rush, not the quota rules.
+        BookingPolicy.objects.create(
+            venue=v,
+            window_days=7,
+            release_time=dt.time(0, 0),
+            max_bookings_per_day=100,
+            max_bookings_per_week=500,
+            max_hours_per_day=Decimal("24.0"),
+        )
+        return v
+
+    def rules_for(resource: Resource, hours: range, price: str, capacity: int) -> list[OpeningRule]:
+        return [
+            OpeningRule(
+                resource=resource,
+                weekday=weekday,
+                opens_at=dt.time(hours.start),
+                closes_at=dt.time(hours.stop) if hours.stop < 24 else dt.time(23, 59),
+                slot_minutes=60,
+                price=Decimal(price),
+                capacity=capacity,
+            )
+            for weekday in range(7)
+        ]
+
+    with transaction.atomic():
+        # Residents with API tokens (bulk: no password hashing; "!" is an unusable password).
+        people = User.objects.bulk_create(
+            User(username=f"bench-resident-{i:05d}", password="!", email="")
+            for i in range(residents + WARMUP_RESIDENTS + 60)
+        )
+        tokens = Token.objects.bulk_create(Token(key=secrets.token_hex(20), user=u) for u in people)
+        crowd_tokens = [t.key for t in tokens[:residents]]
+        warm_tokens = [t.key for t in tokens[residents : residents + WARMUP_RESIDENTS]]
+        avail_people = people[residents + WARMUP_RESIDENTS :]
+
+        # The rush: popular evening courts and gym slots tomorrow.
+        courts_venue = venue("bench-courts", Venue.Kind.COURT_VENUE, "基准球场")
+        gym_venue = venue("bench-gym", Venue.Kind.SMART_GYM, "基准智能健身房")
+        slots: list[Slot] = []
+        rules: list[OpeningRule] = []
+        for i in range(POPULAR_COURTS):
+            r = Resource.objects.create(
+                venue=courts_venue, name_zh=f"{i + 1}号场", exclusive=True, capacity=4
+            )
+            rules += rules_for(r, POPULAR_COURT_HOURS, "0.00", 4)
+            slots += [
+                Slot(resource=r, venue=courts_venue, starts_at=at(tomorrow, h),
+                     ends_at=at(tomorrow, h + 1), capacity=4, places=1, remaining=1)
+                for h in POPULAR_COURT_HOURS
+            ]  # fmt: skip
+        for i in range(POPULAR_GYMS):
+            r = Resource.objects.create(
+                venue=gym_venue, name_zh=f"区域{i + 1}", exclusive=False, capacity=GYM_CAPACITY
+            )
+            rules += rules_for(r, POPULAR_GYM_HOURS, "0.00", GYM_CAPACITY)
+            slots += [
+                Slot(resource=r, venue=gym_venue, starts_at=at(tomorrow, h),
+                     ends_at=at(tomorrow, h + 1), capacity=GYM_CAPACITY,
+                     places=GYM_CAPACITY, remaining=GYM_CAPACITY)
+                for h in POPULAR_GYM_HOURS
+            ]  # fmt: skip
+        popular = Slot.objects.bulk_create(slots)
+
+        # Warm-up: one big shared slot elsewhere, so warm-up bookings never touch the rush.
+        warm_venue = venue("bench-warmup", Venue.Kind.SPORTS_CENTRE, "预热场馆")
+        warm_res = Resource.objects.create(
+            venue=warm_venue, name_zh="预热区", exclusive=False, capacity=1000
+        )
+        warm_slot = Slot.objects.create(
+            resource=warm_res, venue=warm_venue, starts_at=at(tomorrow, 8),
+            ends_at=at(tomorrow, 9), capacity=1000, places=1000, remaining=1000,
+        )  # fmt: skip
+
+        # Availability: 20 resources x 7 days x 16 one-hour slots, some of them booked.
+        avail_venue = venue("bench-availability", Venue.Kind.SPORTS_CENTRE, "基准体育中心")
+        avail_slots: list[Slot] = []
+        for i in range(AVAIL_RESOURCES):
+            exclusive = i < 12
+            capacity = 4 if exclusive else GYM_CAPACITY
+            r = Resource.objects.create(
+                venue=avail_venue, name_zh=f"资源{i + 1}", exclusive=exclusive,
+                capacity=capacity, sort_order=i,
+            )  # fmt: skip
+            rules += rules_for(r, AVAIL_HOURS, "30.00" if exclusive else "0.00", capacity)
+            for d in range(AVAIL_DAYS):
+                day = today + dt.timedelta(days=d)
+                for h in AVAIL_HOURS:
+                    places = 1 if exclusive else capacity
+                    avail_slots.append(
+                        Slot(resource=r, venue=avail_venue, starts_at=at(day, h),
+                             ends_at=at(day, h + 1), capacity=capacity, places=places,
+                             remaining=places, price=Decimal("30.00" if exclusive else "0.00"),
+                             public_benefit=h < 9)
+                    )  # fmt: skip
+        OpeningRule.objects.bulk_create(rules)
+        avail_slots = Slot.objects.bulk_create(avail_slots)
+        bookings: list[Booking] = []
+        now = timezone.now()
+        for s in avail_slots:
+            if rng.random() >= 0.3:
+                continue
+            taken = 1 if s.places == 1 else rng.randint(1, s.places)
+            for person in rng.sample(avail_people, taken):
+                bookings.append(
+                    Booking(slot=s, resource_id=s.resource_id, venue_id=s.venue_id,
+                            resident=person, starts_at=s.starts_at, ends_at=s.ends_at,
+                            exclusive=s.places == 1, party_size=1, places=1, price=s.price,
+                            status=Booking.Status.CONFIRMED, confirmed_at=now)
+                )  # fmt: skip
+            s.remaining = s.places - taken
+        Booking.objects.bulk_create(bookings, batch_size=2000)
+        Slot.objects.bulk_update(avail_slots, ["remaining"], batch_size=2000)
+
+    # Each resident wants up to `attempts` distinct popular slots, the courts most of all.
+    weights = [4.0 if s.places == 1 else 1.0 for s in popular]
+    ids = [s.pk for s in popular]
+    wishes = []
+    for token in crowd_tokens:
+        chosen: list[int] = []
+        while len(chosen) < min(attempts, len(ids)):
+            pick = rng.choices(ids, weights)[0]
+            if pick not in chosen:
+                chosen.append(pick)
+        wishes.append({"token": token, "slots": chosen})
+    rng.shuffle(wishes)
+    connection.close()
+    return {
+        "popular": {s.pk: s.places for s in popular},
+        "places": sum(s.places for s in popular),
+        "wishes": wishes,
+        "warm_tokens": warm_tokens,
+        "warm_slot": warm_slot.pk,
+        "avail_venue": avail_venue.pk,
+        "avail_date": today.isoformat(),
+        "avail_slots": len(avail_slots),
+        "avail_bookings": len(bookings),
+    }
+
+
+def verify(data: dict[str, Any], crowd: dict[str, Any]) -> dict[str, Any]:
+    """Check the rush in the database: nothing oversold, each 201 is exactly one booking row."""
+    from django.db import connection
+    from django.db.models import Count, Sum
+
+    from booking.models import Booking, Slot
+
+    popular: dict[int, int] = data["popular"]
+    rows = Booking.objects.filter(slot_id__in=popular)
+    active = rows.filter(status__in=Booking.ACTIVE_STATUSES)
+    booked = {
+        r["slot_id"]: (r["places"], r["n"])
+        for r in active.values("slot_id").annotate(places=Sum("places"), n=Count("id"))
+    }
+    slots = {s.pk: s for s in Slot.objects.filter(pk__in=popular)}
+    oversold = 0
+    negative = 0
+    drift = 0
+    over_201 = 0
+    successes = {int(k): v for k, v in crowd["successes_by_slot"].items()}
+    for slot_id, places in popular.items():
+        taken, _ = booked.get(slot_id, (0, 0))
+        oversold += max(0, taken - places)
+        negative += int(slots[slot_id].remaining < 0)
+        drift += int(slots[slot_id].remaining != places - taken)
+        over_201 += int(successes.get(slot_id, 0) > places)
+    duplicates = (
+        active.values("slot_id", "resident_id").annotate(n=Count("id")).filter(n__gt=1).count()
+    )
+    created = crowd["statuses"].get("201", 0)
+    total_rows = rows.count()
+    result = {
+        "booking_rows": total_rows,
+        "places_sold": sum(p for p, _ in booked.values()),
+        "oversold": oversold,
+        "negative_remaining": negative,
+        "remaining_mismatch": drift,
+        "slots_with_more_201s_than_places": over_201,
+        "duplicate_resident_bookings": duplicates,
+        "created_201": created,
+        "rows_equal_201s": total_rows == created,
+    }
+    connection.close()
+    return result
+
+
+# --- phases ------------------------------------------------------------------------------
+
+
+def probe(url: str, *, method: str = "GET", token: str = "", body: bytes | None = None) -> int:
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    req = urllib.request.Request(url, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    port = common.free_port()
+    overrides = dict(item.split("=", 1) for item in args.gunicorn)
+    t0 = time.monotonic()
+    common.ensure_database(fresh=args.fresh_db)
+    common.migrate(port)
+    common.setup_django(port)
+    common.flush_redis()
+    data = load_data(residents=args.residents, attempts=args.attempts, seed=args.seed)
+    print(
+        f"data: {len(data['popular'])} popular slots ({data['places']} places), "
+        f"{args.residents} residents, availability venue {data['avail_slots']} slots "
+        f"({data['avail_bookings']} bookings); {time.monotonic() - t0:.1f} s",
+        flush=True,
+    )
+
+    log_dir = common.RESULTS_DIR
+    log_dir.mkdir(parents=True, exist_ok=True)
+    server = common.start_server(port, overrides, log_dir / "gunicorn.log")
+    n = args.connections
+    base = {"host": "127.0.0.1", "port": port, "connections": n}
+    avail_path = (
+        f"/api/v1/venues/{data['avail_venue']}/availability/"
+        f"?date={data['avail_date']}&days={AVAIL_DAYS}"
+    )
+    report: dict[str, Any] = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "connections": n,
+        "residents": args.residents,
+        "popular_slots": len(data["popular"]),
+        "places": data["places"],
+        "gunicorn": {**_gunicorn_settings(overrides)},
+    }
+    try:
+        bookings_status = probe(
+            server.url("/api/v1/bookings/"),
+            method="POST",
+            token=data["warm_tokens"][0],
+            body=json.dumps({"slot": data["warm_slot"], "party_size": 1}).encode(),
+        )
+        has_bookings = bookings_status in (200, 201)
+        avail_status = probe(server.url(avail_path))
+        has_availability = avail_status == 200 and not args.skip_availability
+        if not has_bookings:
+            print(f"! POST /api/v1/bookings/ answered {bookings_status}: crowd skipped")
+        if not has_availability:
+            print(f"! availability answered {avail_status}: availability skipped")
+
+        # Warm-up: every worker thread imports its code paths and opens its DB connection.
+        common.run_loadgen(
+            {**base, "scenario": "fixed", "path": "/api/v1/health/", "duration": 2}, timeout=60
+        )
+        if has_bookings:
+            common.run_loadgen(
+                {
+                    **base,
+                    "scenario": "crowd",
+                    "residents": [
+                        {"token": t, "slots": [data["warm_slot"]]} for t in data["warm_tokens"][1:]
+                    ],
+                    "time_limit": 30,
+                },
+                timeout=90,
+            )
+        if has_availability:
+            common.run_loadgen(
+                {**base, "scenario": "fixed", "path": avail_path, "duration": 2}, timeout=60
+            )
+
+        report["trivial"] = common.measure(
+            server,
+            {**base, "scenario": "fixed", "path": "/api/v1/health/",
+             "duration": args.trivial_seconds},
+            timeout=args.trivial_seconds + 60,
+        )  # fmt: skip
+        _print_phase("trivial GET /api/v1/health/", report["trivial"])
+        if has_bookings:
+            spy = common.start_profiler(server, args.profile) if args.profile else None
+            report["crowd"] = common.measure(
+                server,
+                {**base, "scenario": "crowd", "residents": data["wishes"],
+                 "time_limit": args.crowd_time_limit},
+                timeout=args.crowd_time_limit + 60,
+            )  # fmt: skip
+            if spy is not None:
+                common.stop_profiler(spy)
+            _print_phase("flash crowd POST /api/v1/bookings/", report["crowd"])
+            report["verify"] = verify(data, report["crowd"])
+        if has_availability:
+            report["availability"] = common.measure(
+                server,
+                {**base, "scenario": "fixed", "path": avail_path,
+                 "duration": args.availability_seconds},
+                timeout=args.availability_seconds + 60,
+            )  # fmt: skip
+            _print_phase(f"availability {AVAIL_RESOURCES}x{AVAIL_DAYS}x16", report["availability"])
+    finally:
+        server.stop()
+
+    ok = _summarise(report)
+    if not args.no_save or args.json:
+        path = args.json or log_dir / f"flash_crowd-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        path.write_text(json.dumps(report, indent=2))
+        print(f"saved {path}")
+    return 0 if ok else 1
+
+
+def _gunicorn_settings(overrides: dict[str, str]) -> dict[str, Any]:
+    import os
+
+    saved = dict(os.environ)
+    os.environ.update(overrides)
+    try:
+        ns: dict[str, Any] = {}
+        exec((common.ROOT / "config" / "gunicorn.py").read_text(), ns)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    keys = ("worker_class", "workers", "threads", "keepalive", "backlog", "worker_connections",
+            "reuse_port", "preload_app")  # fmt: skip
+    return {k: ns[k] for k in keys}
+
+
+def _print_phase(name: str, r: dict[str, Any]) -> None:
+    lat = r["latency_ms"]
+    print(
+        f"{name}: {r['rps']:.0f} req/s over {r['elapsed_s']:.1f} s, p50 {lat['p50']:.1f} "
+        f"p95 {lat['p95']:.1f} p99 {lat['p99']:.1f} ms, statuses {r['statuses']}"
+        + (f", errors {r['errors']}" if r["errors"] else ""),
+        flush=True,
+    )
+
+
+def _summarise(report: dict[str, Any]) -> bool:
+    trivial = report["trivial"]
+    rows = [
+        (
+            "scenario",
+            "req/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "requests",
+            "5xx",
+            "cores g/pg/lg/other",
+        )
+    ]
+
+    def row(name: str, r: dict[str, Any]) -> None:
+        c = r["cpu"]
+        fivexx = sum(v for k, v in r["statuses"].items() if k.startswith("5"))
+        rows.append(
+            (name, f"{r['rps']:.0f}", f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p95']:.1f}",
+             f"{r['latency_ms']['p99']:.1f}", str(r["requests"]), str(fivexx),
+             f"{c['gunicorn_cores']}/{c['postgres_bench_cores']}/{c['loadgen_cores']}/{c['other_cores']}")
+        )  # fmt: skip
+
+    row("trivial (health)", trivial)
+    ok = True
+    if "crowd" in report:
+        row("booking flash crowd", report["crowd"])
+    if "availability" in report:
+        row("availability 7 days", report["availability"])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print()
+    g = report["gunicorn"]
+    print(
+        f"gunicorn {g['worker_class']} workers={g['workers']} threads={g['threads']} "
+        f"keepalive={g['keepalive']}s; {report['connections']} connections"
+    )
+    for r in rows:
+        print(
+            "  ".join(
+                v.rjust(w) if i else v.ljust(w)
+                for i, (v, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+    checks: list[tuple[str, bool]] = []
+    if "crowd" in report:
+        crowd, v = report["crowd"], report["verify"]
+        ratio = crowd["rps"] / trivial["rps"]
+        report["booking_ratio"] = round(ratio, 3)
+        print(
+            f"\nflash crowd: {crowd['requests']} attempts by {crowd['residents_served']} residents, "
+            f"{v['created_201']} successes for {report['places']} places "
+            f"({v['places_sold']} sold), refusals {crowd['codes']}"
+        )
+        print(
+            f"db check: rows={v['booking_rows']} (201s={v['created_201']}), oversold={v['oversold']}, "
+            f"negative remaining={v['negative_remaining']}, remaining mismatches={v['remaining_mismatch']}, "
+            f"duplicate resident bookings={v['duplicate_resident_bookings']}"
+        )
+        fivexx = sum(n for k, n in crowd["statuses"].items() if k.startswith("5"))
+        checks += [
+            ("oversold == 0", v["oversold"] == 0 and v["negative_remaining"] == 0
+             and v["remaining_mismatch"] == 0 and v["slots_with_more_201s_than_places"] == 0),
+            ("5xx == 0", fivexx == 0 and not crowd["errors"]),
+            ("201s == booking rows", v["rows_equal_201s"]),
+            ("no duplicate bookings", v["duplicate_resident_bookings"] == 0),
+        ]  # fmt: skip
+        print(f"booking / trivial throughput: {ratio:.2f} (target >= 0.33)")
+        print(f"booking p99: {crowd['latency_ms']['p99']:.0f} ms (target < 300)")
+    if "availability" in report:
+        ratio = report["availability"]["rps"] / trivial["rps"]
+        report["availability_ratio"] = round(ratio, 3)
+        print(f"availability / trivial throughput: {ratio:.2f} (target >= 0.25)")
+        fivexx = sum(n for k, n in report["availability"]["statuses"].items() if k.startswith("5"))
+        checks.append(("availability 5xx == 0", fivexx == 0))
+    for name, passed in checks:
+        print(f"  [{'ok' if passed else 'FAIL'}] {name}")
+        ok = ok and passed
+    report["checks"] = dict(checks)
+    return ok
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
