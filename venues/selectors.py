@@ -1,0 +1,168 @@
+"""Reads of the venues app: venue lists and details, and summaries of their opening rules."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from venues.exceptions import VenueNotFoundError
+from venues.models import OpeningRule, Resource, Sport, Venue
+
+
+def list_venues(
+    *,
+    kind: str | None = None,
+    district: str | None = None,
+    sport: str | None = None,
+    q: str | None = None,
+    available_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Venue]:
+    """List active venues, optionally filtered; sports are prefetched.
+
+    `sport` is a sport code, `q` searches both languages' names and addresses and the street,
+    `available_on` keeps venues with at least one open slot with free places that has not
+    started on that Asia/Shanghai day. Input is assumed valid (the API validates it first).
+    """
+    venues = Venue.objects.filter(is_active=True)
+    if kind:
+        venues = venues.filter(kind=kind)
+    if district:
+        venues = venues.filter(district=district)
+    if sport:
+        venues = venues.filter(
+            Exists(Venue.sports.through.objects.filter(venue_id=OuterRef("pk"), sport__code=sport))
+        )
+    if q:
+        terms = Q()
+        for field in ("name_zh", "name_en", "address_zh", "address_en", "street"):
+            terms |= Q(**{f"{field}__icontains": q})
+        venues = venues.filter(terms)
+    if available_on is not None:
+        venues = venues.filter(_has_free_slot_on(available_on, now or timezone.now()))
+    return venues.prefetch_related(Prefetch("sports", queryset=Sport.objects.order_by("code")))
+
+
+def _has_free_slot_on(day: dt.date, now: dt.datetime) -> Exists:
+    # venues must not import booking (booking depends on venues); the app registry gives the
+    # Slot model without creating an import cycle.
+    slot_model: Any = apps.get_model("booking", "Slot")
+    tz = ZoneInfo(settings.TIME_ZONE)
+    day_start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    day_end = day_start + dt.timedelta(days=1)
+    return Exists(
+        slot_model.objects.filter(
+            venue_id=OuterRef("pk"),
+            resource__is_active=True,
+            is_closed=False,
+            remaining__gt=0,
+            starts_at__gte=max(day_start, now),
+            starts_at__lt=day_end,
+        )
+    )
+
+
+def get_venue(*, venue_id: Any) -> Venue:
+    """Return one active venue with its policy, sports and active resources (with sports).
+
+    Raises VenueNotFoundError for an unknown, inactive or malformed id.
+    """
+    try:
+        pk = int(venue_id)
+    except (TypeError, ValueError) as exc:
+        raise VenueNotFoundError() from exc
+    venue = (
+        Venue.objects.filter(pk=pk, is_active=True)
+        .select_related("policy")
+        .prefetch_related(
+            Prefetch("sports", queryset=Sport.objects.order_by("code")),
+            Prefetch(
+                "resources",
+                queryset=Resource.objects.filter(is_active=True).select_related("sport"),
+                to_attr="active_resources",
+            ),
+        )
+        .first()
+    )
+    if venue is None:
+        raise VenueNotFoundError()
+    return venue
+
+
+def venue_exists(*, venue_id: Any) -> bool:
+    """Whether `venue_id` names an active venue (malformed ids do not)."""
+    try:
+        pk = int(venue_id)
+    except (TypeError, ValueError):
+        return False
+    return Venue.objects.filter(pk=pk, is_active=True).exists()
+
+
+@dataclass(frozen=True)
+class DayHours:
+    weekday: int
+    opens_at: dt.time
+    closes_at: dt.time
+
+
+@dataclass(frozen=True)
+class RulesSummary:
+    """What a resident wants to know about a venue's hours before looking at slots."""
+
+    opening_hours: list[DayHours]
+    public_benefit_hours: list[DayHours]
+    price_min: Decimal | None
+    price_max: Decimal | None
+
+
+def get_rules_summary(*, venue_id: int, on: dt.date) -> RulesSummary:
+    """Summarise the opening rules of a venue's active resources valid on or after `on`.
+
+    Two queries whatever the number of resources and rules.
+    """
+    rules = OpeningRule.objects.filter(
+        resource__venue_id=venue_id, resource__is_active=True
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    per_day = list(
+        rules.values("weekday")
+        .annotate(
+            opens=Min("opens_at"), closes=Max("closes_at"), low=Min("price"), high=Max("price")
+        )
+        .order_by("weekday")
+    )
+    benefit = (
+        rules.filter(public_benefit=True)
+        .values("weekday", "opens_at", "closes_at")
+        .distinct()
+        .order_by("weekday", "opens_at", "closes_at")
+    )
+    opening = [
+        DayHours(weekday=row["weekday"], opens_at=row["opens"], closes_at=row["closes"])
+        for row in per_day
+    ]
+    benefit_hours = [
+        DayHours(weekday=row["weekday"], opens_at=row["opens_at"], closes_at=row["closes_at"])
+        for row in benefit
+    ]
+    return RulesSummary(
+        opening_hours=opening,
+        public_benefit_hours=benefit_hours,
+        price_min=min((row["low"] for row in per_day), default=None),
+        price_max=max((row["high"] for row in per_day), default=None),
+    )
+
+
+def get_venue_detail(*, venue_id: Any, on: dt.date) -> Venue:
+    """`get_venue` plus `venue.rules_summary` (a RulesSummary of rules valid from `on`).
+
+    Five queries whatever the size of the venue. Raises VenueNotFoundError.
+    """
+    venue = get_venue(venue_id=venue_id)
+    venue.rules_summary = get_rules_summary(venue_id=venue.pk, on=on)  # type: ignore[attr-defined]
+    return venue
