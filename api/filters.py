@@ -1,0 +1,139 @@
+"""django-filter FilterSets of the read APIs, and a backend that refuses bad filter values.
+
+A FilterSet here validates and documents query parameters (drf-spectacular reads its filters);
+the filtering itself is done by the domain selector it calls, so that the web pages and the API
+filter the same way.
+"""
+
+import datetime as dt
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.request import Request
+
+from booking.availability import list_slots
+from booking.models import Slot
+from common.errors import InvalidInputError
+from venues.models import Resource, Sport, Venue
+from venues.selectors import list_venues
+
+# Far enough for any booking question, near enough that date arithmetic never overflows.
+MIN_DATE = dt.date(2000, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+
+
+class InvalidFilterError(InvalidInputError):
+    code = "invalid_filter"
+    default_detail = "查询参数有误。A query parameter is invalid."
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """Like DjangoFilterBackend, but a bad value is a 400 `invalid_filter` naming the field."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise InvalidFilterError(
+                fields={name: [str(m) for m in errors] for name, errors in filterset.errors.items()}
+            )
+        return filterset.qs
+
+
+def check_date_range(value: dt.date | None) -> dt.date | None:
+    if value is not None and not MIN_DATE <= value <= MAX_DATE:
+        raise forms.ValidationError(
+            f"日期须在 {MIN_DATE} 至 {MAX_DATE} 之间。Must be between {MIN_DATE} and {MAX_DATE}."
+        )
+    return value
+
+
+def _as_bool(value: str | None) -> bool | None:
+    return None if value in (None, "") else value in ("true", "1")
+
+
+class VenueFilterForm(forms.Form):
+    """Checks against the database only for parameters that are present."""
+
+    def clean_district(self) -> str:
+        district: str = self.cleaned_data.get("district") or ""
+        if district and not Venue.objects.filter(district=district, is_active=True).exists():
+            raise forms.ValidationError(f"未知的区：{district}。Unknown district.")
+        return district
+
+    def clean_sport(self) -> str:
+        sport: str = self.cleaned_data.get("sport") or ""
+        if sport and not Sport.objects.filter(code=sport).exists():
+            raise forms.ValidationError(f"未知的运动项目：{sport}。Unknown sport code.")
+        return sport
+
+    def clean_available_on(self) -> dt.date | None:
+        return check_date_range(self.cleaned_data.get("available_on"))
+
+
+class VenueFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=Venue.Kind.choices, help_text="Venue kind.")
+    district = filters.CharFilter(help_text="District name, e.g. 罗湖区.")
+    sport = filters.CharFilter(help_text="Sport code, e.g. `badminton` (see venue `sports`).")
+    q = filters.CharFilter(
+        max_length=100, help_text="Search in names (Chinese and English), address and street."
+    )
+    available_on = filters.DateFilter(
+        help_text="YYYY-MM-DD: only venues with a free place on that day (Asia/Shanghai)."
+    )
+
+    class Meta:
+        form = VenueFilterForm
+
+    def filter_queryset(self, queryset: QuerySet[Venue]) -> QuerySet[Venue]:
+        # The selector owns the filtering (and its prefetches); `queryset` is its unfiltered
+        # answer, so replacing it loses nothing.
+        data = self.form.cleaned_data
+        return list_venues(
+            kind=data.get("kind") or None,
+            district=data.get("district") or None,
+            sport=data.get("sport") or None,
+            q=(data.get("q") or "").strip() or None,
+            available_on=data.get("available_on"),
+        )
+
+
+class SlotFilterForm(forms.Form):
+    def clean_date(self) -> dt.date | None:
+        return check_date_range(self.cleaned_data.get("date"))
+
+
+class SlotFilter(filters.FilterSet):
+    venue = filters.ModelChoiceFilter(
+        queryset=Venue.objects.filter(is_active=True), help_text="Venue id."
+    )
+    resource = filters.ModelChoiceFilter(
+        queryset=Resource.objects.filter(is_active=True), help_text="Resource id."
+    )
+    date = filters.DateFilter(
+        help_text="YYYY-MM-DD (Asia/Shanghai). Without it: slots that have not ended yet."
+    )
+    available = filters.ChoiceFilter(
+        choices=BOOLEAN_CHOICES,
+        help_text="true: open, places left, not started; false: the others.",
+    )
+
+    class Meta:
+        form = SlotFilterForm
+
+    def filter_queryset(self, queryset: QuerySet[Slot]) -> QuerySet[Slot]:
+        data = self.form.cleaned_data
+        venue, resource = data.get("venue"), data.get("resource")
+        return list_slots(
+            venue_id=venue.pk if venue else None,
+            resource_id=resource.pk if resource else None,
+            date=data.get("date"),
+            available=_as_bool(data.get("available")),
+            now=timezone.now(),
+        )

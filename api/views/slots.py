@@ -1,0 +1,53 @@
+"""GET /api/v1/slots/ and /slots/{id}/ (public reads)."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.filters import SlotFilter, StrictFilterBackend
+from api.serializers.slots import SlotSerializer
+from booking.availability import get_slot, list_slots
+from booking.models import Slot
+
+ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List slots", responses={200: SlotSerializer(many=True), 400: ERROR}
+    ),
+    retrieve=extend_schema(
+        summary="One slot",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Slot id.")
+        ],
+        responses={200: SlotSerializer, 404: ERROR},
+    ),
+)
+class SlotViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    permission_classes = [AllowAny]
+    filter_backends = [StrictFilterBackend]
+    filterset_class = SlotFilter
+    serializer_class = SlotSerializer
+
+    def get_queryset(self) -> QuerySet[Slot]:
+        return list_slots()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        slot = get_slot(slot_id=kwargs["pk"])
+        return Response(SlotSerializer(slot, context=self.get_serializer_context()).data)

@@ -1,0 +1,76 @@
+"""GET /api/v1/venues/, /venues/{id}/ and /venues/{id}/availability/ (public reads)."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.filters import InvalidFilterError, StrictFilterBackend, VenueFilter
+from api.serializers.slots import AvailabilityQuerySerializer, AvailabilitySerializer
+from api.serializers.venues import VenueDetailSerializer, VenueSerializer
+from booking import rules
+from booking.availability import get_availability
+from venues.models import Venue
+from venues.selectors import get_venue_detail, list_venues
+
+ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
+VENUE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Venue id.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List venues",
+        responses={200: VenueSerializer(many=True), 400: ERROR},
+    ),
+    retrieve=extend_schema(
+        summary="One venue with resources, policy and opening hours",
+        parameters=[VENUE_ID],
+        responses={200: VenueDetailSerializer, 404: ERROR},
+    ),
+)
+class VenueViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    permission_classes = [AllowAny]
+    filter_backends = [StrictFilterBackend]
+    filterset_class = VenueFilter
+    serializer_class = VenueSerializer
+
+    def get_queryset(self) -> QuerySet[Venue]:
+        return list_venues()
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        today = rules.local_date(timezone.now())
+        venue = get_venue_detail(venue_id=kwargs["pk"], on=today)
+        return Response(VenueDetailSerializer(venue).data)
+
+    @extend_schema(
+        summary="Every slot of every resource, with places left and why not bookable",
+        parameters=[VENUE_ID, AvailabilityQuerySerializer],
+        responses={200: AvailabilitySerializer, 400: ERROR, 404: ERROR},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def availability(self, request: Request, pk: str | None = None) -> Response:
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            raise InvalidFilterError(
+                fields={k: [str(m) for m in v] for k, v in query.errors.items()}
+            )
+        now = timezone.now()
+        data = get_availability(
+            venue_id=pk,
+            date=query.validated_data.get("date") or rules.local_date(now),
+            days=query.validated_data["days"],
+            now=now,
+        )
+        return Response(AvailabilitySerializer(data).data)
