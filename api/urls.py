@@ -8,7 +8,9 @@ from api.views import bookings as booking_views
 from api.views import checkins as checkin_views
 from api.views import payments as payment_views
 from api.views import standing as standing_views
+from api.views.slots import SlotViewSet
 from api.views.stripe_webhook import StripeWebhookView
+from api.views.venues import VenueViewSet
 
 v1 = [
     path("health/", health.health, name="health"),
@@ -20,6 +22,15 @@ v1 = [
         booking_views.BookingCancelView.as_view(),
         name="booking-cancel",
     ),
+    path("venues/", VenueViewSet.as_view({"get": "list"}), name="venue-list"),
+    path("venues/<str:pk>/", VenueViewSet.as_view({"get": "retrieve"}), name="venue-detail"),
+    path(
+        "venues/<str:pk>/availability/",
+        VenueViewSet.as_view({"get": "availability"}),
+        name="venue-availability",
+    ),
+    path("slots/", SlotViewSet.as_view({"get": "list"}), name="slot-list"),
+    path("slots/<str:pk>/", SlotViewSet.as_view({"get": "retrieve"}), name="slot-detail"),
     # payments, check-in and standing (booking.payments / booking.checkin / booking.standing)
     path("bookings/<str:pk>/pay/", payment_views.BookingPayView.as_view(), name="booking-pay"),
     path(
