@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/luohu
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 PYTEST_ARGS ?=
 
-.PHONY: help setup run serve migrate demo test test-sqlite test-deps services bench lint fmt clean
+.PHONY: help setup run serve migrate demo messages test test-sqlite test-deps services bench lint fmt clean
 
 help:
 	@echo "make run    - quick start on SQLite: install, migrate, load demo data, serve :$(PORT)"
@@ -35,7 +35,11 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py load_demo
 
-run: demo
+# Translations: the compiled .mo files are committed; rebuilt here when missing (needs gettext).
+messages: setup
+	@ls locale/*/LC_MESSAGES/django.mo >/dev/null 2>&1 || $(PY) manage.py compilemessages --ignore=.venv -v0
+
+run: demo messages
 	@echo ""
 	@echo "Serving http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)

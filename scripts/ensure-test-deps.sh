@@ -2,11 +2,12 @@
 # Install what the suite needs beyond Python packages: Debian's Chromium (+ a CJK font) for the
 # browser tests and the npm packages (ical.js) for the feed conformance tests.
 set -euo pipefail
-if [ ! -x /usr/lib/chromium/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
-    echo "Installing Chromium and a CJK font from Debian"
+if [ ! -x /usr/lib/chromium/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" \
+    || ! command -v msgfmt >/dev/null; then
+    echo "Installing Chromium, a CJK font and gettext from Debian"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+    apt-get install -y -qq chromium fonts-wqy-microhei gettext >/dev/null
 fi
 if [ -f tests/js/package.json ]; then
     if [ ! -f tests/js/node_modules/ical.js/package.json ] || [ tests/js/package.json -nt tests/js/node_modules ] \
