@@ -204,6 +204,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a `reason`; name the slot's enum so that they never collide.
+    "ENUM_NAME_OVERRIDES": {"SlotReasonEnum": "booking.availability.REASONS"},
 }
 
 LOGGING = {
