@@ -1,0 +1,113 @@
+"""Desktop screenshots of the venue grid and the event calendar for the README.
+
+Saved under test-artifacts/ on every run; `UPDATE_SCREENSHOTS=1` also writes
+docs/screenshots/venue-grid.png and docs/screenshots/event-calendar.png.
+"""
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from booking.models import Booking
+from tests.e2e.conftest import ARTIFACTS, at, sign_in, tomorrow
+from tests.factories import (
+    BookingFactory,
+    BookingPolicyFactory,
+    EventFactory,
+    OrganisationFactory,
+    ResourceFactory,
+    SlotFactory,
+    SportFactory,
+    UserFactory,
+    VenueFactory,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+EVENTS = [
+    (2, 9, "race", "梧桐山登高赛（演示）", "Wutong Mountain Climbing Race (demo)"),
+    (4, 19, "dance", "深圳国际标准舞全国公开赛（演示）", "Shenzhen Standard Dance Open (demo)"),
+    (6, 14, "tennis", "中国网球巡回赛罗湖站（演示）", "China Tennis Tour, Luohu (demo)"),
+    (9, 10, "mind_sports", "罗湖围棋公开赛（演示）", "Luohu Go Open (demo)"),
+    (9, 15, "mind_sports", "象棋擂台赛（演示）", "Xiangqi Challenge (demo)"),
+    (12, 20, "esports", "天美电竞邀请赛（演示）", "TiMi Esports Invitational (demo)"),
+    (15, 19, "culture", "粤剧周开幕演出（演示）", "Cantonese Opera Week opening (demo)"),
+    (17, 8, "fitness", "全民健身日健步走（演示）", "National Fitness Day walk (demo)"),
+]
+
+
+def _save(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"readme-{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS / f"{name}.png")
+
+
+def test_readme_screenshots_of_the_venue_grid_and_the_event_calendar(browser, live_server):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = context.new_page()
+    badminton = SportFactory()
+    venue = VenueFactory(
+        name_zh="罗湖体育中心（演示）",
+        address_zh="深圳市罗湖区东门北路1008号",
+        street="东门街道",
+        amenities=["淋浴", "更衣室", "停车场", "无障碍通道"],
+        latitude="22.548500",
+        longitude="114.123100",
+    )
+    venue.sports.add(badminton)
+    BookingPolicyFactory(venue=venue)
+    others = [UserFactory(username=f"neighbour{i}") for i in range(4)]
+    UserFactory(username="demo")
+    day = tomorrow()
+    for index in range(1, 9):
+        court = ResourceFactory(
+            venue=venue, name_zh=f"羽毛球{index}号场", sport=badminton, sort_order=index
+        )
+        for hour in range(8, 22):
+            starts = at(day, hour)
+            slot = SlotFactory(
+                resource=court,
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=1),
+                price=0,
+                public_benefit=hour < 10,
+            )
+            if (hour >= 18 and (index + hour) % 3 != 0) or (index * hour) % 7 == 0:
+                BookingFactory(slot=slot, resident=others[(index + hour) % 4])
+                slot.remaining = 0
+                slot.save(update_fields=["remaining"])
+    sign_in(page, live_server.url, "demo")
+    page.goto(f"{live_server.url}/venues/{venue.pk}/?day={day.isoformat()}")
+    free = page.locator("button.slot").nth(5)
+    free.click()
+    expect(page.locator("#booking-message")).to_contain_text("预约成功")
+    assert Booking.objects.filter(resident__username="demo").count() == 1
+    page.evaluate("window.scrollTo(0, 0)")
+    _save(page, "venue-grid")
+
+    organisation = OrganisationFactory(name_zh="罗湖区文化广电旅游体育局（演示）")
+    month_start = dt.date(day.year, day.month, 1)
+    for offset, hour, category, zh, en in EVENTS:
+        starts = at(month_start + dt.timedelta(days=offset), hour)
+        EventFactory(
+            organisation=organisation,
+            category=category,
+            title_zh=zh,
+            title_en=en,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=3),
+        )
+    page.goto(f"{live_server.url}/events/?month={month_start:%Y-%m}")
+    expect(page.locator("table.month")).to_contain_text("梧桐山登高赛")
+    _save(page, "event-calendar")
+    context.close()
