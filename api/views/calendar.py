@@ -195,16 +195,13 @@ def _public_feed(
     events = feed_selectors.list_public_events_for_feed(
         window=window, categories=categories, venue_id=venue_id
     )
-    state = feed_selectors.get_feed_state(
-        events, updated_fields=("updated_at", "venue__updated_at")
-    )
+    # Any venue edit (a rename shows in LOCATION) counts as a change: the newest of all venues
+    # is one small lookup, much cheaper than joining every event to its venue.
+    state = feed_selectors.get_feed_state(events, newest_of=(Venue.objects.values("updated_at"),))
     venue: dict[str, Any] | None = None
-    if venue_id is not None and (state.count == 0 or name is None):
-        # An empty feed may be a mistyped venue: 404 rather than an empty 200. The venue feed
-        # also needs the venue's name; both are one small primary-key query.
-        venue = Venue.objects.filter(pk=venue_id).values("name_zh", "name_en").first()
-        if venue is None:
-            raise FeedNotFoundError("场馆不存在。The venue does not exist.", code="venue_not_found")
+    if venue_id is not None and state.count == 0:
+        # An empty feed may be a mistyped venue: 404 rather than an empty 200.
+        venue = _venue_names(venue_id)
     key = f"events|{','.join(categories)}|{venue_id or ''}"
     etag = _etag(key, "", window, state)
     last_modified = _last_modified(window, state)
@@ -215,7 +212,8 @@ def _public_feed(
         return not_modified
     body = _BODIES.get(etag)
     if body is None:
-        if name is None and venue is not None:
+        if name is None:
+            venue = venue or _venue_names(venue_id or 0)
             venue_name = " ".join(filter(None, [venue["name_zh"], venue["name_en"]]))
             # Parsers read the calendar name unescaped: keep ASCII , ; \ out of it.
             venue_name = venue_name.translate({ord(","): "，", ord(";"): "；", ord("\\"): "/"})
@@ -231,6 +229,13 @@ def _public_feed(
         )
         _BODIES.put(etag, body)
     return _calendar_response(body, headers)
+
+
+def _venue_names(venue_id: int) -> dict[str, Any]:
+    venue = Venue.objects.filter(pk=venue_id).values("name_zh", "name_en").first()
+    if venue is None:
+        raise FeedNotFoundError("场馆不存在。The venue does not exist.", code="venue_not_found")
+    return venue
 
 
 # --- input --------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """GET /calendar/me/{token}.ics: a resident's own bookings and registrations."""
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -181,3 +182,16 @@ def test_another_residents_booking_does_not_change_my_feed(client, resident, oth
     BookingFactory(resident=other_resident, slot=taken_slot(ResourceFactory(venue=venue)))
 
     assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+
+
+def test_rotating_from_the_api_retires_the_old_link(client, resident_client, resident):
+    link = resident_client.get("/api/v1/me/calendar/").json()["token_url"]
+    old_path = urlsplit(link).path
+    assert client.get(old_path).status_code == 200
+
+    rotated = resident_client.post("/api/v1/me/calendar/rotate/").json()["token_url"]
+
+    new_path = urlsplit(rotated).path
+    assert new_path != old_path
+    assert client.get(old_path).status_code == 404
+    assert client.get(new_path).status_code == 200

@@ -63,13 +63,16 @@ def test_unknown_venue_is_404_and_a_non_integer_id_is_400(client):
     assert malformed.json()["code"] == "invalid_venue"
 
 
-def test_matching_etag_gets_304_and_a_change_at_the_venue_does_not(client):
+def test_matching_etag_gets_304_and_a_change_at_the_venue_does_not(
+    client, django_assert_num_queries
+):
     venue = VenueFactory()
     EventFactory(venue=venue)
     url = f"/calendar/venues/{venue.pk}.ics"
     first = client.get(url)
 
-    assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+    with django_assert_num_queries(1):
+        assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
     venue.name_zh = "新名字体育馆"
     venue.save()
     renamed = client.get(url, headers={"if-none-match": first["ETag"]})
