@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from api.views import auth, health
 from api.views import bookings as booking_views
 from api.views import checkins as checkin_views
+from api.views import events as event_views
+from api.views import me as me_views
 from api.views import payments as payment_views
 from api.views import standing as standing_views
 from api.views.slots import SlotViewSet
@@ -31,6 +33,27 @@ v1 = [
     ),
     path("slots/", SlotViewSet.as_view({"get": "list"}), name="slot-list"),
     path("slots/<str:pk>/", SlotViewSet.as_view({"get": "retrieve"}), name="slot-detail"),
+    path("events/", event_views.EventCollectionView.as_view(), name="event-list"),
+    path("events/<str:pk>/", event_views.EventDetailView.as_view(), name="event-detail"),
+    path("events/<str:pk>/publish/", event_views.EventPublishView.as_view(), name="event-publish"),
+    path("events/<str:pk>/approve/", event_views.EventApproveView.as_view(), name="event-approve"),
+    path(
+        "events/<str:pk>/postpone/", event_views.EventPostponeView.as_view(), name="event-postpone"
+    ),
+    path("events/<str:pk>/cancel/", event_views.EventCancelView.as_view(), name="event-cancel"),
+    path(
+        "events/<str:pk>/registrations/",
+        event_views.EventRegistrationsView.as_view(),
+        name="event-registrations",
+    ),
+    path("registrations/", event_views.RegistrationListView.as_view(), name="registration-list"),
+    path(
+        "registrations/<str:pk>/cancel/",
+        event_views.RegistrationCancelView.as_view(),
+        name="registration-cancel",
+    ),
+    path("me/calendar/", me_views.MyCalendarView.as_view(), name="me-calendar"),
+    path("me/calendar/rotate/", me_views.MyCalendarRotateView.as_view(), name="me-calendar-rotate"),
     # payments, check-in and standing (booking.payments / booking.checkin / booking.standing)
     path("bookings/<str:pk>/pay/", payment_views.BookingPayView.as_view(), name="booking-pay"),
     path(

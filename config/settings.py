@@ -205,7 +205,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several resources have a `reason`; name the slot's enum so that they never collide.
-    "ENUM_NAME_OVERRIDES": {"SlotReasonEnum": "booking.availability.REASONS"},
+    "ENUM_NAME_OVERRIDES": {
+        "SlotReasonEnum": "booking.availability.REASONS",
+        "EventStatusEnum": "events.models.Event.Status",
+        "RegistrationStatusEnum": "events.models.Registration.Status",
+    },
 }
 
 LOGGING = {
