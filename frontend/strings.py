@@ -59,6 +59,8 @@ def js_strings() -> dict[str, str]:
         "booking.booked": _("Booked! {resource}, {time}. See it in My bookings."),
         "booking.held": _("Slot held until {time}. Complete the payment to confirm it."),
         "booking.pay_now": _("Pay now"),
+        "pay.done": _("Paid: your booking is confirmed."),
+        "pay.failed": _("The payment did not go through. Try another payment method."),
         "booking.mine": _("Yours"),
         "booking.taken": _("Taken"),
         "booking.full": _("Full"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", venues.home, name="home"),
     path("venues/<int:pk>/", venues.venue_detail, name="venue"),
     path("me/bookings/", bookings.my_bookings, name="my-bookings"),
+    path("bookings/<int:pk>/pay/", bookings.pay, name="pay"),
     path("events/", events.calendar, name="events"),
     path("events/<int:pk>/", events.event_detail, name="event"),
     path("organiser/", organiser.console, name="organiser"),

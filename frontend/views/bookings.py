@@ -1,13 +1,15 @@
 """My bookings: upcoming and past, cancel, check-in QR code, and the personal calendar feed."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from booking import rules
+from booking.exceptions import BookingNotFoundError
 from booking.models import Booking
-from booking.selectors import WHEN_PAST, WHEN_UPCOMING, list_bookings_for
+from booking.selectors import WHEN_PAST, WHEN_UPCOMING, get_booking_for, list_bookings_for
 
 PAST_LIMIT = 50
 
@@ -44,6 +46,34 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
                 "bookings_url": "/api/v1/bookings/",
                 "calendar_url": "/api/v1/me/calendar/",
                 "rotate_url": "/api/v1/me/calendar/rotate/",
+            },
+        },
+    )
+
+
+@login_required
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pay page of a held booking (the API's `payment_url`); pay.js talks to the API."""
+    try:
+        booking = get_booking_for(user=request.user, booking_id=pk)
+    except BookingNotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    if booking.resident_id != request.user.pk:
+        raise Http404()
+    # Test keys (or a local fake Stripe) can pay with Stripe's test payment methods here;
+    # card entry with live keys needs Stripe.js, which the offline pages do not load.
+    test_mode = settings.STRIPE_SECRET_KEY.startswith("sk_test_") or bool(settings.STRIPE_API_BASE)
+    return render(
+        request,
+        "frontend/pay.html",
+        {
+            "nav": "bookings",
+            "booking": booking,
+            "test_mode": test_mode,
+            "page_config": {
+                "payment_url": f"/api/v1/bookings/{booking.pk}/payment/",
+                "pay_url": f"/api/v1/bookings/{booking.pk}/pay/",
+                "my_bookings_url": "/me/bookings/",
             },
         },
     )

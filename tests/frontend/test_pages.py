@@ -258,3 +258,22 @@ def test_pages_load_nothing_from_other_hosts():
 def test_smart_gym_kind_is_listed_in_the_kind_filter(client, db):
     html = client.get("/").content.decode()
     assert f'value="{Venue.Kind.SMART_GYM}"' in html
+
+
+def test_pay_page_of_a_held_booking_offers_test_payment_methods_in_test_mode(
+    client, resident, free_slot, settings
+):
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    booking = BookingFactory(
+        slot=free_slot,
+        resident=resident,
+        status=Booking.Status.HELD,
+        price="30.00",
+        hold_expires_at=timezone.now() + dt.timedelta(minutes=10),
+    )
+    client.force_login(resident)
+    html = client.get(f"/bookings/{booking.pk}/pay/").content.decode()
+    assert "¥30.00" in html
+    assert 'value="pm_card_visa"' in html
+    client.force_login(UserFactory(username="mallory"))
+    assert client.get(f"/bookings/{booking.pk}/pay/").status_code == 404

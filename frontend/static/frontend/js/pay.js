@@ -1,0 +1,32 @@
+/* Pay page: confirm the held booking's PaymentIntent through POST /api/v1/bookings/{id}/pay/. */
+(function () {
+  "use strict";
+  var api = window.LuohuApi;
+  var t = api.t;
+  var config = JSON.parse(document.getElementById("page-config").textContent);
+  var form = document.getElementById("pay-form");
+  var message = document.getElementById("pay-message");
+  if (!form) { return; }
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    var button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      var result = await api.post(config.pay_url, { payment_method: form.elements.payment_method.value });
+      var booking = result.data || {};
+      document.getElementById("pay-status").textContent = t("booking_status." + booking.status);
+      if (booking.status === "confirmed") {
+        form.remove();
+        api.announce(message, "", "success", t("pay.done") + ' <a href="' + config.my_bookings_url + '">' + t("nav.my_bookings") + "</a>");
+      } else {
+        button.disabled = false;
+        api.announce(message, t("pay.failed"), "error");
+      }
+    } catch (err) {
+      if (!(err instanceof api.ApiError)) { throw err; }
+      button.disabled = false;
+      api.announce(message, err.detail || api.messageFor(err), "error");
+    }
+    message.focus();
+  });
+})();
