@@ -1,0 +1,62 @@
+"""Dependency rules between the packages (docs/architecture.md), checked on every import statement.
+
+Domain apps never import the HTTP layer (rest_framework, api, frontend); venues depends on no
+other domain app; events never imports booking. Imports inside functions count too.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN_APPS = ("common", "venues", "booking", "events")
+INTERFACE_PACKAGES = ("rest_framework", "api", "frontend", "drf_spectacular", "django_filters")
+FORBIDDEN = {
+    "common": {*INTERFACE_PACKAGES, "venues", "booking", "events"},
+    "venues": {*INTERFACE_PACKAGES, "booking", "events"},
+    "events": {*INTERFACE_PACKAGES, "booking"},
+    "booking": {*INTERFACE_PACKAGES},
+}
+
+
+def imported_modules(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def python_files(app: str) -> list[Path]:
+    return sorted((ROOT / app).rglob("*.py"))
+
+
+@pytest.mark.parametrize("app", DOMAIN_APPS)
+def test_domain_app_imports_no_interface_and_no_app_above_it(app):
+    violations = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in python_files(app)
+        for line, module in imported_modules(path)
+        if module.split(".")[0] in FORBIDDEN[app]
+    ]
+    assert violations == []
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path):
+    module = tmp_path / "sample.py"
+    module.write_text("def f():\n    from rest_framework import serializers\n")
+    assert imported_modules(module) == [(2, "rest_framework")]
+
+
+def test_every_domain_app_has_the_four_house_files():
+    for app in ("venues", "booking", "events"):
+        missing = [
+            name
+            for name in ("models.py", "selectors.py", "services.py", "exceptions.py")
+            if not (ROOT / app / name).exists()
+        ]
+        assert missing == [], f"{app} lacks {missing}"
