@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 _UTC = dt.UTC
 # Control characters are not allowed in TEXT (§3.3.11) except HTAB; CR and LF become "\n".
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NEEDS_ESCAPE = re.compile("[\\\\;,\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,8 @@ class FeedItem:
 
 def escape_text(value: str) -> str:
     """Escape a TEXT value (§3.3.11): backslash, semicolon, comma and line breaks."""
+    if not _NEEDS_ESCAPE.search(value):
+        return value
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     if _CONTROLS.search(value):
         value = _CONTROLS.sub("", value)
@@ -106,31 +109,30 @@ def fold_line(line: str) -> bytes:
 def fold_lines(lines: list[str]) -> bytes:
     """Encode content lines (no CR or LF inside) as UTF-8, CRLF-terminated, folded at 75 octets.
 
-    The block is encoded once and a regular expression finds the few lines longer than 75
-    octets, which is much faster than folding line by line in Python.
+    The block is encoded once; only the few lines longer than 75 octets are folded.
     """
-    lines.append("")
-    return _LONG_LINE.sub(_fold_match, "\r\n".join(lines).encode())
+    parts = "\r\n".join(lines).encode().split(b"\r\n")
+    for index, raw in enumerate(parts):
+        if len(raw) > 75:
+            parts[index] = _fold(raw)
+    parts.append(b"")
+    return b"\r\n".join(parts)
 
 
-_LONG_LINE = re.compile(rb"^[^\r\n]{76,}", re.MULTILINE)
-
-
-def _fold_match(match: re.Match[bytes]) -> bytes:
-    raw = match.group()
+def _fold(raw: bytes) -> bytes:
     size = len(raw)
-    parts = []
+    chunks = []
     start = 0
     limit = 75
     while size - start > limit:
         cut = start + limit
         while raw[cut] & 0xC0 == 0x80:
             cut -= 1
-        parts.append(raw[start:cut])
+        chunks.append(raw[start:cut])
         start = cut
         limit = 74
-    parts.append(raw[start:])
-    return b"\r\n ".join(parts)
+    chunks.append(raw[start:])
+    return b"\r\n ".join(chunks)
 
 
 def _utc_stamp(value: dt.datetime) -> str:
@@ -146,8 +148,8 @@ def _local(value: dt.datetime, zone: ZoneInfo) -> str:
 
 
 def _format(v: dt.datetime) -> str:
-    # An f-string is several times faster than strftime, which shows in a 10,000-event feed.
-    return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}"
+    # Several times faster than strftime, which shows in a 10,000-event feed.
+    return "%04d%02d%02dT%02d%02d%02d" % (v.year, v.month, v.day, v.hour, v.minute, v.second)  # noqa: UP031
 
 
 def _normalise_rrule(rrule: str, zone: ZoneInfo) -> str:
