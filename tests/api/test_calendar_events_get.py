@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from api.views.calendar import clear_caches
 from events import services
+from events.models import Event
 from tests.factories import (
     EventFactory,
     OrganisationFactory,
@@ -349,3 +350,15 @@ def test_recurring_event_expands_alike_in_both_parsers_with_its_exdate_gap(
     assert python == javascript == {uid_of(event): expected}
     entry = vevents(body)[uid_of(event)]
     assert entry["RRULE"].to_ical() == b"FREQ=WEEKLY;COUNT=5;BYDAY=SA"
+
+
+def test_one_malformed_row_is_left_out_instead_of_failing_the_whole_feed(client, caplog):
+    good = EventFactory()
+    broken = EventFactory(rrule="FREQ=WEEKLY;COUNT=3")
+    Event.objects.filter(pk=broken.pk).update(rrule="NOT-A-RULE")
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert set(vevents(response.content)) == {uid_of(good)}
+    assert uid_of(broken) in caplog.text
