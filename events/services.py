@@ -167,7 +167,10 @@ def update_event(
         if event.status == Event.Status.CANCELLED:
             raise EventCancelledError("已取消的活动不能修改。A cancelled event cannot be changed.")
         current = {name: getattr(event, name) for name in EDITABLE_FIELDS}
-        cleaned = clean_event_fields({**current, **changes})
+        merged = {**current, **changes}
+        if "rrule" in changes and not changes["rrule"] and "exdates" not in changes:
+            merged["exdates"] = []  # no longer recurring: its exception dates go with the rule
+        cleaned = clean_event_fields(merged)
         changed = [
             name
             for name, value in cleaned.items()

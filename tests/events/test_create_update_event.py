@@ -337,3 +337,13 @@ def test_demo_flag_follows_the_organisation(event_fields, next_week):
     event_fields["organisation_id"] = demo_org.pk
     event = services.create_event(by_user=user, **event_fields)
     assert event.is_demo
+
+
+def test_removing_the_rule_drops_its_exception_dates(organiser, event_fields):
+    start = event_fields["starts_at"]
+    event_fields["rrule"] = "FREQ=WEEKLY;COUNT=3"
+    event_fields["exdates"] = [(start + dt.timedelta(weeks=1)).isoformat()]
+    event = services.create_event(by_user=organiser, **event_fields)
+    event = services.update_event(event_id=event.pk, by_user=organiser, changes={"rrule": ""})
+    assert event.rrule == "" and event.exdates == []
+    assert event.last_starts_at == start
