@@ -26,6 +26,11 @@ class Cell:
     reason: str
     opens_at: dt.datetime | None
     mine: bool
+    label: str = ""  # the button's accessible name, set by the page (translated)
+
+    @property
+    def time_range(self) -> str:
+        return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
     @property
     def state(self) -> str:
