@@ -77,25 +77,34 @@ def upsert_resource(
 
 @transaction.atomic
 def set_opening_rules(*, resource: Resource, rules: Iterable[RuleSpec]) -> list[OpeningRule]:
-    """Make a resource's weekly rules exactly `rules`, keeping the ids of unchanged ones."""
+    """Make a resource's weekly rules exactly `rules`, keeping the ids of unchanged ones.
+
+    One query when nothing changed; rules are matched on (weekday, opens_at).
+    """
+    existing = {(r.weekday, r.opens_at): r for r in OpeningRule.objects.filter(resource=resource)}
     kept: list[OpeningRule] = []
     for spec in rules:
-        rule, _ = OpeningRule.objects.update_or_create(
-            resource=resource,
-            weekday=spec.weekday,
-            opens_at=spec.opens_at,
-            defaults={
-                "closes_at": spec.closes_at,
-                "slot_minutes": spec.slot_minutes,
-                "price": spec.price,
-                "capacity": spec.capacity,
-                "public_benefit": spec.public_benefit,
-                "valid_from": None,
-                "valid_until": None,
-            },
-        )
+        values = {
+            "closes_at": spec.closes_at,
+            "slot_minutes": spec.slot_minutes,
+            "price": spec.price,
+            "capacity": spec.capacity,
+            "public_benefit": spec.public_benefit,
+            "valid_from": None,
+            "valid_until": None,
+        }
+        rule = existing.pop((spec.weekday, spec.opens_at), None)
+        if rule is None:
+            rule = OpeningRule.objects.create(
+                resource=resource, weekday=spec.weekday, opens_at=spec.opens_at, **values
+            )
+        elif any(getattr(rule, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(rule, k, v)
+            rule.save(update_fields=list(values))
         kept.append(rule)
-    OpeningRule.objects.filter(resource=resource).exclude(pk__in=[r.pk for r in kept]).delete()
+    if existing:
+        OpeningRule.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
     return kept
 
 
