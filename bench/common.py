@@ -6,6 +6,7 @@ its own PostgreSQL database (default `luohu_bench`) that is flushed on every run
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -28,6 +29,8 @@ BENCH_DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/luohu_bench"
 )
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+# A throwaway Ed25519 seed for check-in codes (DEBUG=0 requires one), new for every run.
+BENCH_CHECKIN_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
 def server_env(port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -44,6 +47,7 @@ def server_env(port: int, extra: dict[str, str] | None = None) -> dict[str, str]
             # The flash crowd is 2,000 residents from one address: the per-user throttle must not
             # be what answers them.
             "THROTTLE_BOOKING_CREATE": "1000000/min",
+            "CHECKIN_SIGNING_KEY": BENCH_CHECKIN_KEY,
             "LOG_LEVEL": "WARNING",
             "HOST": "127.0.0.1",
             "PORT": str(port),

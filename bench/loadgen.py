@@ -229,7 +229,8 @@ async def run_fixed(spec: dict[str, Any], stats: Stats) -> None:
     await asyncio.gather(*(one_connection(i) for i in range(n)))
 
 
-RETRYABLE_CODES = {"slot_taken", "slot_full"}
+# A resident whose slot is gone (or momentarily busy) tries the next one on their list.
+RETRYABLE_CODES = {"slot_taken", "slot_full", "busy"}
 
 
 async def run_crowd(spec: dict[str, Any], stats: Stats) -> None:
