@@ -63,12 +63,12 @@ v1 = [
     ),
     path(
         "bookings/<str:pk>/qr.svg",
-        checkin_views.BookingQrView.as_view(kind="svg"),
+        checkin_views.BookingQrSvgView.as_view(),
         name="booking-qr-svg",
     ),
     path(
         "bookings/<str:pk>/qr.png",
-        checkin_views.BookingQrView.as_view(kind="png"),
+        checkin_views.BookingQrPngView.as_view(),
         name="booking-qr-png",
     ),
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),
@@ -79,9 +79,7 @@ v1 = [
         name="checkin-public-key",
     ),
     path("me/standing/", standing_views.MyStandingView.as_view(), name="me-standing"),
-    path(
-        "strikes/<str:pk>/waive/", standing_views.StrikeWaiveView.as_view(), name="strike-waive"
-    ),
+    path("strikes/<str:pk>/waive/", standing_views.StrikeWaiveView.as_view(), name="strike-waive"),
 ]
 
 urlpatterns = [

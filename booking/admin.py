@@ -163,3 +163,7 @@ class BookingAdmin(ReadOnlyAdmin):
     date_hierarchy = "starts_at"
     search_fields = ["resident__username", "resident__email", "uid", "venue__name_zh"]
     ordering = ["-starts_at"]
+
+
+# Payments, Stripe events, strikes, check-ins, gates and sent notices (booking/admin_payments.py).
+from booking import admin_payments  # noqa: E402, F401

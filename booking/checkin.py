@@ -39,7 +39,6 @@ from booking.exceptions import (
     BookingNotFoundError,
     CheckinCodeUnavailableError,
     InvalidCheckinCodeError,
-    NotYourBookingError,
 )
 from booking.models import Booking, CheckIn, GateDevice
 from venues.models import BookingPolicy, Venue
@@ -152,11 +151,15 @@ def verify_code(code: Any, key: Ed25519PublicKey | bytes) -> CheckinClaims:
             key = Ed25519PublicKey.from_public_bytes(key)
         except ValueError as exc:
             raise InvalidCheckinCodeError("Bad public key.") from exc
+    code = code.strip()
     try:
-        token = base64.urlsafe_b64decode(code.strip() + "=" * (-len(code.strip()) % 4))
+        token = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
     except (binascii.Error, ValueError) as exc:
         raise InvalidCheckinCodeError() from exc
-    if len(token) != _BODY.size + SIGNATURE_SIZE:
+    # Only the canonical spelling: the last character's spare bits must not give one booking
+    # several accepted codes.
+    canonical = base64.urlsafe_b64encode(token).rstrip(b"=").decode("ascii")
+    if len(token) != _BODY.size + SIGNATURE_SIZE or canonical != code:
         raise InvalidCheckinCodeError()
     body, signature = token[: _BODY.size], token[_BODY.size :]
     try:
@@ -228,14 +231,14 @@ def get_booking_qr(
 ) -> bytes:
     """The QR image of the caller's confirmed booking.
 
-    Raises BookingNotFoundError, NotYourBookingError, CheckinCodeUnavailableError.
+    Raises BookingNotFoundError (also for a booking of someone else), CheckinCodeUnavailableError.
     """
     try:
         booking = Booking.objects.select_related("venue__policy").get(pk=int(booking_id))
     except (Booking.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise BookingNotFoundError() from exc
     if booking.resident_id != user.pk:
-        raise NotYourBookingError()
+        raise BookingNotFoundError()  # someone else's: do not reveal that it exists
     code = checkin_code_for(booking)
     if not code:
         raise CheckinCodeUnavailableError()

@@ -348,3 +348,19 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder {self.kind} for booking {self.booking_id}"
+
+
+class RegistrationNotice(models.Model):
+    """The e-mail telling a resident they moved from an event's waiting list to a place, sent once.
+
+    Kept by the booking app (which may depend on events, not the other way round), so that a
+    sweep finds promoted registrations without a notice and events.services needs no hook.
+    """
+
+    registration = models.OneToOneField(
+        "events.Registration", on_delete=models.CASCADE, related_name="promotion_notice"
+    )
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Promotion notice for registration {self.registration_id}"

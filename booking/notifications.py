@@ -19,9 +19,12 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from booking import rules
-from booking.models import Booking, ReminderSent
+from booking.models import Booking, RegistrationNotice, ReminderSent
 
 logger = logging.getLogger(__name__)
+
+# Older promotions (e.g. from before this sweep existed) are not announced any more.
+PROMOTION_NOTICE_WINDOW = dt.timedelta(days=2)
 
 REMINDERS: tuple[tuple[str, dt.timedelta], ...] = (
     (ReminderSent.Kind.DAY_BEFORE, dt.timedelta(hours=24)),
@@ -42,8 +45,8 @@ def booking_confirmed(*, booking_id: int) -> None:
 def registration_promoted(*, registration_id: int) -> None:
     """Queue the e-mail telling a resident they moved from the waiting list to a place.
 
-    For events.services: call it after the promoting transaction commits, e.g.
-    `transaction.on_commit(lambda: notifications.registration_promoted(registration_id=pk))`.
+    Optional: the `send_promotion_notices` sweep (every minute under Celery beat) sends every
+    notice anyway; an interface that knows of a promotion may call this to send it sooner.
     """
     from booking import tasks
 
@@ -176,30 +179,63 @@ def _send_reminder(*, booking: Booking, kind: str) -> None:
     )
 
 
-def send_registration_promoted(*, registration_id: int) -> bool:
-    """E-mail a resident whose waiting-list registration got a place. Returns whether sent."""
+def send_registration_promoted(*, registration_id: int, now: dt.datetime | None = None) -> bool:
+    """E-mail a resident whose waiting-list registration got a place, once. Returns whether sent.
+
+    The `RegistrationNotice` row is written in the transaction that sends, so a repeat (the
+    sweep, a retried task) never mails twice and a failed send is tried again.
+    """
     from events.models import Registration
 
     registration = (
         Registration.objects.select_related("event", "resident")
-        .filter(pk=registration_id, status=Registration.Status.CONFIRMED)
+        .filter(
+            pk=registration_id,
+            status=Registration.Status.CONFIRMED,
+            promoted_at__isnull=False,
+            promotion_notice__isnull=True,
+        )
         .first()
     )
     if registration is None or not registration.resident.email:
         return False
     event = registration.event
     when = _local(event.starts_at)
-    _send(
-        to=registration.resident.email,
-        subject=f"候补成功 You have a place: {event.title_zh}",
-        body=(
-            f"好消息：您已从候补名单转为正式报名：{event.title_zh}（{when}）。\n"
-            f"不能参加请及时取消，以便让给下一位。\n"
-            f"{settings.SITE_URL}/events/{event.pk}/\n\n"
-            f"Good news: a place opened up and your registration for "
-            f"{event.title_en or event.title_zh} ({when}) is now confirmed. If you cannot come, "
-            f"please cancel so the next person can go.\n"
-        ),
-        attachments=[],
-    )
+    try:
+        with transaction.atomic():
+            RegistrationNotice.objects.create(
+                registration=registration, sent_at=now or timezone.now()
+            )
+            _send(
+                to=registration.resident.email,
+                subject=f"候补成功 You have a place: {event.title_zh}",
+                body=(
+                    f"好消息：您已从候补名单转为正式报名：{event.title_zh}（{when}）。\n"
+                    f"不能参加请及时取消，以便让给下一位。\n"
+                    f"{settings.SITE_URL}/events/{event.pk}/\n\n"
+                    f"Good news: a place opened up and your registration for "
+                    f"{event.title_en or event.title_zh} ({when}) is now confirmed. If you "
+                    f"cannot come, please cancel so the next person can go.\n"
+                ),
+                attachments=[],
+            )
+    except IntegrityError:
+        return False  # sent by someone else meanwhile
     return True
+
+
+def send_promotion_notices(*, now: dt.datetime | None = None) -> int:
+    """Send the notice of every registration promoted in the last two days without one yet.
+
+    The sweep behind `registration_promoted`: events.services needs no hook (and events never
+    imports booking). Returns how many were sent.
+    """
+    from events.models import Registration
+
+    now = now or timezone.now()
+    due = Registration.objects.filter(
+        status=Registration.Status.CONFIRMED,
+        promoted_at__gte=now - PROMOTION_NOTICE_WINDOW,
+        promotion_notice__isnull=True,
+    ).values_list("pk", flat=True)
+    return sum(send_registration_promoted(registration_id=pk, now=now) for pk in list(due[:500]))

@@ -38,7 +38,6 @@ from booking.exceptions import (
     BookingNotFoundError,
     InvalidPaymentMethodError,
     InvalidWebhookError,
-    NotYourBookingError,
     PaymentDeclinedError,
     PaymentNotFoundError,
     PaymentNotPayableError,
@@ -105,7 +104,8 @@ def get_payment_page(*, booking_id: Any, user: AbstractBaseUser) -> PaymentPage:
     """Return what the pay page needs for the caller's held booking, creating its intent if due.
 
     Invariant: only the booking's owner sees the client secret.
-    Raises BookingNotFoundError, NotYourBookingError, PaymentNotFoundError, PaymentProviderError.
+    Raises BookingNotFoundError (also for a booking of someone else), PaymentNotFoundError,
+    PaymentProviderError.
     """
     booking = _owned_booking(booking_id=booking_id, user=user)
     if not booking.price:
@@ -183,7 +183,7 @@ def pay_booking(*, booking_id: Any, user: AbstractBaseUser, payment_method: Any)
 
     The browser normally confirms with Stripe.js; this server-side path serves API clients, demos
     and tests. The result is applied at once (a later webhook for it is then a no-op).
-    Raises BookingNotFoundError, NotYourBookingError, InvalidPaymentMethodError,
+    Raises BookingNotFoundError (also for a booking of someone else), InvalidPaymentMethodError,
     PaymentNotPayableError, PaymentDeclinedError, PaymentProviderError.
     """
     if not isinstance(payment_method, str) or not payment_method.startswith("pm_"):
@@ -595,7 +595,7 @@ def _owned_booking(*, booking_id: Any, user: AbstractBaseUser) -> Booking:
     except (Booking.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise BookingNotFoundError() from exc
     if booking.resident_id != user.pk:
-        raise NotYourBookingError()
+        raise BookingNotFoundError()  # someone else's: do not reveal that it exists
     return booking
 
 

@@ -29,6 +29,12 @@ def mark_no_shows() -> int:
     return standing.mark_no_shows()
 
 
+@shared_task(name="booking.send_promotion_notices")
+def send_promotion_notices() -> int:
+    """Tell residents promoted from an event's waiting list (each once)."""
+    return notifications.send_promotion_notices()
+
+
 @shared_task(name="booking.generate_slots")
 def generate_slots(days: int = SLOT_GENERATION_DAYS) -> int:
     """Keep the rolling window of slots generated from the opening rules."""
@@ -55,5 +61,5 @@ def send_booking_confirmation(booking_id: int) -> bool:
     max_retries=5,
 )
 def send_registration_promoted(registration_id: int) -> bool:
-    """E-mail a resident promoted from an event's waiting list (events.services calls this)."""
+    """E-mail a resident promoted from an event's waiting list (once; the sweep also sends it)."""
     return notifications.send_registration_promoted(registration_id=registration_id)

@@ -141,6 +141,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "booking.expire_holds", "schedule": 30.0},
     "send-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
     "mark-no-shows": {"task": "booking.mark_no_shows", "schedule": 600.0},
+    "send-promotion-notices": {"task": "booking.send_promotion_notices", "schedule": 60.0},
     "generate-slots": {"task": "booking.generate_slots", "schedule": 6 * 3600.0},
 }
 

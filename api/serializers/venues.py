@@ -3,6 +3,7 @@
 from django.utils.translation import get_language
 from rest_framework import serializers
 
+from booking import checkin
 from venues.models import BookingPolicy, Resource, Sport, Venue
 
 
@@ -116,6 +117,9 @@ class VenueDetailSerializer(VenueSerializer):
         help_text="公益开放: hours that are free or low-price by policy.",
     )
     price_range = PriceRangeSerializer(read_only=True, source="rules_summary")
+    occupancy = serializers.SerializerMethodField(
+        help_text="Smart gyms: people checked in for the slots running now; null elsewhere."
+    )
 
     class Meta(VenueSerializer.Meta):
         fields = [
@@ -130,8 +134,14 @@ class VenueDetailSerializer(VenueSerializer):
             "opening_hours",
             "public_benefit_hours",
             "price_range",
+            "occupancy",
         ]
         read_only_fields = fields
 
     def get_description(self, venue: Venue) -> str:
         return venue.description_en if _english() and venue.description_en else venue.description_zh
+
+    def get_occupancy(self, venue: Venue) -> int | None:
+        if venue.kind != Venue.Kind.SMART_GYM:
+            return None
+        return checkin.get_live_occupancy(venue_id=venue.pk)

@@ -9,7 +9,9 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import (
     BaseAuthentication,
@@ -111,26 +113,60 @@ class CheckinPublicKeyView(APIView):
 
 
 class BookingQrView(APIView):
-    """GET: the check-in QR code of the caller's confirmed booking, as SVG or PNG."""
+    """GET: the check-in QR code of the caller's confirmed booking (see the two routes below)."""
 
     permission_classes = [IsSignedIn]
     kind: str = "svg"
 
-    @extend_schema(
-        operation_id="bookings_qr",
-        responses={
-            (200, "image/svg+xml"): OpenApiResponse(description="QR code"),
-            (200, "image/png"): OpenApiResponse(description="QR code"),
-            404: ERROR,
-        },
-    )
     def get(self, request: Request, pk: str) -> HttpResponse:
         if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
             raise BookingNotFoundError()
         kind = "png" if self.kind == "png" else "svg"
         image = checkin.get_booking_qr(booking_id=int(pk), user=request.user, kind=kind)
-        response = HttpResponse(
-            image, content_type="image/png" if kind == "png" else "image/svg+xml"
-        )
+        response = HttpResponse(image, content_type=QR_TYPES[kind])
         response["Cache-Control"] = "private, max-age=300"
         return response
+
+
+QR_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="bookings_qr_svg",
+        responses={
+            (200, QR_TYPES["svg"]): OpenApiResponse(OpenApiTypes.BINARY, description="QR code"),
+            404: ERROR,
+        },
+    )
+)
+class BookingQrSvgView(BookingQrView):
+    kind = "svg"
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="bookings_qr_png",
+        responses={
+            (200, QR_TYPES["png"]): OpenApiResponse(OpenApiTypes.BINARY, description="QR code"),
+            404: ERROR,
+        },
+    )
+)
+class BookingQrPngView(BookingQrView):
+    kind = "png"
+
+
+class GateAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[misc]
+    """Documents `Authorization: Gate <token>` in the OpenAPI schema."""
+
+    target_class = GateAuthentication
+    name = "gateAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Gate <token>` of a check-in gate (GateDevice) of one venue.",
+        }
