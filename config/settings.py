@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
     # Several resources have a `reason`; name the slot's enum so that they never collide.
     "ENUM_NAME_OVERRIDES": {
         "SlotReasonEnum": "booking.availability.REASONS",
+        "VenueKindEnum": "venues.models.Venue.Kind",
         "EventStatusEnum": "events.models.Event.Status",
         "RegistrationStatusEnum": "events.models.Registration.Status",
     },
