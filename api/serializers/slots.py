@@ -85,6 +85,8 @@ class AvailabilitySerializer(serializers.Serializer):  # type: ignore[type-arg]
     resources = AvailabilityResourceSerializer(many=True)
 
     def to_representation(self, instance: av.Availability) -> dict[str, Any]:
+        # Looked up once: the current time zone lives in a context-local, slow per slot.
+        tz = timezone.get_current_timezone()
         return {
             "venue": instance.venue,
             "date": instance.date.isoformat(),
@@ -98,25 +100,25 @@ class AvailabilitySerializer(serializers.Serializer):  # type: ignore[type-arg]
                     "sport": r.sport,
                     "exclusive": r.exclusive,
                     "capacity": r.capacity,
-                    "slots": [_availability_slot(s) for s in r.slots],
+                    "slots": [_availability_slot(s, tz) for s in r.slots],
                 }
                 for r in instance.resources
             ],
         }
 
 
-def _availability_slot(s: av.SlotAvailability) -> dict[str, Any]:
+def _availability_slot(s: av.SlotAvailability, tz: dt.tzinfo) -> dict[str, Any]:
     return {
         "id": s.id,
-        "starts_at": _iso(s.starts_at),
-        "ends_at": _iso(s.ends_at),
+        "starts_at": s.starts_at.astimezone(tz).isoformat(),
+        "ends_at": s.ends_at.astimezone(tz).isoformat(),
         "capacity": s.capacity,
         "remaining": s.remaining,
         "price": _price(s.price),
         "public_benefit": s.public_benefit,
         "bookable": s.reason is None,
         "reason": s.reason,
-        "opens_at": _iso(s.opens_at),
+        "opens_at": s.opens_at.astimezone(tz).isoformat() if s.opens_at else None,
         "closed_reason": s.closed_reason,
     }
 
