@@ -110,7 +110,12 @@ def get_payment_page(*, booking_id: Any, user: AbstractBaseUser) -> PaymentPage:
     booking = _owned_booking(booking_id=booking_id, user=user)
     if not booking.price:
         raise PaymentNotFoundError()
-    payment = _ensure_intent(booking=booking)
+    if booking.status == Booking.Status.HELD:
+        payment = _ensure_intent(booking=booking)
+    else:
+        payment = Payment.objects.filter(booking=booking).first()
+        if payment is None:
+            raise PaymentNotFoundError()
     return PaymentPage(
         booking=booking,
         payment=payment,
@@ -207,7 +212,13 @@ def pay_booking(*, booking_id: Any, user: AbstractBaseUser, payment_method: Any)
         apply_intent_status(intent_id=intent_id, status="payment_failed", error=str(exc))
         raise PaymentDeclinedError() from exc
     except stripe.InvalidRequestError as exc:
-        raise InvalidPaymentMethodError(str(exc.user_message or exc)) from exc
+        # Perhaps already paid from the pay page, its webhook still on the way: ask Stripe.
+        try:
+            intent = client.v1.payment_intents.retrieve(intent_id)
+        except stripe.StripeError:
+            intent = None
+        if intent is None or intent.status != "succeeded":
+            raise InvalidPaymentMethodError(str(exc.user_message or exc)) from exc
     except stripe.StripeError as exc:
         raise PaymentProviderError() from exc
     apply_intent_status(intent_id=intent_id, status=intent.status)
@@ -360,6 +371,8 @@ def handle_webhook(*, payload: bytes, signature: str | None) -> str:
 def process_event(*, event_id: str, event_type: str, obj: dict[str, Any]) -> str:
     """Apply one verified Stripe event exactly once; return the outcome ("duplicate" on replay)."""
     intent_id = obj.get("id") if obj.get("object") == "payment_intent" else None
+    if not isinstance(intent_id, str):
+        intent_id = None
     payment = (
         Payment.objects.filter(stripe_payment_intent_id=intent_id).first() if intent_id else None
     )

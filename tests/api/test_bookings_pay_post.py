@@ -7,8 +7,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from booking.models import Booking
+from booking import payments
+from booking.models import Booking, Payment
 from tests.factories import SlotFactory
+from tests.stripe_server import pay_at_stripe
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,20 @@ def test_free_booking_has_no_payment(resident_client, court):
     response = resident_client.get(f"/api/v1/bookings/{booking['id']}/payment/")
     assert response.status_code == 404
     assert response.json()["code"] == "payment_not_found"
+
+
+def test_pay_after_paying_on_the_pay_page_confirms_without_the_webhook(resident_client, held):
+    pay_at_stripe(Payment.objects.get(booking_id=held["id"]).stripe_payment_intent_id)
+    response = resident_client.post(
+        f"/api/v1/bookings/{held['id']}/pay/", {"payment_method": "pm_card_visa"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "confirmed"
+
+
+def test_payment_page_of_an_expired_hold_has_no_secret(resident_client, held):
+    booking = Booking.objects.get(pk=held["id"])
+    payments.expire_holds(now=booking.hold_expires_at + dt.timedelta(seconds=1))
+    body = resident_client.get(f"/api/v1/bookings/{held['id']}/payment/").json()
+    assert body["status"] == "canceled"
+    assert body["client_secret"] == ""

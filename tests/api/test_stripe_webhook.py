@@ -118,3 +118,11 @@ def test_endpoint_without_a_configured_secret_refuses_everything(settings):
 
 def test_only_post_is_allowed(stripe_settings):
     assert APIClient().get(URL).status_code == 405
+
+
+@pytest.mark.parametrize("intent_id", [["pi_1"], {"a": 1}, 5, None])
+def test_event_with_a_strange_object_id_is_acknowledged(stripe_settings, intent_id):
+    obj = {"id": intent_id, "object": "payment_intent"}
+    response = post(*signed_event("payment_intent.succeeded", obj))
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "unknown_intent"
