@@ -201,6 +201,12 @@ class Server:
         self.log.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (10 ms resolution)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_kb(pid: int) -> dict[str, int]:
     """VmRSS (now) and VmHWM (peak resident set) of a process, in kB."""
     values = {}
@@ -368,7 +374,10 @@ def run_size(size: int, repeat: int, port: int, log_dir: Path) -> dict[str, Any]
         result["health"] = summary(client.series("/api/v1/health/", repeat * 4, 200))
         result["rss_before_feed_mb"] = round(memory_kb(worker)["VmRSS"] / 1024, 1)
 
+        cpu = cpu_seconds(worker)
         elapsed, status, body, headers = client.get(FEED)
+        # CPU time of the worker: what the request costs, whatever else the machine is doing.
+        result["feed_cold_worker_cpu_ms"] = ms(cpu_seconds(worker) - cpu)
         if status != 200:
             client.errors.append(f"cold feed: {status}")
         result["feed_cold_ms"] = ms(elapsed)
@@ -388,7 +397,9 @@ def run_size(size: int, repeat: int, port: int, log_dir: Path) -> dict[str, Any]
         result["feed_warm_200"] = summary(client.series(FEED, max(5, repeat // 5), 200))
 
         touch_one_event()
+        cpu = cpu_seconds(worker)
         elapsed, status, _, headers2 = client.get(FEED, {"If-None-Match": etag})
+        result["feed_after_one_change_worker_cpu_ms"] = ms(cpu_seconds(worker) - cpu)
         if status != 200 or headers2["ETag"] == etag:
             client.errors.append("a changed event did not change the feed")
         result["feed_after_one_change_ms"] = ms(elapsed)
@@ -419,12 +430,14 @@ def print_table(results: list[dict[str, Any]]) -> None:
     rows = [
         ("GET /api/v1/health/ (median)", lambda r: f"{r['health']['median_ms']} ms"),
         ("feed cold, fresh worker", lambda r: f"{r['feed_cold_ms']} ms"),
+        ("  worker CPU for it", lambda r: f"{r['feed_cold_worker_cpu_ms']} ms"),
         (
             "feed 304 (median / p95)",
             lambda r: f"{r['feed_304']['median_ms']} / {r['feed_304']['p95_ms']} ms",
         ),
         ("feed 200 again (median)", lambda r: f"{r['feed_warm_200']['median_ms']} ms"),
         ("feed after one change", lambda r: f"{r['feed_after_one_change_ms']} ms"),
+        ("  worker CPU for it", lambda r: f"{r['feed_after_one_change_worker_cpu_ms']} ms"),
         ("GET /api/v1/events/ (median)", lambda r: f"{r['events_api']['median_ms']} ms"),
         ("  page_size=100 (median)", lambda r: f"{r['events_api_page_100']['median_ms']} ms"),
         ("feed size", lambda r: f"{r['feed_bytes'] / 1e6:.1f} MB, {r['feed_vevents']} VEVENTs"),
@@ -442,6 +455,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    load_at_start = os.getloadavg()
     port = free_port()
     recreate_database()
     setup_django(port)
@@ -459,10 +473,20 @@ def main(argv: list[str]) -> int:
     print_table(results)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = RESULTS_DIR / f"feeds-{stamp}.json"
-    out.write_text(
-        json.dumps({"when": stamp, "cpus": os.cpu_count(), "results": results}, indent=2)
+    load = os.getloadavg()
+    print(
+        f"\nload average (1 min): {load_at_start[0]:.1f} at start, {load[0]:.1f} at the end, "
+        f"on {os.cpu_count()} CPUs"
     )
-    print(f"\nSaved {out.relative_to(ROOT)}")
+    report = {
+        "when": stamp,
+        "cpus": os.cpu_count(),
+        "loadavg_start": load_at_start,
+        "loadavg_end": load,
+        "results": results,
+    }
+    out.write_text(json.dumps(report, indent=2))
+    print(f"Saved {out.relative_to(ROOT)}")
     errors = [e for r in results for e in r["errors"]]
     for error in errors:
         print(f"ERROR: {error}")
