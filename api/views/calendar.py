@@ -40,6 +40,7 @@ from events.ical import (
     FeedItem,
     VEventCache,
     build_calendar,
+    render_vtimezone,
 )
 from events.models import CalendarFeedToken, Event, Registration
 from venues.models import Venue
@@ -51,6 +52,9 @@ CACHE_CONTROL_PERSONAL = "private, max-age=300"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 _VEVENTS = VEventCache(maxsize=25_000)
+# icalendar needs 15-130 ms for the VTIMEZONE: pay it when the URLconf loads (in gunicorn's
+# master with preload_app), not in a subscriber's first request.
+render_vtimezone()
 
 
 class FeedInputError(InvalidInputError):
