@@ -127,7 +127,8 @@ def get_feed_state(
     venue's `updated_at`): their newest value joins the markers as an uncorrelated subquery,
     which costs one index or small-table lookup instead of a join per row.
     """
-    aggregates: dict[str, Any] = {"n": models.Count("pk")}
+    # The highest id joins the count: a row deleted and another created is still a change.
+    aggregates: dict[str, Any] = {"n": models.Count("pk"), "top": models.Max("pk")}
     for index, field in enumerate(updated_fields):
         aggregates[f"m{index}"] = models.Max(field)
     for index, stamps in enumerate(newest_of, start=len(updated_fields)):
@@ -135,10 +136,10 @@ def get_feed_state(
         newest = stamps.order_by(models.F(field).desc(nulls_last=True))[:1]
         aggregates[f"m{index}"] = models.Max(models.Subquery(newest))
     row = queryset.order_by().aggregate(**aggregates)
-    stamps = [row[f"m{index}"] for index in range(len(aggregates) - 1)]
+    stamps = [row[f"m{index}"] for index in range(len(aggregates) - 2)]
     present = [stamp for stamp in stamps if stamp is not None]
     return FeedState(
         count=row["n"],
         last_change=max(present) if present else None,
-        markers=tuple(stamps),
+        markers=(row["top"], *stamps),
     )

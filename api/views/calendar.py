@@ -559,7 +559,7 @@ def _etag(kind: str, secret: str, window: FeedWindow, *states: FeedState) -> str
     parts = [FEED_FORMAT, kind, secret, window.day_start.date().isoformat(), settings.SITE_URL]
     for state in states:
         parts.append(str(state.count))
-        parts.extend(stamp.isoformat() if stamp else "-" for stamp in state.markers)
+        parts.extend(str(marker) for marker in state.markers)
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
     return f'"{digest}"'
 
