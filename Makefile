@@ -64,6 +64,7 @@ test-sqlite: setup
 
 bench: setup services
 	$(PY) bench/flash_crowd.py
+	$(PY) bench/feeds.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
