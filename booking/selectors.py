@@ -1,13 +1,19 @@
-"""Reads of the booking app: who may see which bookings."""
+"""Reads of the booking app: who may see which bookings, and the one read a booking needs."""
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from booking.exceptions import BookingNotFoundError
-from booking.models import Booking, BookingQuerySet
+from booking.models import Booking, BookingQuerySet, ResidentStanding, Slot
+from venues.models import BookingPolicy, Resource, Venue
 
 WHEN_UPCOMING = "upcoming"
 WHEN_PAST = "past"
@@ -74,3 +80,151 @@ def get_booking_for(*, user: AbstractBaseUser, booking_id: int) -> Booking:
     if booking.resident_id != user.pk and not is_venue_staff(user=user, venue_id=booking.venue_id):
         raise BookingNotFoundError()
     return booking
+
+
+# --- the read behind every booking attempt --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotForBooking:
+    """A slot with its resource, venue and policy loaded, and the resident's state."""
+
+    slot: Slot  # `slot.resource`, `slot.venue` and `slot.venue.policy` need no further query
+    policy: BookingPolicy | None
+    suspended_until: dt.datetime | None
+    own_booking_id: int | None  # the resident's active booking of this slot
+    keyed_booking_id: int | None  # the resident's booking made with this Idempotency-Key
+
+
+class RowReader:
+    """Turns columns of a hand-written SELECT into model instances, as the ORM would.
+
+    The columns are every concrete field of `model` under a table alias, in field order; values
+    go through the backend's and the field's converters (SQLite returns text for datetimes).
+    Used where compiling an ORM query would cost more than running it.
+    """
+
+    def __init__(self, model: type[Model], alias: str) -> None:
+        self.model = model
+        self.fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
+        self.attnames = [f.attname for f in self.fields]
+        self.cols = [f.get_col(alias) for f in self.fields]
+        quote = connection.ops.quote_name
+        self.sql = ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
+        self.width = len(self.fields)
+        self._converters: dict[str, list[list[Callable[..., Any]]]] = {}
+
+    def converters(self) -> list[list[Callable[..., Any]]]:
+        vendor = connection.vendor
+        if vendor not in self._converters:
+            self._converters[vendor] = [
+                connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                for col in self.cols
+            ]
+        return self._converters[vendor]
+
+    def convert(self, attname: str, value: Any) -> Any:
+        index = self.attnames.index(attname)
+        for converter in self.converters()[index]:
+            value = converter(value, self.cols[index], connection)
+        return value
+
+    def instance(self, row: Sequence[Any]) -> Any:
+        values = []
+        for value, col, converters in zip(row, self.cols, self.converters(), strict=True):
+            for converter in converters:
+                value = converter(value, col, connection)
+            values.append(value)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+
+class _SlotRead:
+    """The SQL of `get_slot_for_booking`, built once from the models' metadata."""
+
+    def __init__(self) -> None:
+        self.readers = [
+            RowReader(Slot, "s"),
+            RowReader(Resource, "r"),
+            RowReader(Venue, "v"),
+            RowReader(BookingPolicy, "p"),
+        ]
+        self.standing = RowReader(ResidentStanding, "st")
+        booking = Booking._meta.db_table
+        statuses = ", ".join(f"'{s}'" for s in Booking.ACTIVE_STATUSES)
+        # Each subquery is one probe of a unique index: standing (user), active booking
+        # (slot, resident) and Idempotency-Key (resident, key).
+        self.sql = f"""
+            SELECT {", ".join(reader.sql for reader in self.readers)},
+              (SELECT st.suspended_until FROM {ResidentStanding._meta.db_table} st
+                WHERE st.user_id = %s AND st.suspended_until > %s),
+              (SELECT b.id FROM {booking} b WHERE b.resident_id = %s AND b.slot_id = s.id
+                AND b.status IN ({statuses}) LIMIT 1),
+              (SELECT b.id FROM {booking} b WHERE b.resident_id = %s AND b.idempotency_key = %s
+                AND b.idempotency_key <> '' LIMIT 1)
+            FROM {Slot._meta.db_table} s
+            JOIN {Resource._meta.db_table} r ON r.id = s.resource_id
+            JOIN {Venue._meta.db_table} v ON v.id = s.venue_id
+            LEFT JOIN {BookingPolicy._meta.db_table} p ON p.venue_id = s.venue_id
+            WHERE s.id = %s
+        """
+
+    def run(
+        self, *, slot_id: int, resident_id: int, idempotency_key: str, now: dt.datetime
+    ) -> SlotForBooking | None:
+        params = [
+            resident_id,
+            connection.ops.adapt_datetimefield_value(now),
+            resident_id,
+            resident_id,
+            idempotency_key,
+            slot_id,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        parts, start = [], 0
+        for reader in self.readers:
+            parts.append(row[start : start + reader.width])
+            start += reader.width
+        slot_row, resource_row, venue_row, policy_row = parts
+        suspended_until, own_booking_id, keyed_booking_id = row[start:]
+        slot: Slot = self.readers[0].instance(slot_row)
+        resource: Resource = self.readers[1].instance(resource_row)
+        venue: Venue = self.readers[2].instance(venue_row)
+        policy = self.readers[3].instance(policy_row) if policy_row[0] is not None else None
+        # Wire the relations as select_related would, so that nothing below queries again.
+        Slot.resource.field.set_cached_value(slot, resource)
+        Slot.venue.field.set_cached_value(slot, venue)
+        Venue.policy.related.set_cached_value(venue, policy)
+        if policy is not None:
+            BookingPolicy.venue.field.set_cached_value(policy, venue)
+        if suspended_until is not None:
+            suspended_until = self.standing.convert("suspended_until", suspended_until)
+        return SlotForBooking(
+            slot=slot,
+            policy=policy,
+            suspended_until=suspended_until,
+            own_booking_id=own_booking_id,
+            keyed_booking_id=keyed_booking_id,
+        )
+
+
+_slot_read: list[_SlotRead] = []
+
+
+def get_slot_for_booking(
+    *, slot_id: int, resident_id: int, idempotency_key: str, now: dt.datetime
+) -> SlotForBooking | None:
+    """Everything a booking attempt checks, in one query; None when the slot does not exist.
+
+    This is the only read of a refused attempt in a rush, so it is one hand-written statement:
+    compiling the equivalent ORM query (three subqueries, three joins) costs more CPU than the
+    database spends running it.
+    """
+    if not _slot_read:
+        _slot_read.append(_SlotRead())
+    return _slot_read[0].run(
+        slot_id=slot_id, resident_id=resident_id, idempotency_key=idempotency_key, now=now
+    )

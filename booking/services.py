@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Q
 from django.utils import timezone
 
-from booking import notifications, payments, rules, selectors, standing
+from booking import locking, notifications, payments, rules, selectors, standing
 from booking.exceptions import (
     AlreadyBookedError,
     BookingBusyError,
@@ -41,12 +40,13 @@ from booking.exceptions import (
     SuspendedError,
     WindowNotOpenError,
 )
-from booking.models import Booking, ResidentStanding, Slot
+from booking.models import Booking, Slot
 from venues.models import BookingPolicy
 
 logger = logging.getLogger(__name__)
 
 MAX_PARTY_SIZE = 1000
+MAX_ID = 2**63 - 1  # bigint
 MAX_IDEMPOTENCY_KEY_LENGTH = 100  # Booking.idempotency_key.max_length
 DEADLOCK_RETRIES = 3
 SQLSTATE_DEADLOCK = "40P01"
@@ -85,15 +85,21 @@ def place_booking(
     now = now or timezone.now()
     _check_party_size(party_size)
     key = _check_idempotency_key(idempotency_key)
+    if isinstance(slot_id, bool) or not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:
+        raise SlotNotFoundError()
     # One query reads everything the checks below need, so that a refused attempt in a rush
     # costs a single read and never opens a write transaction.
-    slot = _get_slot_for(resident=resident, slot_id=slot_id, idempotency_key=key, now=now)
-    if key and slot.keyed_booking is not None:
-        return _replay(booking_id=slot.keyed_booking, slot_id=slot.pk)
-    policy = _policy_of(slot)
+    read = selectors.get_slot_for_booking(
+        slot_id=slot_id, resident_id=resident.pk, idempotency_key=key, now=now
+    )
+    if read is None:
+        raise SlotNotFoundError()
+    slot, policy = read.slot, read.policy
+    if read.keyed_booking_id is not None:
+        return _replay(booking_id=read.keyed_booking_id, slot_id=slot.pk)
     _check_slot_is_bookable(slot=slot, policy=policy, party_size=party_size, now=now)
-    _check_not_suspended(slot.resident_suspended_until)
-    if slot.own_booking is not None:
+    _check_not_suspended(read.suspended_until)
+    if read.own_booking_id is not None:
         raise AlreadyBookedError()
     places = 1 if slot.resource.exclusive else party_size
     if slot.remaining < places:
@@ -157,7 +163,7 @@ def release_places(*, slot_id: int, places: int) -> None:
 
     The database's check constraint (0 <= remaining <= places) refuses a double release.
     """
-    Slot.objects.filter(pk=slot_id).update(remaining=F("remaining") + places)
+    locking.give_back_places(slot_id=slot_id, places=places)
 
 
 # --- hooks: single places for work that must happen after the booking transaction commits ---
@@ -207,44 +213,6 @@ def _check_idempotency_key(key: object) -> str:
     ):
         raise InvalidIdempotencyKeyError()
     return key
-
-
-def _get_slot_for(
-    *, resident: AbstractBaseUser, slot_id: object, idempotency_key: str, now: dt.datetime
-) -> Slot:
-    """The slot with its resource, venue and policy, annotated with the resident's state.
-
-    Annotations: `resident_suspended_until`, `own_booking` (their active booking of this slot)
-    and `keyed_booking` (their booking made with this Idempotency-Key, on any slot).
-    """
-    if isinstance(slot_id, bool) or not isinstance(slot_id, int) or slot_id < 1:
-        raise SlotNotFoundError()
-    mine = Booking.objects.filter(resident_id=resident.pk)
-    queryset = Slot.objects.select_related("venue__policy", "resource").annotate(
-        resident_suspended_until=Subquery(
-            ResidentStanding.objects.filter(user_id=resident.pk, suspended_until__gt=now).values(
-                "suspended_until"
-            )[:1]
-        ),
-        own_booking=Subquery(
-            mine.filter(slot_id=OuterRef("pk"), status__in=Booking.ACTIVE_STATUSES).values("pk")[:1]
-        ),
-    )
-    if idempotency_key:
-        queryset = queryset.annotate(
-            keyed_booking=Subquery(mine.filter(idempotency_key=idempotency_key).values("pk")[:1])
-        )
-    try:
-        return queryset.get(pk=slot_id)
-    except Slot.DoesNotExist as exc:
-        raise SlotNotFoundError() from exc
-
-
-def _policy_of(slot: Slot) -> BookingPolicy | None:
-    try:
-        return slot.venue.policy
-    except BookingPolicy.DoesNotExist:
-        return None
 
 
 def _check_slot_is_bookable(
@@ -323,23 +291,17 @@ def _insert_booking(
     now: dt.datetime,
 ) -> Booking:
     with transaction.atomic(durable=True):
-        _set_lock_timeout()
-        # The slot row arbitrates the rush: a loser matches no row and costs one statement; the
-        # winner holds the row lock until commit, so at most `remaining` places are ever sold.
-        taken = Slot.objects.filter(pk=slot.pk, is_closed=False, remaining__gte=places).update(
-            remaining=F("remaining") - places
-        )
-        if not taken:
+        locking.set_lock_timeout()
+        # 1. The slot row arbitrates: losers match no row and leave at once.
+        if not locking.take_places(slot_id=slot.pk, places=places):
             raise _unavailable(slot)
-        # Serialise one resident's concurrent attempts so that the limits count every committed
-        # booking. FOR NO KEY UPDATE: it does not block inserts that merely reference the user.
-        get_user_model().objects.select_for_update(no_key=True).filter(pk=resident.pk).values_list(
-            "pk"
-        ).get()
+        # 2. Then the resident's row, so that their limits count every committed booking.
+        locking.lock_resident(user_id=resident.pk)
         _check_resident_limits(resident=resident, slot=slot, policy=policy)
+        # 3. Then the insert; on PostgreSQL the exclusion constraint checks it once more.
         held = slot.price > 0
         hold_minutes = policy.hold_minutes if policy else settings.BOOKING_HOLD_MINUTES
-        return Booking.objects.create(
+        booking = Booking(
             slot=slot,
             resource=slot.resource,
             venue=slot.venue,
@@ -355,46 +317,43 @@ def _insert_booking(
             hold_expires_at=now + dt.timedelta(minutes=hold_minutes) if held else None,
             confirmed_at=None if held else now,
         )
+        locking.insert_booking(booking)
+        return booking
 
 
 def _check_resident_limits(
     *, resident: AbstractBaseUser, slot: Slot, policy: BookingPolicy | None
 ) -> None:
-    """Per venue: one active booking per slot, bookings per day and week, hours per day."""
+    """Per venue: one active booking per slot, bookings per day and week, hours per day.
+
+    Runs under the resident's row lock, so it sees every booking the resident has committed.
+    """
     policy = policy or rules.DEFAULT_POLICY
     day_start, day_end = rules.day_bounds(rules.local_date(slot.starts_at))
     week_start, week_end = rules.week_bounds(rules.local_date(slot.starts_at))
-    in_day = Q(starts_at__gte=day_start, starts_at__lt=day_end)
-    counts = (
-        Booking.objects.active()
-        .filter(
-            resident_id=resident.pk,
-            venue_id=slot.venue_id,
-            starts_at__gte=min(week_start, day_start),
-            starts_at__lt=max(week_end, day_end),
-        )
-        .aggregate(
-            same_slot=Count("id", filter=Q(slot_id=slot.pk)),
-            day=Count("id", filter=in_day),
-            week=Count("id", filter=Q(starts_at__gte=week_start, starts_at__lt=week_end)),
-            day_duration=Sum(F("ends_at") - F("starts_at"), filter=in_day),
-        )
+    bookings = locking.list_active_bookings(
+        resident_id=resident.pk,
+        venue_id=slot.venue_id,
+        starts_from=min(week_start, day_start),
+        starts_before=max(week_end, day_end),
     )
-    if counts["same_slot"]:
+    if any(b.slot_id == slot.pk for b in bookings):
         raise AlreadyBookedError()
-    if counts["day"] >= policy.max_bookings_per_day:
+    same_day = [b for b in bookings if day_start <= b.starts_at < day_end]
+    if len(same_day) >= policy.max_bookings_per_day:
         raise QuotaExceededError(
             f"每人每天在本场馆最多预约 {policy.max_bookings_per_day} 次。"
             f"At most {policy.max_bookings_per_day} bookings per day at this venue.",
             extra={"limit": "per_day", "max": policy.max_bookings_per_day},
         )
-    if counts["week"] >= policy.max_bookings_per_week:
+    same_week = [b for b in bookings if week_start <= b.starts_at < week_end]
+    if len(same_week) >= policy.max_bookings_per_week:
         raise QuotaExceededError(
             f"每人每周在本场馆最多预约 {policy.max_bookings_per_week} 次。"
             f"At most {policy.max_bookings_per_week} bookings per week at this venue.",
             extra={"limit": "per_week", "max": policy.max_bookings_per_week},
         )
-    wanted = (counts["day_duration"] or dt.timedelta(0)) + (slot.ends_at - slot.starts_at)
+    wanted = sum((b.ends_at - b.starts_at for b in same_day), slot.ends_at - slot.starts_at)
     if Decimal(wanted.total_seconds()) / 3600 > policy.max_hours_per_day:
         raise QuotaExceededError(
             f"每人每天在本场馆最多预约 {policy.max_hours_per_day} 小时。"
@@ -421,7 +380,7 @@ def _cancel(
     if isinstance(booking_id, bool) or not isinstance(booking_id, int):
         raise BookingNotFoundError()
     with transaction.atomic(durable=True):
-        _set_lock_timeout()
+        locking.set_lock_timeout()
         try:
             booking = (
                 Booking.objects.select_for_update(of=("self",))
@@ -465,7 +424,7 @@ def _cancel(
             ]
         )
         # Lock order: booking row, then slot row; place_booking never locks a booking row.
-        release_places(slot_id=booking.slot_id, places=booking.places)
+        locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
     return booking, True
 
 
@@ -477,14 +436,6 @@ def _policy_of_venue(booking: Booking) -> BookingPolicy | None:
 
 
 # --- transactions -------------------------------------------------------------------------------
-
-
-def _set_lock_timeout() -> None:
-    """Bound every row-lock wait of this transaction: a long queue answers `busy`, not a hang."""
-    if connection.vendor == "postgresql":
-        timeout_ms = int(settings.BOOKING_LOCK_TIMEOUT_MS)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
 
 
 def _sqlstate(exc: BaseException) -> str | None:

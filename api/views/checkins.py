@@ -16,7 +16,6 @@ from rest_framework import exceptions, permissions
 from rest_framework.authentication import (
     BaseAuthentication,
     SessionAuthentication,
-    TokenAuthentication,
     get_authorization_header,
 )
 from rest_framework.parsers import JSONParser
@@ -24,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import FastTokenAuthentication
 from api.permissions import IsSignedIn
 from api.serializers.checkins import (
     CheckinCreateSerializer,
@@ -73,7 +73,7 @@ class IsGateOrVenueStaff(permissions.BasePermission):
 class CheckinCreateView(APIView):
     """POST `{"code"}`: may this party enter now? Records the scan and, if allowed, the check-in."""
 
-    authentication_classes = [GateAuthentication, TokenAuthentication, SessionAuthentication]
+    authentication_classes = [GateAuthentication, FastTokenAuthentication, SessionAuthentication]
     permission_classes = [IsGateOrVenueStaff]
     parser_classes = [JSONParser]
 

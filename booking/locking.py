@@ -1,0 +1,111 @@
+"""The statements of the booking transaction, in lock order: slot row, then the resident's row.
+
+Each is one hand-written statement on the hot path of a rush (see docs/architecture.md,
+"Locking recipe"). Call them inside `transaction.atomic()`.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from booking.models import Booking, Slot
+from booking.selectors import RowReader
+
+
+def set_lock_timeout() -> None:
+    """Bound every row-lock wait of this transaction: a long queue answers `busy`, not a hang.
+
+    SQLite has no row locks: its IMMEDIATE transactions wait up to the connection's timeout.
+    """
+    if connection.vendor == "postgresql":
+        timeout_ms = int(settings.BOOKING_LOCK_TIMEOUT_MS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
+
+
+def take_places(*, slot_id: int, places: int) -> bool:
+    """Take `places` from an open slot if it still has them; False when it has not.
+
+    The conditional UPDATE is the arbiter of a rush: a loser matches no row and costs one
+    statement; the winner holds the slot row's lock until commit, so concurrent takers queue
+    on it and re-check `remaining` once it is released: a slot never sells more than its places.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Slot._meta.db_table} SET remaining = remaining - %s "
+            "WHERE id = %s AND is_closed = %s AND remaining >= %s",
+            [places, slot_id, False, places],
+        )
+        return cursor.rowcount == 1
+
+
+def give_back_places(*, slot_id: int, places: int) -> None:
+    """Return places to a slot (cancellation, expiry). The check constraint refuses overflow."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Slot._meta.db_table} SET remaining = remaining + %s WHERE id = %s",
+            [places, slot_id],
+        )
+
+
+def lock_resident(*, user_id: int) -> None:
+    """Serialise one resident's booking transactions, so that their limits see every booking.
+
+    FOR NO KEY UPDATE: it does not block inserts that merely reference the user (bookings,
+    `cancelled_by`), which take KEY SHARE locks. Always taken after the slot row.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite: one writer at a time already
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {get_user_model()._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",
+            [user_id],
+        )
+
+
+_booking_reader: list[RowReader] = []
+
+
+def list_active_bookings(
+    *, resident_id: int, venue_id: int, starts_from: dt.datetime, starts_before: dt.datetime
+) -> list[Booking]:
+    """The resident's held, confirmed and checked-in bookings at a venue in a time range."""
+    if not _booking_reader:
+        _booking_reader.append(RowReader(Booking, "b"))
+    reader = _booking_reader[0]
+    statuses = ", ".join(["%s"] * len(Booking.ACTIVE_STATUSES))
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {reader.sql} FROM {Booking._meta.db_table} b "
+            f"WHERE b.resident_id = %s AND b.venue_id = %s AND b.status IN ({statuses}) "
+            "AND b.starts_at >= %s AND b.starts_at < %s",
+            [
+                resident_id,
+                venue_id,
+                *(status.value for status in Booking.ACTIVE_STATUSES),
+                adapt(starts_from),
+                adapt(starts_before),
+            ],
+        )
+        return [reader.instance(row) for row in cursor.fetchall()]
+
+
+def insert_booking(booking: Booking) -> None:
+    """INSERT a new Booking built in memory and set its id: what `save()` does for a new row,
+    with the fields' own conversions, minus the ORM's per-call query compilation."""
+    fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(booking, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {Booking._meta.db_table} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    returning = connection.features.can_return_columns_from_insert
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING id" if returning else sql, values)
+        booking.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    booking._state.adding = False
+    booking._state.db = connection.alias
