@@ -14,9 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -263,53 +264,75 @@ def machine_busy() -> tuple[float, float]:
     return total - idle, total
 
 
-@dataclass
-class CpuSample:
-    at: float
-    machine: tuple[float, float]
-    server: dict[int, float]
-    postgres: dict[int, float]
-    postgres_cmd: dict[int, str] = field(default_factory=dict)
+class CpuTracker:
+    """Samples CPU of the server's processes and of PostgreSQL backends during a phase.
 
+    Backends come and go (CONN_MAX_AGE recycles them), so every process is sampled every
+    `interval` seconds and counted from its first to its last sample: a process that exits
+    loses at most one interval of CPU from the account.
+    """
 
-def sample_cpu(server: Server) -> CpuSample:
-    pids = [server.proc.pid, *server.worker_pids()]
-    pg = postgres_backend_pids()
-    return CpuSample(
-        at=time.monotonic(),
-        machine=machine_busy(),
-        server={pid: process_cpu_seconds(pid) for pid in pids},
-        postgres={pid: process_cpu_seconds(pid) for pid in pg},
-        postgres_cmd=pg,
-    )
+    def __init__(self, server: Server, interval: float = 0.5) -> None:
+        self.server = server
+        self.interval = interval
+        self.first: dict[tuple[str, int], float] = {}
+        self.last: dict[tuple[str, int], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _sample(self) -> None:
+        name = f" {db_name()} "
+        procs: list[tuple[str, int]] = [("gunicorn", self.server.proc.pid)]
+        procs += [("gunicorn", pid) for pid in self.server.worker_pids()]
+        for pid, cmd in postgres_backend_pids().items():
+            if name in cmd:
+                procs.append(("pg_bench", pid))
+        for key in procs:
+            cpu = process_cpu_seconds(key[1])
+            self.first.setdefault(key, cpu)
+            self.last[key] = cpu
 
-def cpu_between(a: CpuSample, b: CpuSample, loadgen_cpu_s: float) -> dict[str, float]:
-    """Cores used during a phase: whole machine, gunicorn, PostgreSQL (bench db / all), loadgen."""
-    wall = max(b.at - a.at, 1e-9)
-    busy = (b.machine[0] - a.machine[0]) / CLK_TCK
-    server = sum(b.server.get(pid, 0.0) - a.server.get(pid, 0.0) for pid in b.server)
-    name = db_name()
-    pg_all = sum(b.postgres[pid] - a.postgres.get(pid, 0.0) for pid in b.postgres)
-    pg_bench = sum(
-        b.postgres[pid] - a.postgres.get(pid, 0.0)
-        for pid, cmd in b.postgres_cmd.items()
-        if f" {name} " in cmd
-    )
-    return {
-        "machine_cores": round(busy / wall, 2),
-        "gunicorn_cores": round(server / wall, 2),
-        "postgres_bench_cores": round(pg_bench / wall, 2),
-        "postgres_all_cores": round(pg_all / wall, 2),
-        "loadgen_cores": round(loadgen_cpu_s / wall, 2),
-        "other_cores": round((busy - server - pg_all - loadgen_cpu_s) / wall, 2),
-    }
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> CpuTracker:
+        self.started = time.monotonic()
+        self.machine0 = machine_busy()
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sample()
+        self.wall = max(time.monotonic() - self.started, 1e-9)
+        self.machine1 = machine_busy()
+
+    def seconds(self, kind: str) -> float:
+        return sum(self.last[k] - self.first[k] for k in self.last if k[0] == kind)
+
+    def report(self, loadgen_cpu_s: float, requests: int) -> dict[str, float]:
+        """Cores used during the phase, and CPU milliseconds per request of server and database."""
+        wall = self.wall
+        busy = (self.machine1[0] - self.machine0[0]) / CLK_TCK
+        server, pg_bench = self.seconds("gunicorn"), self.seconds("pg_bench")
+        per_request = 1000 / max(requests, 1)
+        return {
+            "machine_cores": round(busy / wall, 2),
+            "gunicorn_cores": round(server / wall, 2),
+            "postgres_bench_cores": round(pg_bench / wall, 2),
+            "loadgen_cores": round(loadgen_cpu_s / wall, 2),
+            "other_cores": round((busy - server - pg_bench - loadgen_cpu_s) / wall, 2),
+            "gunicorn_ms_per_request": round(server * per_request, 3),
+            "postgres_ms_per_request": round(pg_bench * per_request, 3),
+        }
 
 
 def measure(server: Server, spec: dict[str, Any], timeout: float) -> dict[str, Any]:
     """Run one loadgen phase and attach the CPU the machine spent on it."""
-    before = sample_cpu(server)
-    result = run_loadgen(spec, timeout=timeout)
-    after = sample_cpu(server)
-    result["cpu"] = cpu_between(before, after, result["loadgen_cpu_s"])
+    with CpuTracker(server) as tracker:
+        result = run_loadgen(spec, timeout=timeout)
+    result["cpu"] = tracker.report(result["loadgen_cpu_s"], result["requests"])
     return result

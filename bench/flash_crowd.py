@@ -502,7 +502,7 @@ def _summarise(report: dict[str, Any]) -> bool:
         f"{len(rounds)} round(s)"
     )
     header = ("round", "scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "requests", "5xx",
-              "cores gunicorn/pg/loadgen/other")  # fmt: skip
+              "cores gunicorn/pg/loadgen/other", "cpu ms/req gunicorn/pg")  # fmt: skip
     rows = [header]
     for i, rnd in enumerate(rounds, 1):
         for name, key in (("trivial (health)", "trivial"), ("booking flash crowd", "crowd"),
@@ -515,7 +515,8 @@ def _summarise(report: dict[str, Any]) -> bool:
                 (str(i), name, f"{r['rps']:.0f}", f"{lat['p50']:.1f}", f"{lat['p95']:.1f}",
                  f"{lat['p99']:.1f}", str(r["requests"]), str(_fivexx(r)),
                  f"{c['gunicorn_cores']}/{c['postgres_bench_cores']}/{c['loadgen_cores']}"
-                 f"/{c['other_cores']}")
+                 f"/{c['other_cores']}",
+                 f"{c['gunicorn_ms_per_request']:.2f}/{c['postgres_ms_per_request']:.2f}")
             )  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:

@@ -49,6 +49,9 @@ class HttpConnection(asyncio.Protocol):
         self.buf = bytearray()
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self.closed = False
+        # Bytes the current response needs in `buf` (known once its head is parsed): large
+        # bodies arrive in many pieces, and each piece should cost a length check, not a parse.
+        self.need = 0
 
     # asyncio.Protocol callbacks
 
@@ -57,7 +60,8 @@ class HttpConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
-        self._try_complete()
+        if len(self.buf) >= self.need:
+            self._try_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -70,6 +74,7 @@ class HttpConnection(asyncio.Protocol):
         if self.closed or self.transport is None:
             raise ResponseError("connection closed")
         self.waiter = self.loop.create_future()
+        self.need = 0
         self.transport.write(raw)
         return await self.waiter
 
@@ -97,8 +102,10 @@ class HttpConnection(asyncio.Protocol):
             length = int(lower[pos + 17 : end if end >= 0 else None])
             total = head_end + 4 + length
             if len(buf) < total:
+                self.need = total
                 return
-            body = bytes(buf[head_end + 4 : total])
+            # Only small bodies are kept (refusal codes); a big 2xx body is just counted.
+            body = bytes(buf[head_end + 4 : total]) if length <= 4096 or status >= 300 else b""
             del buf[:total]
         elif b"\r\ntransfer-encoding: chunked" in lower:
             parsed = _parse_chunked(buf, head_end + 4)
