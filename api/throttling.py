@@ -37,10 +37,12 @@ def count_in_window(key: str, ttl: int) -> int:
     """Add one to a counter that lives `ttl` seconds and return it (one round trip on Redis)."""
     client = _redis_client()
     if client is not None:
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, ttl, nx=True)
-        return int(pipe.execute()[0])
+        count = int(client.incr(key))  # type: ignore[arg-type]
+        if count == 1:
+            # The first attempt of a window starts its clock. Should this process die right
+            # here, the key lingers unexpired but is never read again: windows have new keys.
+            client.expire(key, ttl)
+        return count
     cache.add(key, 0, ttl)
     try:
         return int(cache.incr(key))

@@ -7,7 +7,9 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,6 +37,15 @@ ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 MAX_ID = 2**63 - 1
 
 
+class JSONOnly(DefaultContentNegotiation):
+    """Bookings answer JSON whatever the Accept header says: no Accept parsing per attempt."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
 def _booking_id(pk: str) -> int:
     """The id in the URL; anything but a positive whole number is an unknown booking (404)."""
     if not (pk.isascii() and pk.isdigit() and len(pk) <= 19) or not 0 < int(pk) <= MAX_ID:
@@ -45,6 +56,8 @@ def _booking_id(pk: str) -> int:
 class BookingCreateView(APIView):
     """POST: book a slot in one click."""
 
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnly
     permission_classes = [IsSignedIn]
     throttle_classes = [BookingCreateThrottle]
     parser_classes = [JSONParser]
@@ -114,6 +127,8 @@ class BookingCollectionView(BookingCreateView, BookingListView):
 class BookingDetailView(APIView):
     """GET: one booking the caller may see (their own, or their venue's when staff)."""
 
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnly
     permission_classes = [IsSignedIn]
 
     @extend_schema(responses={200: BookingSerializer, 404: ERROR})
@@ -125,6 +140,8 @@ class BookingDetailView(APIView):
 class BookingCancelView(APIView):
     """POST: cancel a booking (the resident's own, or any of their venue's when staff)."""
 
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnly
     permission_classes = [IsSignedIn]
 
     @extend_schema(request=None, responses={200: BookingSerializer, 404: ERROR, 409: ERROR})
