@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from booking.models import Booking, Slot
-from booking.selectors import RowReader
+from booking.selectors import booking_reader
 
 
 def set_lock_timeout() -> None:
@@ -65,16 +65,11 @@ def lock_resident(*, user_id: int) -> None:
         )
 
 
-_booking_reader: list[RowReader] = []
-
-
 def list_active_bookings(
     *, resident_id: int, venue_id: int, starts_from: dt.datetime, starts_before: dt.datetime
 ) -> list[Booking]:
     """The resident's held, confirmed and checked-in bookings at a venue in a time range."""
-    if not _booking_reader:
-        _booking_reader.append(RowReader(Booking, "b"))
-    reader = _booking_reader[0]
+    reader = booking_reader()
     statuses = ", ".join(["%s"] * len(Booking.ACTIVE_STATUSES))
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:

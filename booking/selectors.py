@@ -228,3 +228,47 @@ def get_slot_for_booking(
     return _slot_read[0].run(
         slot_id=slot_id, resident_id=resident_id, idempotency_key=idempotency_key, now=now
     )
+
+
+_booking_reader: list[RowReader] = []
+
+
+def booking_reader() -> RowReader:
+    """Reads every Booking column under the alias `b`."""
+    if not _booking_reader:
+        _booking_reader.append(RowReader(Booking, "b"))
+    return _booking_reader[0]
+
+
+def get_own_booking(*, resident_id: int, slot: Slot, idempotency_key: str) -> Booking | None:
+    """The resident's booking made with this Idempotency-Key (on any slot), else their active
+    booking of `slot`; None when there is neither.
+
+    A booking of `slot` shares its already loaded resource, venue and policy.
+    """
+    reader = booking_reader()
+    statuses = ", ".join(["%s"] * len(Booking.ACTIVE_STATUSES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {reader.sql} FROM {Booking._meta.db_table} b WHERE b.resident_id = %s "
+            f"AND ((b.slot_id = %s AND b.status IN ({statuses})) "
+            "OR (b.idempotency_key = %s AND b.idempotency_key <> '')) "
+            # The keyed booking first: it decides between a replay and a reused key.
+            "ORDER BY CASE WHEN b.idempotency_key = %s THEN 0 ELSE 1 END LIMIT 1",
+            [
+                resident_id,
+                slot.pk,
+                *(status.value for status in Booking.ACTIVE_STATUSES),
+                idempotency_key,
+                idempotency_key,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    booking: Booking = reader.instance(row)
+    if booking.slot_id == slot.pk:
+        Booking.slot.field.set_cached_value(booking, slot)
+        Booking.resource.field.set_cached_value(booking, slot.resource)
+        Booking.venue.field.set_cached_value(booking, slot.venue)
+    return booking

@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from booking import locking, notifications, payments, rules, selectors, standing
@@ -96,7 +95,7 @@ def place_booking(
         raise SlotNotFoundError()
     slot, policy = read.slot, read.policy
     if read.keyed_booking_id is not None:
-        return _replay(booking_id=read.keyed_booking_id, slot_id=slot.pk)
+        return _replay(resident=resident, slot=slot, idempotency_key=key)
     _check_slot_is_bookable(slot=slot, policy=policy, party_size=party_size, now=now)
     _check_not_suspended(read.suspended_until)
     if read.own_booking_id is not None:
@@ -122,7 +121,7 @@ def place_booking(
     except (AlreadyBookedError, SlotUnavailableError, IntegrityError) as exc:
         # A twin request (a double tap) may have committed while this one waited for the slot
         # or resident row: answer with the twin's booking rather than a misleading "taken".
-        earlier = _find_own_booking(resident=resident, slot=slot, idempotency_key=key)
+        earlier = selectors.get_own_booking(resident_id=resident.pk, slot=slot, idempotency_key=key)
         if earlier is not None:
             if key and earlier.idempotency_key == key:
                 return _replay_of(earlier, slot_id=slot.pk)
@@ -253,31 +252,18 @@ def _unavailable(slot: Slot) -> SlotUnavailableError:
     return SlotTakenError() if slot.resource.exclusive else SlotFullError()
 
 
-def _replay(*, booking_id: int, slot_id: int) -> BookingResult:
-    booking = Booking.objects.select_related("venue__policy", "resource").get(pk=booking_id)
-    return _replay_of(booking, slot_id=slot_id)
+def _replay(*, resident: AbstractBaseUser, slot: Slot, idempotency_key: str) -> BookingResult:
+    booking = selectors.get_own_booking(
+        resident_id=resident.pk, slot=slot, idempotency_key=idempotency_key
+    )
+    assert booking is not None  # the read found it a moment ago; bookings are never deleted
+    return _replay_of(booking, slot_id=slot.pk)
 
 
 def _replay_of(booking: Booking, *, slot_id: int) -> BookingResult:
     if booking.slot_id != slot_id:
         raise IdempotencyKeyReusedError()
     return BookingResult(booking=booking, created=False)
-
-
-def _find_own_booking(
-    *, resident: AbstractBaseUser, slot: Slot, idempotency_key: str
-) -> Booking | None:
-    """The resident's booking made with this key, else their active booking of this slot."""
-    match = Q(slot_id=slot.pk, status__in=Booking.ACTIVE_STATUSES)
-    if idempotency_key:
-        match |= Q(idempotency_key=idempotency_key)
-    found = list(
-        Booking.objects.select_related("venue__policy", "resource").filter(
-            match, resident_id=resident.pk
-        )[:2]
-    )
-    found.sort(key=lambda b: not (idempotency_key and b.idempotency_key == idempotency_key))
-    return found[0] if found else None
 
 
 def _insert_booking(
