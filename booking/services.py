@@ -157,14 +157,6 @@ def cancel_booking(
     return booking
 
 
-def release_places(*, slot_id: int, places: int) -> None:
-    """Give places back to a slot; call inside the transaction that ends the booking.
-
-    The database's check constraint (0 <= remaining <= places) refuses a double release.
-    """
-    locking.give_back_places(slot_id=slot_id, places=places)
-
-
 # --- hooks: single places for work that must happen after the booking transaction commits ---
 
 
