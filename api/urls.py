@@ -1,9 +1,9 @@
 """Every /api route. Domain routes live under /api/v1/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api.views import auth, health
+from api.views import auth, errors, health
 from api.views import bookings as booking_views
 from api.views import checkins as checkin_views
 from api.views import events as event_views
@@ -80,6 +80,11 @@ v1 = [
     ),
     path("me/standing/", standing_views.MyStandingView.as_view(), name="me-standing"),
     path("strikes/<str:pk>/waive/", standing_views.StrikeWaiveView.as_view(), name="strike-waive"),
+    path(
+        "bookings/<str:pk>/no-show/",
+        standing_views.BookingNoShowView.as_view(),
+        name="booking-no-show",
+    ),
 ]
 
 urlpatterns = [
@@ -87,4 +92,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Last: an unknown /api/ path answers in the API's error shape, not Django's HTML page.
+    re_path(r"^", errors.unknown_path),
 ]

@@ -136,7 +136,9 @@ class PaymentDeclinedError(BookingError, RuleViolationError):
 
 class PaymentProviderError(BookingError, BusyError):
     code = "payment_provider_unavailable"
-    default_detail = "支付服务暂时不可用，请稍后重试。The payment service is unavailable; try again."
+    default_detail = (
+        "支付服务暂时不可用，请稍后重试。The payment service is unavailable; try again."
+    )
     retry_after = 5
 
 
@@ -173,3 +175,8 @@ class InvalidWebhookError(BookingError, InvalidInputError):
 class CheckinCodeUnavailableError(BookingError, NotFoundError):
     code = "no_checkin_code"
     default_detail = "预约确认后才有签到码。A booking has a check-in code once it is confirmed."
+
+
+class NotNoShowableError(BookingError, ConflictError):
+    code = "not_no_showable"
+    default_detail = "该预约不能标记为爽约。This booking cannot be marked as a no-show."

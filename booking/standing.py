@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from booking import rules
 from booking.checkin import is_venue_staff
-from booking.exceptions import NotVenueStaffError, StrikeAlreadyWaivedError, StrikeNotFoundError
+from booking.exceptions import (
+    BookingNotFoundError,
+    NotNoShowableError,
+    NotVenueStaffError,
+    StrikeAlreadyWaivedError,
+    StrikeNotFoundError,
+)
 from booking.models import Booking, ResidentStanding, Strike
 from venues.models import BookingPolicy
 
@@ -151,10 +157,7 @@ def mark_no_shows(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
             )
             if booking is None:
                 continue
-            booking.status = Booking.Status.NO_SHOW
-            booking.sequence = F("sequence") + 1
-            booking.save(update_fields=["status", "sequence", "updated_at"])
-            record_strike(booking=booking, kind=Strike.Kind.NO_SHOW, now=now)
+            _set_no_show(booking=booking, now=now)
             marked += 1
     missed = Booking.objects.filter(
         status=Booking.Status.CANCELLED, late_cancellation=True, strike__isnull=True
@@ -162,6 +165,46 @@ def mark_no_shows(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     for booking_id in list(missed[:limit]):
         record_late_cancellation(booking_id=booking_id)
     return marked
+
+
+def mark_no_show(
+    *, booking_id: Any, by_user: AbstractBaseUser, now: dt.datetime | None = None
+) -> Booking:
+    """Mark one confirmed booking as a no-show (venue staff), with a strike for its resident.
+
+    Only once the slot has started: before that the resident may still come or cancel. The
+    nightly sweep (`mark_no_shows`) does the same for every booking left unchecked.
+
+    Raises BookingNotFoundError, NotVenueStaffError, NotNoShowableError.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            booking = Booking.objects.select_for_update().get(pk=int(booking_id))
+        except (Booking.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+            raise BookingNotFoundError() from exc
+        if not is_venue_staff(user=by_user, venue_id=booking.venue_id):
+            raise NotVenueStaffError()
+        if booking.status != Booking.Status.CONFIRMED:
+            raise NotNoShowableError(
+                f"只有已确认、未签到的预约可标记为爽约（当前：{booking.get_status_display()}）。"
+                f"Only a confirmed booking without check-in can be a no-show (it is {booking.status})."
+            )
+        if now < booking.starts_at:
+            raise NotNoShowableError(
+                "时段开始后才能标记爽约。A booking can be marked as a no-show once its slot has started."
+            )
+        _set_no_show(booking=booking, now=now)
+    booking.refresh_from_db()
+    return booking
+
+
+def _set_no_show(*, booking: Booking, now: dt.datetime) -> None:
+    # The caller holds the booking's row lock inside its transaction.
+    booking.status = Booking.Status.NO_SHOW
+    booking.sequence = F("sequence") + 1
+    booking.save(update_fields=["status", "sequence", "updated_at"])
+    record_strike(booking=booking, kind=Strike.Kind.NO_SHOW, now=now)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.permissions import IsSignedIn
+from api.serializers.bookings import BookingSerializer
 from api.serializers.checkins import StandingSerializer, StrikeSerializer
 from booking import standing
-from booking.exceptions import StrikeNotFoundError
+from booking.exceptions import BookingNotFoundError, StrikeNotFoundError
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
@@ -38,3 +39,20 @@ class StrikeWaiveView(APIView):
             raise StrikeNotFoundError()
         strike = standing.waive_strike(strike_id=int(pk), by_user=request.user)
         return Response(StrikeSerializer(strike).data)
+
+
+class BookingNoShowView(APIView):
+    """POST: venue staff mark a confirmed booking whose slot has started as a no-show (a strike)."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(
+        operation_id="bookings_no_show",
+        request=None,
+        responses={200: BookingSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+            raise BookingNotFoundError()
+        booking = standing.mark_no_show(booking_id=int(pk), by_user=request.user)
+        return Response(BookingSerializer(booking, context={"request": request}).data)
