@@ -345,21 +345,21 @@ def main(argv: list[str]) -> int:
     if spec["host"] not in LOOPBACK:
         print("loadgen only targets the loopback interface", file=sys.stderr)
         return 2
-    try:
-        import uvloop  # type: ignore[import-not-found]
+    runner, loop_name = asyncio.run, "asyncio"
+    if not os.environ.get("LOADGEN_NO_UVLOOP"):
+        try:
+            import uvloop  # type: ignore[import-not-found]
 
-        runner = uvloop.run
-    except ImportError:
-        runner = asyncio.run
-    if os.environ.get("LOADGEN_NO_UVLOOP"):
-        runner = asyncio.run
+            runner, loop_name = uvloop.run, "uvloop"
+        except ImportError:
+            pass
     scenario = {"fixed": run_fixed, "crowd": run_crowd}[spec["scenario"]]
     stats = Stats()
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     runner(scenario(spec, stats))
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
-    json.dump(report(stats, cpu), sys.stdout)
+    json.dump({**report(stats, cpu), "loop": loop_name}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 
