@@ -3,7 +3,8 @@
 It runs as its own process so that the server under test is measured from outside, and it is
 written to cost little CPU: one asyncio event loop, one `asyncio.Protocol` per connection,
 pre-built request bytes, and a response parser that only looks at the status line, the
-Content-Length and, for refusals, the JSON `code`. uvloop is used when it is installed.
+Content-Length and, for refusals, the JSON `code`. uvloop (a dev extra) is used when it is
+installed: about 50 us of client CPU per request against 75-80 us with asyncio's own loop.
 
 Input is a JSON spec (file path or `-` for stdin); output is a JSON report on stdout.
 
@@ -13,8 +14,8 @@ Scenarios:
 - `crowd`: a flash crowd. Residents wait in one queue; each connection takes the next resident
   and tries that resident's slots in order (POST /api/v1/bookings/ with the resident's token and
   a fresh Idempotency-Key per attempt) until one succeeds (201), a refusal says further tries
-  are pointless (any 4xx other than 409 slot_taken/slot_full), or the list ends. Bounded by the
-  residents' lists and by `time_limit`.
+  are pointless (any 4xx other than 409 slot_taken/slot_full/busy), or the list ends. Bounded
+  by the residents' lists and by `time_limit`.
 
 Only 127.0.0.1 (or ::1 / localhost) is accepted as a target.
 """
