@@ -66,7 +66,7 @@ def free_port() -> int:
 
 
 def db_name() -> str:
-    return BENCH_DB_URL.rsplit("/", 1)[1].split("?")[0]
+    return BENCH_DB_URL.split("?", 1)[0].rsplit("/", 1)[1]
 
 
 def ensure_database(*, fresh: bool) -> None:
@@ -78,7 +78,8 @@ def ensure_database(*, fresh: bool) -> None:
         raise SystemExit(
             f"refusing to manage database {name!r}: bench databases start with luohu_bench"
         )
-    admin_url = BENCH_DB_URL.rsplit("/", 1)[0] + "/postgres"
+    url, _, query = BENCH_DB_URL.partition("?")  # ?host=/var/run/postgresql: Unix socket
+    admin_url = url.rpartition("/")[0] + "/postgres" + (f"?{query}" if query else "")
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and fresh:
