@@ -181,6 +181,9 @@ STRIPE_ENABLED = bool(STRIPE_SECRET_KEY)
 BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 10)
 # A booking or cancellation that waits longer than this for a row lock answers 409 `busy`.
 BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 2000)
+# Each server process keeps a venue's rendered availability grid this long (0: never); a
+# booking still decides on the slot row, the grid is just that much late (api/caching.py).
+AVAILABILITY_CACHE_MS = env_int("AVAILABILITY_CACHE_MS", 1000)
 
 # Check-in codes are signed with Ed25519; gates verify with the public key only.
 CHECKIN_SIGNING_KEY = env_str("CHECKIN_SIGNING_KEY", "")

@@ -15,3 +15,5 @@ WHITENOISE_USE_FINDERS = True
 CHECKIN_SIGNING_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 # Serve static files from the finders without a collected STATIC_ROOT (no "No directory" warning).
 WHITENOISE_AUTOREFRESH = True
+# Tests read availability right after changing slots: no rendered grid kept between requests.
+AVAILABILITY_CACHE_MS = 0

@@ -2,8 +2,11 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -14,9 +17,11 @@ from drf_spectacular.utils import (
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.caching import RenderedCache
 from api.filters import InvalidFilterError, StrictFilterBackend, VenueFilter
 from api.serializers.slots import AvailabilityQuerySerializer, AvailabilitySerializer
 from api.serializers.venues import VenueDetailSerializer, VenueSerializer
@@ -25,6 +30,7 @@ from booking.availability import get_availability
 from venues.models import Venue
 from venues.selectors import get_venue_detail, list_venues
 
+_rendered_availability = RenderedCache()
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 VENUE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Venue id.")
 
@@ -60,17 +66,25 @@ class VenueViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
         responses={200: AvailabilitySerializer, 400: ERROR, 404: ERROR},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def availability(self, request: Request, pk: str | None = None) -> Response:
+    def availability(self, request: Request, pk: str | None = None) -> HttpResponse:
         query = AvailabilityQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise InvalidFilterError(
                 fields={k: [str(m) for m in v] for k, v in query.errors.items()}
             )
         now = timezone.now()
-        data = get_availability(
-            venue_id=pk,
-            date=query.validated_data.get("date") or rules.local_date(now),
-            days=query.validated_data["days"],
-            now=now,
-        )
-        return Response(AvailabilitySerializer(data).data)
+        date = query.validated_data.get("date") or rules.local_date(now)
+        days = query.validated_data["days"]
+        ttl = settings.AVAILABILITY_CACHE_MS / 1000
+        if ttl <= 0 or request.accepted_renderer.format != "json":
+            data = get_availability(venue_id=pk, date=date, days=days, now=now)
+            return Response(AvailabilitySerializer(data).data)
+        # The rendered grid is kept for a moment per process (api/caching.py): in a rush a
+        # refresh costs a lookup instead of rendering thousands of slots.
+        key = (pk, date, days, get_language())
+        body = _rendered_availability.get(key)
+        if body is None:
+            data = get_availability(venue_id=pk, date=date, days=days, now=now)
+            body = JSONRenderer().render(AvailabilitySerializer(data).data)
+            _rendered_availability.put(key, body, ttl)
+        return HttpResponse(body, content_type="application/json")
