@@ -165,3 +165,32 @@ def test_the_grid_is_usable_with_the_keyboard(page, live_server, sports_centre):
     page.keyboard.press("Enter")
     expect(page.locator(f'.slot.mine[data-slot="{slot_id}"]')).to_be_focused()
     assert Booking.objects.filter(slot_id=slot_id).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slot_taken_by_someone_else_is_refused_and_shown_taken(
+    page, live_server, sports_centre, shot, settings
+):
+    """The page was loaded before another resident won the slot; the grid may be a second old."""
+    from booking import services
+
+    settings.AVAILABILITY_CACHE_MS = 5000  # the kept grid still says "free" after the refusal
+    UserFactory(username="alice")
+    winner = UserFactory(username="bob")
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/venues/{sports_centre.pk}/?day={tomorrow().isoformat()}")
+    slot = slot_at(sports_centre, 4, 19)
+    button = page.locator(f'button.slot[data-slot="{slot.pk}"]')
+    expect(button).to_be_visible()
+    page.evaluate(  # the page's own grid refresh fills the server's kept grid with "free"
+        "() => window.LuohuGrid.refresh()"
+    )
+    services.place_booking(resident=winner, slot_id=slot.pk)
+    button.click()
+    expect(page.locator("#booking-message")).to_contain_text("被别人预约")
+    expect(page.locator(f'.slot.taken[data-slot="{slot.pk}"]')).to_be_visible()
+    expect(page.locator(f'button.slot[data-slot="{slot.pk}"]')).to_have_count(0)
+    shot("slot-taken-refused")
+    assert list(Booking.objects.filter(slot=slot).values_list("resident__username", flat=True)) == [
+        "bob"
+    ]

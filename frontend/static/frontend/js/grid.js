@@ -9,6 +9,10 @@
   var grid = document.getElementById("grid");
   var message = document.getElementById("booking-message");
   var mySlots = new Set(config.my_slot_ids);
+  // Slots the server just refused as taken/full, with when: the availability answer may be up to
+  // a second old (the server keeps the rendered grid briefly), so it could still show them free.
+  var refusedAt = new Map();
+  var REFUSAL_MEMORY_MS = 5000;
 
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -37,8 +41,9 @@
   function renderCell(slot, resource) {
     var price = Number(slot.price || 0);
     var state;
+    var refused = refusedAt.has(slot.id) && Date.now() - refusedAt.get(slot.id) < REFUSAL_MEMORY_MS;
     if (mySlots.has(slot.id)) { state = "mine"; }
-    else if (slot.bookable) { state = "free"; }
+    else if (slot.bookable && !refused) { state = "free"; }
     else if (slot.reason === "window_not_open") { state = "not-open"; }
     else if (slot.reason === "past" || slot.reason === "closed") { state = slot.reason; }
     else { state = "full"; }
@@ -151,6 +156,7 @@
       }
       if (["slot_taken", "slot_full", "slot_unavailable", "past", "closed", "already_booked"].indexOf(err.code) !== -1) {
         if (err.code === "already_booked") { mySlots.add(slotId); }
+        else if (err.code === "slot_taken" || err.code === "slot_full") { refusedAt.set(slotId, Date.now()); }
         await refresh(slotId);
       }
     }
