@@ -151,6 +151,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
     "mark-no-shows": {"task": "booking.mark_no_shows", "schedule": 600.0},
     "send-promotion-notices": {"task": "booking.send_promotion_notices", "schedule": 60.0},
+    # Booking confirmations are queued on a Redis list in the request, as tasks here.
+    "send-queued-confirmations": {"task": "booking.send_queued_confirmations", "schedule": 3.0},
     "generate-slots": {"task": "booking.generate_slots", "schedule": 6 * 3600.0},
 }
 
