@@ -35,6 +35,27 @@ class BookingCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     party_size = StrictIntegerField(min_value=1, max_value=MAX_PARTY_SIZE, default=1)
 
 
+def parse_booking_create(data: Any) -> tuple[int, int]:
+    """`(slot, party_size)` of a booking request, exactly as `BookingCreateSerializer` reads it.
+
+    Well-formed input (a JSON object with whole numbers in range) is read directly: it is every
+    attempt of a rush, where building the serializer and its fields cost about a tenth of a
+    refused attempt. Anything else goes through the serializer, which words the 400.
+    """
+    if isinstance(data, dict):
+        slot, party_size = data.get("slot"), data.get("party_size", 1)
+        if (
+            type(slot) is int
+            and type(party_size) is int
+            and 1 <= slot <= MAX_ID
+            and 1 <= party_size <= MAX_PARTY_SIZE
+        ):
+            return slot, party_size
+    form = BookingCreateSerializer(data=data)
+    form.is_valid(raise_exception=True)
+    return form.validated_data["slot"], form.validated_data["party_size"]
+
+
 class BookingListQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
     """Filters of `GET /api/v1/bookings/`; an unknown value is a 400, never an empty list."""
 

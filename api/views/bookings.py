@@ -20,6 +20,7 @@ from api.serializers.bookings import (
     BookingCreateSerializer,
     BookingListQuerySerializer,
     BookingSerializer,
+    parse_booking_create,
 )
 from api.throttling import BookingCreateThrottle
 from booking import selectors, services
@@ -78,12 +79,11 @@ class BookingCreateView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        form = BookingCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        slot_id, party_size = parse_booking_create(request.data)
         result = services.place_booking(
             resident=request.user,
-            slot_id=form.validated_data["slot"],
-            party_size=form.validated_data["party_size"],
+            slot_id=slot_id,
+            party_size=party_size,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         body = BookingSerializer(result.booking).data
