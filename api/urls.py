@@ -71,6 +71,16 @@ v1 = [
         checkin_views.BookingQrPngView.as_view(),
         name="booking-qr-png",
     ),
+    path(
+        "registrations/<str:pk>/pay/",
+        payment_views.RegistrationPayView.as_view(),
+        name="registration-pay",
+    ),
+    path(
+        "registrations/<str:pk>/payment/",
+        payment_views.RegistrationPaymentView.as_view(),
+        name="registration-payment",
+    ),
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),
     path("checkins/", checkin_views.CheckinCreateView.as_view(), name="checkin-create"),
     path(

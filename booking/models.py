@@ -178,11 +178,12 @@ class ResidentStanding(models.Model):
 
 
 class Payment(models.Model):
-    """What a resident owes or paid for a booking, mirrored from one Stripe PaymentIntent.
+    """What a resident owes or paid for a booking or an event registration, mirrored from one
+    Stripe PaymentIntent.
 
-    Points at a booking today; an event registration can get its own nullable one-to-one field
-    (with a check that exactly one target is set) when paid registrations arrive. Status changes
-    only in `booking.payments`, with the booking row locked first, then this row.
+    Exactly one of `booking` and `registration` is set (a check constraint). Status changes only
+    in `booking.payments`, with the booking row locked first (for a registration: the event row,
+    then the registration row), then this row.
     """
 
     class Status(models.TextChoices):
@@ -195,6 +196,13 @@ class Payment(models.Model):
 
     booking = models.OneToOneField(
         Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
+    registration = models.OneToOneField(
+        "events.Registration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment",
     )
     amount = models.DecimalField(max_digits=8, decimal_places=2)
     currency = models.CharField(max_length=3, default="cny")
@@ -225,6 +233,13 @@ class Payment(models.Model):
                 condition=models.Q(amount_refunded__gte=0)
                 & models.Q(amount_refunded__lte=models.F("amount")),
                 name="payment_refund_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(booking__isnull=False, registration__isnull=True)
+                    | models.Q(booking__isnull=True, registration__isnull=False)
+                ),
+                name="payment_booking_xor_registration",
             ),
         ]
 

@@ -14,6 +14,14 @@ Stripe server the tests run against (Checkout Sessions exist in no installable f
 
 Lock order, everywhere: booking row, then payment row, then slot row; a refund holds only its
 payment row while it calls Stripe. Stripe is never called while a slot row is locked.
+
+Paid event registrations work the same way: `events.services.register` takes a HELD place, the
+intent is created lazily when the resident opens `/registrations/<id>/pay/`
+(`get_registration_payment_page`, `pay_registration`; `start_registration_payment` for callers
+that want it earlier), and the same webhook confirms (`events.services.confirm_registration`) or
+releases (`events.services.release_registration`, which promotes the waiting list) it. Lock
+order for them: event row, registration row, then payment row. Cancelling a paid registration
+(`cancel_registration` here) refunds it in full while registration is still open.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -42,8 +51,12 @@ from booking.exceptions import (
     PaymentNotFoundError,
     PaymentNotPayableError,
     PaymentProviderError,
+    PaymentUnavailableError,
 )
-from booking.models import Booking, Payment, Slot, StripeEvent
+from booking.models import Booking, Payment, RegistrationNotice, Slot, StripeEvent
+from events import services as event_services
+from events.exceptions import EventsError, RegistrationNotFoundError
+from events.models import Event, Registration
 from venues.models import BookingPolicy
 
 logger = logging.getLogger(__name__)
@@ -149,14 +162,29 @@ def start_payment(*, booking: Booking) -> Payment | None:
 
 
 def _ensure_intent(*, booking: Booking) -> Payment:
-    payment, _ = Payment.objects.get_or_create(
-        booking=booking,
-        defaults={
-            "amount": booking.price,
-            "currency": CURRENCY,
-            "payment_method_types": list(settings.STRIPE_PAYMENT_METHOD_TYPES),
-        },
+    return _ensure_payment_intent(
+        target={"booking": booking},
+        amount=booking.price,
+        metadata={"booking_id": str(booking.pk), "booking_uid": str(booking.uid)},
     )
+
+
+def _ensure_payment_intent(
+    *, target: dict[str, Any], amount: Decimal, metadata: dict[str, str]
+) -> Payment:
+    """The target's payment row, with its PaymentIntent created at Stripe if it has none yet."""
+    try:
+        with transaction.atomic():
+            payment, _ = Payment.objects.get_or_create(
+                **target,
+                defaults={
+                    "amount": amount,
+                    "currency": CURRENCY,
+                    "payment_method_types": list(settings.STRIPE_PAYMENT_METHOD_TYPES),
+                },
+            )
+    except IntegrityError:  # created by a concurrent request
+        payment = Payment.objects.get(**target)
     if payment.stripe_payment_intent_id or payment.status != Payment.Status.REQUIRES_PAYMENT:
         return payment
     try:
@@ -165,13 +193,13 @@ def _ensure_intent(*, booking: Booking) -> Payment:
                 "amount": to_minor_units(payment.amount),
                 "currency": payment.currency,
                 "payment_method_types": payment.payment_method_types,
-                "metadata": {"booking_id": str(booking.pk), "booking_uid": str(booking.uid)},
+                "metadata": metadata,
             },
             # Two racing requests create one intent at Stripe.
             options={"idempotency_key": f"luohu-payment-{payment.pk}"},
         )
     except stripe.StripeError as exc:
-        logger.warning("could not create a PaymentIntent for booking %s: %s", booking.pk, exc)
+        logger.warning("could not create a PaymentIntent for %s: %s", metadata, exc)
         raise PaymentProviderError() from exc
     stored = Payment.objects.filter(pk=payment.pk, stripe_payment_intent_id__isnull=True).update(
         stripe_payment_intent_id=intent.id, stripe_client_secret=intent.client_secret
@@ -191,14 +219,24 @@ def pay_booking(*, booking_id: Any, user: AbstractBaseUser, payment_method: Any)
     Raises BookingNotFoundError (also for a booking of someone else), InvalidPaymentMethodError,
     PaymentNotPayableError, PaymentDeclinedError, PaymentProviderError.
     """
+    _check_payment_method(payment_method)
+    booking = _owned_booking(booking_id=booking_id, user=user)
+    if booking.status != Booking.Status.HELD or not booking.price:
+        raise PaymentNotPayableError()
+    _confirm_intent(payment=_ensure_intent(booking=booking), payment_method=payment_method)
+    booking.refresh_from_db()
+    return booking
+
+
+def _check_payment_method(payment_method: Any) -> None:
     if not isinstance(payment_method, str) or not payment_method.startswith("pm_"):
         raise InvalidPaymentMethodError(fields={"payment_method": ["A pm_... id is required."]})
     if len(payment_method) > 255 or not payment_method.isascii():
         raise InvalidPaymentMethodError(fields={"payment_method": ["Not a payment method id."]})
-    booking = _owned_booking(booking_id=booking_id, user=user)
-    if booking.status != Booking.Status.HELD or not booking.price:
-        raise PaymentNotPayableError()
-    payment = _ensure_intent(booking=booking)
+
+
+def _confirm_intent(*, payment: Payment, payment_method: str) -> None:
+    """Confirm a payment's intent at Stripe with a payment method and apply the result now."""
     if payment.status != Payment.Status.REQUIRES_PAYMENT:
         raise PaymentNotPayableError()
     intent_id = payment.stripe_payment_intent_id
@@ -222,8 +260,6 @@ def pay_booking(*, booking_id: Any, user: AbstractBaseUser, payment_method: Any)
     except stripe.StripeError as exc:
         raise PaymentProviderError() from exc
     apply_intent_status(intent_id=intent_id, status=intent.status)
-    booking.refresh_from_db()
-    return booking
 
 
 # --- the state machine ---------------------------------------------------------------------
@@ -256,7 +292,18 @@ def _apply_locked(
 
     Work for after the commit (e-mails, Stripe calls) is appended to `after`."""
     now = timezone.now()
-    booking_id = Payment.objects.values_list("booking_id", flat=True).get(pk=payment_id)
+    booking_id, registration_id = Payment.objects.values_list("booking_id", "registration_id").get(
+        pk=payment_id
+    )
+    if registration_id is not None:
+        return _apply_registration_locked(
+            payment_id=payment_id,
+            registration_id=registration_id,
+            status=status,
+            error=error,
+            now=now,
+            after=after,
+        )
     booking = (
         Booking.objects.select_for_update().get(pk=booking_id) if booking_id is not None else None
     )
@@ -426,10 +473,12 @@ def _event_outcome(
 
 
 def expire_holds(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Expire held bookings past `hold_expires_at`, give their places back, cancel their intents.
+    """Expire held bookings and held event registrations past `hold_expires_at`, give their
+    places back (a registration's to the waiting list), cancel their intents.
 
-    Invariant: a place is released once (the booking row is locked and re-checked); a hold paid
-    meanwhile is confirmed by its payment instead. Returns how many holds expired.
+    Invariant: a place is released once (the booking or registration row is locked and
+    re-checked); a hold paid meanwhile is confirmed by its payment instead. Returns how many
+    holds expired.
     """
     now = now or timezone.now()
     candidates = list(
@@ -459,7 +508,7 @@ def expire_holds(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
                     intent_id = payment.stripe_payment_intent_id
                     after.append(lambda i=intent_id: _cancel_intent(i))
         _run_after(after)
-    return expired
+    return expired + _expire_registration_holds(now=now, limit=limit)
 
 
 def settle_cancelled_booking(*, booking_id: int) -> str:
@@ -558,8 +607,9 @@ def issue_refund(*, payment_id: int) -> Payment:
 
 
 def retry_pending_refunds(*, now: dt.datetime | None = None) -> int:
-    """Settle cancelled bookings left unsettled and issue refunds still pending a minute after
-    they were decided. Returns how many refunds succeeded."""
+    """Settle cancelled bookings and registrations left unsettled, refund paid places of
+    cancelled events, and issue refunds still pending a minute after they were decided.
+    Returns how many refunds succeeded."""
     now = now or timezone.now()
     unsettled = Booking.objects.filter(
         status=Booking.Status.CANCELLED,
@@ -569,6 +619,15 @@ def retry_pending_refunds(*, now: dt.datetime | None = None) -> int:
     ).values_list("pk", flat=True)
     for booking_id in list(unsettled[:1000]):
         settle_cancelled_booking(booking_id=booking_id)
+    unsettled_registrations = Registration.objects.filter(
+        status=Registration.Status.CANCELLED,
+        cancelled_at__lte=now - dt.timedelta(minutes=1),
+        payment__status__in=[Payment.Status.REQUIRES_PAYMENT, Payment.Status.SUCCEEDED],
+        payment__refund_reason="",
+    ).values_list("pk", flat=True)
+    for registration_id in list(unsettled_registrations[:1000]):
+        settle_cancelled_registration(registration_id=registration_id)
+    refund_cancelled_events()
     due = Payment.objects.filter(
         status=Payment.Status.REFUND_PENDING, updated_at__lte=now - dt.timedelta(minutes=1)
     ).values_list("pk", flat=True)
@@ -597,6 +656,380 @@ def _cancel_intent_quietly(intent_id: str) -> None:
         _client().v1.payment_intents.cancel(intent_id)
     except stripe.StripeError as exc:
         logger.info("intent %s not canceled: %s", intent_id, exc)
+
+
+# --- paid event registrations --------------------------------------------------------------
+
+
+def registration_payment_path(registration: Registration) -> str:
+    """Where the resident pays a held registration; empty when there is nothing to pay."""
+    if registration.status != Registration.Status.HELD or not registration.amount:
+        return ""
+    return f"/registrations/{registration.pk}/pay/"
+
+
+@dataclass(frozen=True)
+class RegistrationPaymentPage:
+    registration: Registration
+    payment: Payment
+    client_secret: str
+    publishable_key: str
+    amount: Decimal
+    currency: str
+    payment_method_types: list[str]
+    hold_expires_at: dt.datetime | None
+
+
+def start_registration_payment(*, registration: Registration) -> Payment | None:
+    """Record the payment of a held registration and create its PaymentIntent (CNY, the event's
+    price × party size, settings.STRIPE_PAYMENT_METHOD_TYPES).
+
+    Call after the registration's transaction committed (never under the event lock); the pay
+    page calls it lazily, so a rush of registrations never waits on Stripe. A Stripe outage
+    leaves the registration held without an intent. Raises nothing: errors are logged.
+    """
+    if registration.status != Registration.Status.HELD or not registration.amount:
+        return None
+    if not settings.STRIPE_ENABLED:
+        return None
+    try:
+        return _ensure_registration_intent(registration=registration)
+    except PaymentProviderError:
+        return Payment.objects.filter(registration=registration).first()
+
+
+def _ensure_registration_intent(*, registration: Registration) -> Payment:
+    return _ensure_payment_intent(
+        target={"registration": registration},
+        amount=registration.amount,
+        metadata={
+            "registration_id": str(registration.pk),
+            "registration_uid": str(registration.uid),
+            "event_id": str(registration.event_id),
+        },
+    )
+
+
+def get_registration_payment_page(
+    *, registration_id: Any, user: AbstractBaseUser
+) -> RegistrationPaymentPage:
+    """What the pay page needs for the caller's held registration, creating its intent if due.
+
+    Invariant: only the registration's owner sees the client secret.
+    Raises RegistrationNotFoundError (also for someone else's), PaymentNotFoundError (a free
+    registration), PaymentUnavailableError (online payment is off), PaymentProviderError.
+    """
+    registration = _owned_registration(registration_id=registration_id, user=user)
+    if not registration.amount:
+        raise PaymentNotFoundError()
+    if registration.status == Registration.Status.HELD:
+        if not settings.STRIPE_ENABLED:
+            raise PaymentUnavailableError()
+        payment = _ensure_registration_intent(registration=registration)
+    else:
+        payment = Payment.objects.filter(registration=registration).first()
+        if payment is None:
+            raise PaymentNotFoundError()
+    return RegistrationPaymentPage(
+        registration=registration,
+        payment=payment,
+        client_secret=payment.stripe_client_secret
+        if payment.status == Payment.Status.REQUIRES_PAYMENT
+        else "",
+        publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+        amount=payment.amount,
+        currency=payment.currency,
+        payment_method_types=list(payment.payment_method_types),
+        hold_expires_at=registration.hold_expires_at,
+    )
+
+
+def pay_registration(
+    *, registration_id: Any, user: AbstractBaseUser, payment_method: Any
+) -> Registration:
+    """Confirm the caller's held registration's PaymentIntent with a payment method id.
+
+    Like pay_booking: for API clients, demos and tests; the result is applied at once.
+    Raises RegistrationNotFoundError (also for someone else's), InvalidPaymentMethodError,
+    PaymentNotPayableError, PaymentDeclinedError, PaymentUnavailableError, PaymentProviderError.
+    """
+    _check_payment_method(payment_method)
+    registration = _owned_registration(registration_id=registration_id, user=user)
+    if registration.status != Registration.Status.HELD or not registration.amount:
+        raise PaymentNotPayableError()
+    if not settings.STRIPE_ENABLED:
+        raise PaymentUnavailableError()
+    _confirm_intent(
+        payment=_ensure_registration_intent(registration=registration),
+        payment_method=payment_method,
+    )
+    return Registration.objects.select_related("event").get(pk=registration.pk)
+
+
+def cancel_registration(
+    *, registration_id: Any, by_user: AbstractBaseUser, now: dt.datetime | None = None
+) -> Registration:
+    """Cancel the caller's registration (events.services.cancel_registration: the place goes to
+    the waiting list at once), then settle its payment: an unpaid intent is canceled, a paid
+    place is refunded in full while registration is still open (see `refund_deadline`).
+
+    Raises what events.services.cancel_registration raises.
+    """
+    registration = event_services.cancel_registration(
+        registration_id=registration_id, by_user=by_user, now=now
+    )
+    settle_cancelled_registration(registration_id=registration.pk)
+    return registration
+
+
+def refund_deadline(event: Event) -> dt.datetime | None:
+    """Until when a cancelled paid registration is refunded: while registration is open, i.e.
+    before `registration_closes_at`, else before the (last) occurrence starts; None (always)
+    for an open-ended series. After it the place cannot be sold again, so the payment is kept."""
+    return event.registration_closes_at or event.last_starts_at
+
+
+def settle_cancelled_registration(*, registration_id: int) -> str:
+    """Settle the payment of a cancelled registration; run after the cancellation committed.
+
+    Idempotent (a payment is settled once), so `retry_pending_refunds` sweeps up a settlement a
+    crash skipped. Returns the outcome.
+    """
+    after: list[Callable[[], object]] = []
+    with transaction.atomic():
+        outcome = _settle_registration_locked(registration_id=registration_id, after=after)
+    _run_after(after)
+    return outcome
+
+
+def _settle_registration_locked(*, registration_id: int, after: list[Callable[[], object]]) -> str:
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("event")
+        .filter(pk=registration_id, status=Registration.Status.CANCELLED)
+        .first()
+    )
+    if registration is None:
+        return "not_cancelled"
+    payment = Payment.objects.select_for_update().filter(registration_id=registration.pk).first()
+    if payment is None:
+        return "no_payment"
+    if payment.status == Payment.Status.REQUIRES_PAYMENT:
+        payment.status = Payment.Status.CANCELED
+        payment.last_error = "registration cancelled"
+        payment.save(update_fields=["status", "last_error", "updated_at"])
+        if payment.stripe_payment_intent_id:
+            intent_id = payment.stripe_payment_intent_id
+            after.append(lambda: _cancel_intent(intent_id))
+        return "intent_canceled"
+    if payment.status != Payment.Status.SUCCEEDED or payment.refund_reason:
+        return "already_settled"
+    event = registration.event
+    deadline = refund_deadline(event)
+    cancelled_at = registration.cancelled_at or timezone.now()
+    in_time = deadline is None or cancelled_at < deadline
+    if not in_time and event.status != Event.Status.CANCELLED:
+        payment.refund_reason = NO_REFUND_LATE
+        payment.save(update_fields=["refund_reason", "updated_at"])
+        return "kept_late_cancellation"
+    _mark_refund(payment, reason="cancelled", after=after)
+    return "refund_pending"
+
+
+def _mark_refund(payment: Payment, *, reason: str, after: list[Callable[[], object]]) -> None:
+    payment.status = Payment.Status.REFUND_PENDING
+    payment.refund_reason = reason
+    payment.save(update_fields=["status", "refund_reason", "updated_at"])
+    payment_id = payment.pk
+    after.append(lambda: issue_refund(payment_id=payment_id))
+
+
+def refund_cancelled_events(*, limit: int = 1000) -> int:
+    """Refund the paid places of events their organisers cancelled (registrations are kept so
+    residents learn of it, but nobody pays for an event that does not happen). Idempotent.
+    Returns how many refunds were decided."""
+    due = list(
+        Payment.objects.filter(
+            registration__event__status=Event.Status.CANCELLED,
+            status=Payment.Status.SUCCEEDED,
+            refund_reason="",
+        ).values_list("pk", flat=True)[:limit]
+    )
+    decided = 0
+    for payment_id in due:
+        after: list[Callable[[], object]] = []
+        with transaction.atomic():
+            payment = (
+                Payment.objects.select_for_update()
+                .filter(pk=payment_id, status=Payment.Status.SUCCEEDED, refund_reason="")
+                .first()
+            )
+            if payment is None:
+                continue
+            _mark_refund(payment, reason="event_cancelled", after=after)
+            decided += 1
+        _run_after(after)
+    return decided
+
+
+def _apply_registration_locked(
+    *,
+    payment_id: int,
+    registration_id: int,
+    status: str,
+    error: str,
+    now: dt.datetime,
+    after: list[Callable[[], object]],
+) -> str:
+    """`_apply_locked` for a registration's payment: event row, registration row, payment row."""
+    event_id = Registration.objects.values_list("event_id", flat=True).get(pk=registration_id)
+    event = Event.objects.select_for_update().get(pk=event_id)
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if status == "succeeded":
+        if payment.status in (
+            Payment.Status.SUCCEEDED,
+            Payment.Status.REFUND_PENDING,
+            Payment.Status.REFUNDED,
+        ):
+            return "already_succeeded"
+        payment.status = Payment.Status.SUCCEEDED
+        payment.succeeded_at = now
+        if (
+            registration.status == Registration.Status.HELD
+            and event.status != Event.Status.CANCELLED
+        ):
+            # Paid while the place is still reserved, even a little past the hold: keep it.
+            event_services.confirm_registration(registration_id=registration.pk, now=now)
+            payment.save(update_fields=["status", "succeeded_at", "updated_at"])
+            return "confirmed"
+        if registration.status == Registration.Status.HELD:  # the event was cancelled
+            event_services.release_registration(registration_id=registration.pk, now=now)
+            payment.save(update_fields=["status", "succeeded_at", "updated_at"])
+            _mark_refund(payment, reason="event_cancelled", after=after)
+            return "refund_event_cancelled"
+        # The place was released (hold expired, payment failed, registration cancelled) before
+        # the money arrived: give it back.
+        payment.save(update_fields=["status", "succeeded_at", "updated_at"])
+        _mark_refund(payment, reason="late_payment", after=after)
+        return "refund_late_payment"
+    if status in ("payment_failed", "canceled"):
+        if payment.status != Payment.Status.REQUIRES_PAYMENT:
+            return f"ignored_{status}_after_{payment.status}"
+        payment.status = (
+            Payment.Status.FAILED if status == "payment_failed" else Payment.Status.CANCELED
+        )
+        payment.last_error = error[:1000]
+        payment.save(update_fields=["status", "last_error", "updated_at"])
+        intent_id = payment.stripe_payment_intent_id
+        if status == "payment_failed" and intent_id:
+            after.append(lambda: _cancel_intent_quietly(intent_id))
+        if registration.status == Registration.Status.HELD:
+            event_services.release_registration(registration_id=registration.pk, now=now)
+            return "released"
+        return f"{status}_recorded"
+    return f"ignored_{status}"
+
+
+def _expire_registration_holds(*, now: dt.datetime, limit: int) -> int:
+    """Release held registrations past `hold_expires_at` (the place goes to the waiting list)
+    and cancel their intents; a hold paid meanwhile is confirmed by its payment instead."""
+    candidates = list(
+        Registration.objects.filter(status=Registration.Status.HELD, hold_expires_at__lte=now)
+        .order_by("hold_expires_at")
+        .values_list("pk", "event_id")[:limit]
+    )
+    expired = 0
+    for registration_id, event_id in candidates:
+        after: list[Callable[[], object]] = []
+        try:
+            with transaction.atomic():
+                Event.objects.select_for_update().filter(pk=event_id).first()
+                registration = (
+                    Registration.objects.select_for_update()
+                    .filter(
+                        pk=registration_id,
+                        status=Registration.Status.HELD,
+                        hold_expires_at__lte=now,
+                    )
+                    .first()
+                )
+                if registration is None:
+                    continue  # paid, cancelled or released meanwhile
+                payment = (
+                    Payment.objects.select_for_update().filter(registration=registration).first()
+                )
+                if not event_services.expire_registration(registration_id=registration.pk, now=now):
+                    continue
+                expired += 1
+                if payment is not None and payment.status == Payment.Status.REQUIRES_PAYMENT:
+                    payment.status = Payment.Status.CANCELED
+                    payment.last_error = "hold expired"
+                    payment.save(update_fields=["status", "last_error", "updated_at"])
+                    if payment.stripe_payment_intent_id:
+                        intent_id = payment.stripe_payment_intent_id
+                        after.append(lambda i=intent_id: _cancel_intent(i))
+        except EventsError as exc:  # busy: the next run tries again
+            logger.warning("could not expire registration %s: %s", registration_id, exc)
+            continue
+        _run_after(after)
+    return expired
+
+
+def send_payment_due_notices(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """E-mail residents promoted from a paid event's waiting list to a held place: it is theirs
+    once they pay, by `hold_expires_at`. Once each (the `RegistrationNotice` row is written in
+    the sending transaction, so the plain promotion notice is not sent after they pay).
+    Returns how many were sent."""
+    now = now or timezone.now()
+    due = (
+        Registration.objects.filter(
+            status=Registration.Status.HELD,
+            promoted_at__isnull=False,
+            promotion_notice__isnull=True,
+            hold_expires_at__gt=now,
+        )
+        .select_related("event", "resident")
+        .order_by("id")[:limit]
+    )
+    sent = 0
+    for registration in due:
+        email = registration.resident.email
+        if not email:
+            continue
+        event = registration.event
+        until = timezone.localtime(registration.hold_expires_at).strftime("%Y-%m-%d %H:%M")
+        starts = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
+        url = f"{settings.SITE_URL}{registration_payment_path(registration)}"
+        try:
+            with transaction.atomic():
+                RegistrationNotice.objects.create(registration=registration, sent_at=now)
+                EmailMessage(
+                    subject=f"候补成功，请付款 A place for you, please pay: {event.title_zh}",
+                    body=(
+                        f"好消息：{event.title_zh}（{starts}）有名额了，已为您保留至 {until}。"
+                        f"请在此之前付款 ¥{registration.amount}，否则名额将让给下一位：\n{url}\n\n"
+                        f"Good news: a place opened up at {event.title_en or event.title_zh} "
+                        f"({starts}). It is held for you until {until}: pay "
+                        f"¥{registration.amount} by then to keep it, or it goes to the next "
+                        f"person waiting:\n{url}\n"
+                    ),
+                    to=[email],
+                ).send()
+        except IntegrityError:
+            continue  # sent by someone else meanwhile
+        sent += 1
+    return sent
+
+
+def _owned_registration(*, registration_id: Any, user: AbstractBaseUser) -> Registration:
+    try:
+        registration = Registration.objects.select_related("event").get(pk=int(registration_id))
+    except (Registration.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise RegistrationNotFoundError() from exc
+    if registration.resident_id != user.pk:
+        raise RegistrationNotFoundError()  # someone else's: do not reveal that it exists
+    return registration
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ SLOT_GENERATION_DAYS = 15  # two booking windows of a week, plus today
 
 @shared_task(name="booking.expire_holds")
 def expire_holds() -> int:
-    """Release unpaid holds past their expiry; retry refunds that failed earlier."""
+    """Release unpaid holds past their expiry (a paid event's place goes to its waiting list, who
+    are told to pay); retry refunds that failed earlier."""
     expired = payments.expire_holds()
+    payments.send_payment_due_notices()
     payments.retry_pending_refunds()
     return expired
 

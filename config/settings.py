@@ -181,6 +181,9 @@ STRIPE_PAYMENT_METHOD_TYPES = env_list(
 )
 STRIPE_ENABLED = bool(STRIPE_SECRET_KEY)
 BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 10)
+# A paid event's waiting-list entry promoted to a place keeps it this long to pay (it learns of
+# it by e-mail, so longer than a hold taken at the screen).
+EVENT_PROMOTION_HOLD_MINUTES = env_int("EVENT_PROMOTION_HOLD_MINUTES", 120)
 # A booking or cancellation that waits longer than this for a row lock answers 409 `busy`.
 BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 2000)
 # Each server process keeps a venue's rendered availability grid this long (0: never); a

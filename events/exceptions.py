@@ -187,3 +187,11 @@ class CapacityBelowRegistrationsError(EventsError, RuleViolationError):
 class EventEndedError(EventsError, RuleViolationError):
     code = "event_ended"
     default_detail = "活动已结束。The event is over."
+
+
+class PaymentUnavailableError(EventsError, RuleViolationError):
+    code = "payment_unavailable"
+    default_detail = (
+        "收费活动暂不支持在线报名，请联系主办方。Paid events cannot be registered for online "
+        "right now; please contact the organiser."
+    )

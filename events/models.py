@@ -116,7 +116,8 @@ class Event(models.Model):
     registration_opens_at = models.DateTimeField(null=True, blank=True)
     registration_closes_at = models.DateTimeField(null=True, blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
-    # Confirmed registrations; changed only by conditional UPDATEs in events.services.
+    # Places taken: confirmed and held (awaiting payment) registrations; changed only by
+    # conditional UPDATEs in events.services.
     registered_count = models.PositiveIntegerField(default=0)
     waitlist_enabled = models.BooleanField(default=True)
     price = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
@@ -213,14 +214,20 @@ class Registration(models.Model):
     """A resident's place at an event, or their turn on its waiting list. Never deleted.
 
     One registration per resident per event (a recurring event is registered for as a series).
+    A paid event's registration is `held` until it is paid (held → confirmed), or `expired` when
+    the hold ends or the payment fails; its place counts as taken meanwhile.
     """
 
     class Status(models.TextChoices):
+        HELD = "held", _("Held (awaiting payment)")
         CONFIRMED = "confirmed", _("Confirmed")
         WAITLISTED = "waitlisted", _("On the waiting list")
         CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired (not paid in time)")
 
-    ACTIVE_STATUSES = (Status.CONFIRMED, Status.WAITLISTED)
+    ACTIVE_STATUSES = (Status.HELD, Status.CONFIRMED, Status.WAITLISTED)
+    # Statuses whose party counts in `Event.registered_count` (a held place is taken too).
+    PLACE_STATUSES = (Status.HELD, Status.CONFIRMED)
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
@@ -229,6 +236,10 @@ class Registration(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, db_index=True)
     party_size = models.PositiveIntegerField(default=1)
+    # What the place costs: the event's price × party size when the place was taken (CNY).
+    amount = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     promoted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     sequence = models.PositiveIntegerField(default=0)
@@ -244,8 +255,15 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "resident"],
-                condition=models.Q(status__in=["confirmed", "waitlisted"]),
+                condition=models.Q(status__in=["held", "confirmed", "waitlisted"]),
                 name="registration_one_active_per_resident_event",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["hold_expires_at"],
+                condition=models.Q(status="held"),
+                name="registration_held_expiry_idx",
             ),
         ]
 

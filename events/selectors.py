@@ -178,6 +178,7 @@ def list_registrations(
         registrations = registrations.active()
     order = Case(
         When(status=Registration.Status.CONFIRMED, then=Value(0)),
+        When(status=Registration.Status.HELD, then=Value(0)),
         When(status=Registration.Status.WAITLISTED, then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),

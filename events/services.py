@@ -8,10 +8,19 @@ Approval rule: publishing needs a district admin's approval when the event is at
 the publisher is a district admin (is_staff). Events at a free location (a mountain path, a
 park) by an approved organisation are published directly.
 
-Capacity: `Event.registered_count` (confirmed places) changes only through conditional UPDATEs
-(`registered_count + n <= capacity`), as `booking.services.place_booking` does with a slot's
-remaining places; the waiting list is joined and promoted only under the event's row lock.
-Lock order everywhere: event row, then registration rows.
+Capacity: `Event.registered_count` (places taken: confirmed and held registrations) changes only
+through conditional UPDATEs (`registered_count + n <= capacity`), as
+`booking.services.place_booking` does with a slot's remaining places; the waiting list is joined
+and promoted only under the event's row lock. Lock order everywhere: event row, then
+registration rows (booking.payments then locks the payment row).
+
+Paid events (`price > 0`): a registration takes its place as `held` until it is paid
+(`hold_expires_at`, settings.BOOKING_HOLD_MINUTES); booking.payments confirms it
+(`confirm_registration`) or releases it (`release_registration`, `expire_registration`), which
+frees the place and promotes the waiting list like a cancellation. A promotion on a paid event
+gives a `held` place too (settings.EVENT_PROMOTION_HOLD_MINUTES to pay). This app never talks to
+Stripe: without settings.STRIPE_ENABLED a paid event refuses registrations
+(`payment_unavailable`) and promotes nobody.
 """
 
 import datetime as dt
@@ -21,6 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -43,6 +53,7 @@ from events.exceptions import (
     NotOrganiserError,
     NotPublishedError,
     PartyTooLargeError,
+    PaymentUnavailableError,
     RegistrationClosedError,
     RegistrationNotCancellableError,
     RegistrationNotFoundError,
@@ -360,12 +371,18 @@ def register(
 
     Raises InvalidPartySizeError, EventNotFoundError, EventCancelledError, EventPostponedError,
     NotPublishedError, RegistrationNotOpenError, RegistrationClosedError, PartyTooLargeError,
-    AlreadyRegisteredError, EventFullError (full and no waiting list), EventBusyError.
+    AlreadyRegisteredError, EventFullError (full and no waiting list), EventBusyError,
+    PaymentUnavailableError (a paid event while online payment is off).
+
+    On a paid event the place is taken as `held` until `hold_expires_at`; the caller starts the
+    payment after this returns (booking.payments), never inside this transaction.
     """
     now = now or timezone.now()
     size = _party_size(party_size)
     event = selectors.get_event(event_id=event_id, viewer=resident)
     _check_open_for_registration(event, now=now)
+    if event.price > 0 and not settings.STRIPE_ENABLED:
+        raise PaymentUnavailableError()
     if event.capacity is not None and size > event.capacity:
         raise PartyTooLargeError(fields={"party_size": [f"At most {event.capacity}."]})
     existing = (
@@ -380,7 +397,7 @@ def register(
     for attempt in range(DEADLOCK_RETRIES):
         try:
             with _atomic():
-                return _insert_registration(event=event, resident=resident, size=size)
+                return _insert_registration(event=event, resident=resident, size=size, now=now)
         except IntegrityError as exc:
             if "registration_one_active_per_resident_event" in str(exc) or "UNIQUE" in str(exc):
                 raise AlreadyRegisteredError() from exc
@@ -400,8 +417,10 @@ def cancel_registration(
 ) -> Registration:
     """Cancel a resident's own registration; a freed place goes to the waiting list at once.
 
-    Invariants: `registered_count` drops by exactly the confirmed party; promotion runs in the
-    same transaction, under the event's row lock (lock order: event, then registration).
+    Invariants: `registered_count` drops by exactly the party of a confirmed or held
+    registration; promotion runs in the same transaction, under the event's row lock (lock order:
+    event, then registration). A payment is settled by booking.payments after the commit
+    (`cancel_registration` there wraps this one).
 
     Raises RegistrationNotFoundError (also for other people's registrations),
     RegistrationNotCancellableError, EventEndedError, EventBusyError.
@@ -425,14 +444,14 @@ def cancel_registration(
                 raise EventEndedError(
                     "活动已开始，无法取消报名。The event has started; the registration stays."
                 )
-            was_confirmed = registration.status == Registration.Status.CONFIRMED
+            had_place = registration.status in Registration.PLACE_STATUSES
             Registration.objects.filter(pk=pk).update(
                 status=Registration.Status.CANCELLED,
                 cancelled_at=now,
                 sequence=F("sequence") + 1,
                 updated_at=now,
             )
-            if was_confirmed:
+            if had_place:
                 Event.objects.filter(pk=event.pk).update(
                     registered_count=F("registered_count") - registration.party_size
                 )
@@ -464,6 +483,109 @@ def promote_waitlist(*, event_id: Any, now: dt.datetime | None = None) -> list[R
         if _is_contention(exc):
             raise EventBusyError() from exc
         raise
+
+
+# --- paid registrations (called by booking.payments) ----------------------------------------
+
+
+def confirm_registration(*, registration_id: int, now: dt.datetime | None = None) -> str:
+    """Confirm a held registration whose payment succeeded; return the outcome.
+
+    Idempotent: "confirmed" the first time, "already_confirmed" after, "not_held" when the hold
+    was released or cancelled meanwhile (the caller refunds). Runs inside the caller's
+    transaction when there is one (booking.payments applies the payment in the same one); locks
+    the event row, then the registration row. The place was taken with the hold: nothing else
+    changes.
+
+    Raises RegistrationNotFoundError, EventBusyError.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            registration = _lock_registration(registration_id)
+            if registration.status == Registration.Status.CONFIRMED:
+                return "already_confirmed"
+            if registration.status != Registration.Status.HELD:
+                return "not_held"
+            Registration.objects.filter(pk=registration.pk).update(
+                status=Registration.Status.CONFIRMED,
+                confirmed_at=now,
+                sequence=F("sequence") + 1,
+                updated_at=now,
+            )
+            return "confirmed"
+    except OperationalError as exc:
+        if _is_contention(exc):
+            raise EventBusyError() from exc
+        raise
+
+
+def release_registration(*, registration_id: int, now: dt.datetime | None = None) -> bool:
+    """Give up a held registration's place (payment failed, canceled or never came).
+
+    held → expired; `registered_count` drops by its party and the waiting list is promoted in
+    the same transaction, as a cancellation does. Returns whether this call released it (False
+    when it is not held any more: released once, whoever comes second). Runs inside the
+    caller's transaction when there is one; locks the event row, then the registration row.
+
+    Raises RegistrationNotFoundError, EventBusyError.
+    """
+    return _release(registration_id=registration_id, now=now or timezone.now(), due_only=False)
+
+
+def expire_registration(*, registration_id: int, now: dt.datetime | None = None) -> bool:
+    """Release a held registration whose hold has ended (`hold_expires_at <= now`).
+
+    Like release_registration, but a hold that is still running (or was extended by a
+    promotion) is left alone. Returns whether it expired.
+
+    Raises RegistrationNotFoundError, EventBusyError.
+    """
+    return _release(registration_id=registration_id, now=now or timezone.now(), due_only=True)
+
+
+def _release(*, registration_id: int, now: dt.datetime, due_only: bool) -> bool:
+    try:
+        with transaction.atomic():
+            registration = _lock_registration(registration_id)
+            if registration.status != Registration.Status.HELD:
+                return False
+            if due_only and (
+                registration.hold_expires_at is None or registration.hold_expires_at > now
+            ):
+                return False
+            Registration.objects.filter(pk=registration.pk).update(
+                status=Registration.Status.EXPIRED,
+                sequence=F("sequence") + 1,
+                updated_at=now,
+            )
+            Event.objects.filter(pk=registration.event_id).update(
+                registered_count=F("registered_count") - registration.party_size
+            )
+            event_status = registration.event.status
+            if event_status in (Event.Status.PUBLISHED, Event.Status.POSTPONED):
+                _promote_locked(event_id=registration.event_id, now=now)
+            return True
+    except OperationalError as exc:
+        if _is_contention(exc):
+            raise EventBusyError() from exc
+        raise
+
+
+def _lock_registration(registration_id: Any) -> Registration:
+    """Lock the registration's event row, then the registration row (the lock order)."""
+    pk = selectors.parse_pk(registration_id)
+    event_id = (
+        Registration.objects.filter(pk=pk).values_list("event_id", flat=True).first()
+        if pk is not None
+        else None
+    )
+    if event_id is None:
+        raise RegistrationNotFoundError()
+    event = _locked_event(event_id)
+    registration = Registration.objects.select_for_update().get(pk=pk)
+    registration.event = event
+    return registration
 
 
 # --- personal feed tokens -------------------------------------------------------------------
@@ -618,23 +740,47 @@ def _check_open_for_registration(event: Event, *, now: dt.datetime) -> None:
         )
 
 
-def _take_places(*, event_id: int, size: int) -> bool:
-    """The rush arbiter: one statement; a refused attempt matches no row and writes nothing."""
+def _take_places(*, event_id: int, size: int, price: Decimal) -> bool:
+    """The rush arbiter: one statement; a refused attempt matches no row and writes nothing.
+
+    The price read before is part of the condition: a price changed meanwhile refuses, and the
+    caller retries under the row lock with the current one (never a paid place for free)."""
     return bool(
-        Event.objects.filter(pk=event_id, status=Event.Status.PUBLISHED)
+        Event.objects.filter(pk=event_id, status=Event.Status.PUBLISHED, price=price)
         .filter(Q(capacity__isnull=True) | Q(registered_count__lte=F("capacity") - size))
         .update(registered_count=F("registered_count") + size)
     )
 
 
-def _insert_registration(*, event: Event, resident: User, size: int) -> RegistrationResult:
-    _set_lock_timeout()
-    if _take_places(event_id=event.pk, size=size):
-        registration = Registration.objects.create(
-            event_id=event.pk,
+def _placed(
+    *, event_id: int, resident: User, size: int, price: Decimal, now: dt.datetime
+) -> Registration:
+    """Insert the registration of a place just taken: held until paid when the event costs."""
+    if price > 0:
+        return Registration.objects.create(
+            event_id=event_id,
             resident_id=resident.pk,
             party_size=size,
-            status=Registration.Status.CONFIRMED,
+            amount=price * size,
+            status=Registration.Status.HELD,
+            hold_expires_at=now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+        )
+    return Registration.objects.create(
+        event_id=event_id,
+        resident_id=resident.pk,
+        party_size=size,
+        status=Registration.Status.CONFIRMED,
+        confirmed_at=now,
+    )
+
+
+def _insert_registration(
+    *, event: Event, resident: User, size: int, now: dt.datetime
+) -> RegistrationResult:
+    _set_lock_timeout()
+    if _take_places(event_id=event.pk, size=size, price=event.price):
+        registration = _placed(
+            event_id=event.pk, resident=resident, size=size, price=event.price, now=now
         )
         return RegistrationResult(registration=registration, position=None)
     # Full (or changed): queue under the event's row lock. Promotions take the same lock, so a
@@ -648,12 +794,11 @@ def _insert_registration(*, event: Event, resident: User, size: int) -> Registra
             if locked.status == Event.Status.POSTPONED
             else NotPublishedError()
         )
-    if _take_places(event_id=event.pk, size=size):
-        registration = Registration.objects.create(
-            event_id=event.pk,
-            resident_id=resident.pk,
-            party_size=size,
-            status=Registration.Status.CONFIRMED,
+    if locked.price > 0 and not settings.STRIPE_ENABLED:
+        raise PaymentUnavailableError()
+    if _take_places(event_id=event.pk, size=size, price=locked.price):
+        registration = _placed(
+            event_id=event.pk, resident=resident, size=size, price=locked.price, now=now
         )
         return RegistrationResult(registration=registration, position=None)
     if not locked.waitlist_enabled:
@@ -671,13 +816,20 @@ def _insert_registration(*, event: Event, resident: User, size: int) -> Registra
 
 
 def _promote_locked(*, event_id: int, now: dt.datetime) -> list[Registration]:
-    """Promote waiting registrations into free places; the caller holds the event's row lock."""
-    capacity, registered = (
-        Event.objects.filter(pk=event_id).values_list("capacity", "registered_count").get()
+    """Promote waiting registrations into free places; the caller holds the event's row lock.
+
+    On a paid event the promoted get a held place (EVENT_PROMOTION_HOLD_MINUTES to pay, never
+    past the (last) start); without online payment nobody is promoted (they keep their turn)."""
+    capacity, registered, price, last_starts_at = (
+        Event.objects.filter(pk=event_id)
+        .values_list("capacity", "registered_count", "price", "last_starts_at")
+        .get()
     )
     free = None if capacity is None else capacity - registered
     promoted: list[Registration] = []
     if free is not None and free <= 0:
+        return promoted
+    if price > 0 and not settings.STRIPE_ENABLED:
         return promoted
     for registration in Registration.objects.filter(event_id=event_id).waitlist():
         if free is not None and registration.party_size > free:
@@ -697,14 +849,33 @@ def _promote_locked(*, event_id: int, now: dt.datetime) -> list[Registration]:
     )
     if not taken:  # pragma: no cover - impossible under the row lock; refuse rather than oversell
         raise EventFullError()
-    Registration.objects.filter(pk__in=[r.pk for r in promoted]).update(
-        status=Registration.Status.CONFIRMED,
-        promoted_at=now,
-        sequence=F("sequence") + 1,
-        updated_at=now,
-    )
-    for registration in promoted:
-        registration.status = Registration.Status.CONFIRMED
-        registration.promoted_at = now
+    if price > 0:
+        hold_until = now + dt.timedelta(minutes=settings.EVENT_PROMOTION_HOLD_MINUTES)
+        if last_starts_at is not None and now < last_starts_at < hold_until:
+            hold_until = last_starts_at
+        for registration in promoted:
+            registration.status = Registration.Status.HELD
+            registration.amount = price * registration.party_size
+            registration.hold_expires_at = hold_until
+            registration.promoted_at = now
+            Registration.objects.filter(pk=registration.pk).update(
+                status=Registration.Status.HELD,
+                amount=registration.amount,
+                hold_expires_at=hold_until,
+                promoted_at=now,
+                sequence=F("sequence") + 1,
+                updated_at=now,
+            )
+    else:
+        Registration.objects.filter(pk__in=[r.pk for r in promoted]).update(
+            status=Registration.Status.CONFIRMED,
+            promoted_at=now,
+            confirmed_at=now,
+            sequence=F("sequence") + 1,
+            updated_at=now,
+        )
+        for registration in promoted:
+            registration.status = Registration.Status.CONFIRMED
+            registration.promoted_at = now
     logger.info("promoted %d waiting registrations of event %s", len(promoted), event_id)
     return promoted

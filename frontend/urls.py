@@ -13,6 +13,7 @@ urlpatterns = [
     path("bookings/<int:pk>/pay/", bookings.pay, name="pay"),
     path("events/", events.calendar, name="events"),
     path("events/<int:pk>/", events.event_detail, name="event"),
+    path("registrations/<int:pk>/pay/", events.pay_registration, name="registration-pay"),
     path("organiser/", organiser.console, name="organiser"),
     path("organiser/events/new/", organiser.event_form, name="organiser-event-new"),
     path("organiser/events/<int:pk>/", organiser.event_form, name="organiser-event"),

@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from booking.payments import registration_payment_path
 from events.models import Event, Registration
 from events.services import MAX_PARTY_SIZE
 
@@ -275,10 +276,15 @@ class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class RegistrationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    """A registration; `position` is its place on the waiting list (1 = next), else null."""
+    """A registration; `position` is its place on the waiting list (1 = next), else null.
+    A paid event's place is `held` until paid at `payment_url` before `hold_expires_at`."""
 
     uid = serializers.UUIDField(read_only=True)
     position = serializers.SerializerMethodField()
+    amount = serializers.DecimalField(
+        max_digits=8, decimal_places=2, read_only=True, help_text="CNY; 0.00 when free."
+    )
+    payment_url = serializers.SerializerMethodField()
     event_title = serializers.CharField(source="event.title", read_only=True)
     event_starts_at = serializers.DateTimeField(source="event.starts_at", read_only=True)
     event_ends_at = serializers.DateTimeField(source="event.ends_at", read_only=True)
@@ -297,11 +303,20 @@ class RegistrationSerializer(serializers.ModelSerializer):  # type: ignore[type-
             "status",
             "position",
             "party_size",
+            "amount",
+            "hold_expires_at",
+            "payment_url",
             "created_at",
+            "confirmed_at",
             "promoted_at",
             "cancelled_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_payment_url(self, registration: Registration) -> str:
+        """The pay page while the place is held awaiting payment, else empty."""
+        return registration_payment_path(registration)
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_position(self, registration: Registration) -> int | None:

@@ -31,6 +31,7 @@ from api.serializers.events import (
     RegistrationQuerySerializer,
     RegistrationSerializer,
 )
+from booking import payments
 from events import selectors, services
 from events.models import Event, Registration
 
@@ -226,7 +227,9 @@ class EventRegistrationListView(generics.ListAPIView):  # type: ignore[type-arg]
 
 class EventRegisterView(APIView):
     """POST `{"party_size"?: 1}`: register, or join the waiting list when the event is full
-    (201 with `status` confirmed|waitlisted and `position` on the waiting list)."""
+    (201 with `status` confirmed|waitlisted and `position` on the waiting list). A paid event's
+    place is `held` with `hold_expires_at` and a `payment_url` (the intent is created when the
+    pay page opens); 422 `payment_unavailable` while online payment is off."""
 
     permission_classes = [IsSignedIn]
     parser_classes = [JSONParser]
@@ -272,11 +275,12 @@ class RegistrationListView(generics.ListAPIView):  # type: ignore[type-arg]
 
 
 class RegistrationCancelView(APIView):
-    """POST: cancel your registration; a freed place goes to the waiting list at once."""
+    """POST: cancel your registration; a freed place goes to the waiting list at once. A paid
+    place is refunded in full while registration is still open."""
 
     permission_classes = [IsSignedIn]
 
     @extend_schema(request=None, responses={200: RegistrationSerializer, **WRITE_ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        registration = services.cancel_registration(registration_id=pk, by_user=request.user)
+        registration = payments.cancel_registration(registration_id=pk, by_user=request.user)
         return Response(RegistrationSerializer(registration).data)

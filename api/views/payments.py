@@ -11,8 +11,10 @@ from rest_framework.views import APIView
 
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
+from api.serializers.events import RegistrationSerializer
 from booking import payments
 from booking.exceptions import BookingNotFoundError
+from events.exceptions import RegistrationNotFoundError
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
@@ -89,3 +91,80 @@ class BookingPayView(APIView):
             payment_method=form.validated_data["payment_method"],
         )
         return Response(BookingSerializer(booking).data)
+
+
+# --- paid event registrations: the same flow as bookings ------------------------------------
+
+
+def _registration_pk(pk: str) -> int:
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+        raise RegistrationNotFoundError()
+    return int(pk)
+
+
+class RegistrationPaymentPageSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    registration = serializers.IntegerField()
+    status = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=8, decimal_places=2)
+    currency = serializers.CharField()
+    payment_method_types = serializers.ListField(child=serializers.CharField())
+    client_secret = serializers.CharField(help_text="For Stripe.js; empty once settled.")
+    publishable_key = serializers.CharField()
+    hold_expires_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance: payments.RegistrationPaymentPage) -> dict[str, Any]:
+        return {
+            "registration": instance.registration.pk,
+            "status": instance.payment.status,
+            "amount": f"{instance.amount:.2f}",
+            "currency": instance.currency,
+            "payment_method_types": instance.payment_method_types,
+            "client_secret": instance.client_secret,
+            "publishable_key": instance.publishable_key,
+            "hold_expires_at": serializers.DateTimeField().to_representation(
+                instance.hold_expires_at
+            )
+            if instance.hold_expires_at
+            else None,
+        }
+
+
+class RegistrationPaymentView(APIView):
+    """GET: the payment of your held event registration (creates its PaymentIntent when the
+    pay page first opens; client secret while it awaits payment)."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(
+        operation_id="registrations_payment",
+        responses={200: RegistrationPaymentPageSerializer, 404: ERROR, 409: ERROR, 422: ERROR},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        page = payments.get_registration_payment_page(
+            registration_id=_registration_pk(pk), user=request.user
+        )
+        return Response(
+            RegistrationPaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"}
+        )
+
+
+class RegistrationPayView(APIView):
+    """POST `{"payment_method": "pm_..."}`: confirm the held registration's PaymentIntent now."""
+
+    permission_classes = [IsSignedIn]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="registrations_pay",
+        request=PayInputSerializer,
+        responses={200: RegistrationSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        form = PayInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        registration = payments.pay_registration(
+            registration_id=_registration_pk(pk),
+            user=request.user,
+            payment_method=form.validated_data["payment_method"],
+        )
+        return Response(RegistrationSerializer(registration).data)

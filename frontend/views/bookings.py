@@ -69,6 +69,12 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "nav": "bookings",
             "booking": booking,
+            "payable": {
+                "amount": booking.price,
+                "status": booking.status,
+                "status_display": booking.get_status_display(),
+                "hold_expires_at": booking.hold_expires_at,
+            },
             "test_mode": test_mode,
             "page_config": {
                 "payment_url": f"/api/v1/bookings/{booking.pk}/payment/",

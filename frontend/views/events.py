@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from booking import rules
 from events.exceptions import EventNotFoundError
-from events.models import Event
+from events.models import Event, Registration
 from events.recurrence import exdates_as_datetimes, occurrences_between
 from events.selectors import get_event, list_events
 from frontend.calendar_month import month_weeks, shift_month
@@ -164,3 +165,35 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
     }
     return render(request, "frontend/event.html", context)
+
+
+@login_required
+def pay_registration(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pay page of a held registration for a paid event (the API's `payment_url`)."""
+    registration = (
+        Registration.objects.select_related("event").filter(pk=pk, resident=request.user).first()
+    )
+    if registration is None:
+        raise Http404()
+    test_mode = settings.STRIPE_SECRET_KEY.startswith("sk_test_") or bool(settings.STRIPE_API_BASE)
+    return render(
+        request,
+        "frontend/pay.html",
+        {
+            "nav": "events",
+            "registration": registration,
+            "payable": {
+                "amount": registration.amount,
+                "status": registration.status,
+                "status_display": registration.get_status_display(),
+                "hold_expires_at": registration.hold_expires_at,
+            },
+            "test_mode": test_mode,
+            "page_config": {
+                "payment_url": f"/api/v1/registrations/{registration.pk}/payment/",
+                "pay_url": f"/api/v1/registrations/{registration.pk}/pay/",
+                "my_bookings_url": f"/events/{registration.event_id}/",
+                "back_label": registration.event.title,
+            },
+        },
+    )

@@ -35,6 +35,8 @@ def test_schema_is_valid_and_generated_without_warnings():
         "/api/v1/events/{id}/registrations/",
         "/api/v1/registrations/",
         "/api/v1/registrations/{id}/cancel/",
+        "/api/v1/registrations/{id}/payment/",
+        "/api/v1/registrations/{id}/pay/",
         "/api/v1/me/calendar/",
         "/api/v1/me/calendar/rotate/",
     }

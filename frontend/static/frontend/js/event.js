@@ -24,6 +24,10 @@
     try {
       var result = await api.post(config.registrations_url, { party_size: 1 }, { idempotencyKey: api.keyFor(button) });
       var registration = result.data || {};
+      if (registration.status === "held" && registration.payment_url) {
+        window.location.assign(registration.payment_url);  /* a paid event: pay to keep the place */
+        return;
+      }
       var text = registration.status === "waitlisted"
         ? t("event.waitlisted_position", { n: registration.position })
         : t("event.registered");

@@ -1,4 +1,5 @@
-/* Pay page: confirm the held booking's PaymentIntent through POST /api/v1/bookings/{id}/pay/. */
+/* Pay page: confirm a held booking's (or event registration's) PaymentIntent through the API's
+   .../pay/ endpoint (config.pay_url). */
 (function () {
   "use strict";
   var api = window.LuohuApi;
@@ -17,7 +18,7 @@
       document.getElementById("pay-status").textContent = t("booking_status." + booking.status);
       if (booking.status === "confirmed") {
         form.remove();
-        api.announce(message, "", "success", t("pay.done") + ' <a href="' + config.my_bookings_url + '">' + t("nav.my_bookings") + "</a>");
+        api.announce(message, "", "success", t("pay.done") + ' <a href="' + config.my_bookings_url + '">' + (config.back_label || t("nav.my_bookings")) + "</a>");
       } else {
         button.disabled = false;
         api.announce(message, t("pay.failed"), "error");

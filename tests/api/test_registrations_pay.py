@@ -1,0 +1,167 @@
+"""Paid event registrations over HTTP: POST .../registrations/ → held, GET/POST
+/api/v1/registrations/{id}/payment/ and /pay/, the pay page, the webhook, cancel → refund."""
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from booking.models import Payment
+from events.models import Event, Registration
+from tests.api.events_helpers import client_for
+from tests.factories import EventFactory, UserFactory
+from tests.stripe_server import pay_at_stripe, signed_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paid_event(db):  # type: ignore[no-untyped-def]
+    return EventFactory(price=Decimal("25.50"), capacity=3)
+
+
+@pytest.fixture
+def held(stripe_settings, resident, paid_event):  # type: ignore[no-untyped-def]
+    response = client_for(resident).post(
+        f"/api/v1/events/{paid_event.pk}/registrations/", {"party_size": 2}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_registering_for_a_paid_event_holds_the_place_and_shows_where_to_pay(held, paid_event):
+    assert held["status"] == "held"
+    assert held["amount"] == "51.00"
+    assert held["hold_expires_at"]
+    assert held["payment_url"] == f"/registrations/{held['id']}/pay/"
+    assert held["position"] is None
+    assert Event.objects.get(pk=paid_event.pk).registered_count == 2
+
+
+def test_the_event_shows_the_held_registration_as_mine(held, resident, paid_event):
+    body = client_for(resident).get(f"/api/v1/events/{paid_event.pk}/").json()
+    assert body["my_registration"]["status"] == "held"
+    assert body["places_left"] == 1
+
+
+def test_payment_data_for_the_owner_only(held, resident):
+    response = client_for(resident).get(f"/api/v1/registrations/{held['id']}/payment/")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["registration"] == held["id"]
+    assert body["status"] == "requires_payment"
+    assert body["amount"] == "51.00"
+    assert body["currency"] == "cny"
+    assert body["client_secret"].startswith("pi_")
+    assert response["Cache-Control"] == "no-store"
+
+    stranger = client_for(UserFactory()).get(f"/api/v1/registrations/{held['id']}/payment/")
+    assert stranger.status_code == 404
+    assert stranger.json()["code"] == "registration_not_found"
+    assert client_for(resident).get("/api/v1/registrations/x9/payment/").status_code == 404
+
+
+def test_pay_with_a_test_card_confirms_the_registration(held, resident):
+    response = client_for(resident).post(
+        f"/api/v1/registrations/{held['id']}/pay/",
+        {"payment_method": "pm_card_visa"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "confirmed"
+    assert body["payment_url"] == ""
+    again = client_for(resident).post(
+        f"/api/v1/registrations/{held['id']}/pay/",
+        {"payment_method": "pm_card_visa"},
+        format="json",
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "not_payable"
+
+
+def test_bad_payment_method_is_a_400(held, resident):
+    response = client_for(resident).post(
+        f"/api/v1/registrations/{held['id']}/pay/", {"payment_method": "visa"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_payment_method"
+
+
+def test_declined_card_is_a_422_and_releases_the_place(held, resident, paid_event):
+    response = client_for(resident).post(
+        f"/api/v1/registrations/{held['id']}/pay/",
+        {"payment_method": "pm_card_chargeCustomerFail"},
+        format="json",
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "payment_declined"
+    assert Registration.objects.get(pk=held["id"]).status == "expired"
+    assert Event.objects.get(pk=paid_event.pk).registered_count == 0
+
+
+def test_paid_from_the_pay_page_then_webhook_confirms(held, resident):
+    page = client_for(resident).get(f"/api/v1/registrations/{held['id']}/payment/").json()
+    intent_id = page["client_secret"].split("_secret")[0]
+    intent = pay_at_stripe(intent_id)
+    payload, header = signed_event("payment_intent.succeeded", intent.to_dict())
+
+    response = APIClient().post(
+        "/api/v1/payments/stripe/webhook/",
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=header,
+    )
+
+    assert response.json()["outcome"] == "confirmed"
+    listing = client_for(resident).get("/api/v1/registrations/").json()
+    assert listing["results"][0]["status"] == "confirmed"
+
+
+def test_cancel_of_a_paid_registration_refunds_it(held, resident):
+    client_for(resident).post(
+        f"/api/v1/registrations/{held['id']}/pay/",
+        {"payment_method": "pm_card_visa"},
+        format="json",
+    )
+    response = client_for(resident).post(f"/api/v1/registrations/{held['id']}/cancel/")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+    payment = Payment.objects.get(registration_id=held["id"])
+    assert payment.status == Payment.Status.REFUNDED
+    assert payment.amount_refunded == Decimal("51.00")
+
+
+def test_paid_event_without_stripe_is_a_422_payment_unavailable(settings, resident, paid_event):
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_ENABLED = False
+    response = client_for(resident).post(
+        f"/api/v1/events/{paid_event.pk}/registrations/", {}, format="json"
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "payment_unavailable"
+    assert Event.objects.get(pk=paid_event.pk).registered_count == 0
+
+
+def test_free_event_registration_is_confirmed_at_once(settings, resident):
+    settings.STRIPE_ENABLED = False
+    event = EventFactory()
+    response = client_for(resident).post(f"/api/v1/events/{event.pk}/registrations/", {})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "confirmed"
+    assert body["payment_url"] == ""
+    assert body["hold_expires_at"] is None
+    assert body["amount"] == "0.00"
+
+
+def test_the_pay_page_renders_for_the_owner(held, resident):
+    client = APIClient()
+    client.force_login(resident)
+    response = client.get(held["payment_url"])
+    assert response.status_code == 200
+    assert b"51.00" in response.content
+    assert f"/api/v1/registrations/{held['id']}/pay/".encode() in response.content
+    other = APIClient()
+    other.force_login(UserFactory())
+    assert other.get(held["payment_url"]).status_code == 404
