@@ -51,7 +51,8 @@ def event_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if event.organisation_id not in org_ids:
             raise PermissionDenied(_("This event belongs to another organiser."))
         registrations = list(list_registrations(event_id=event.pk, viewer=request.user))
-    confirmed = [r for r in registrations if r.status == "confirmed"]
+    # Held places (a paid event, awaiting payment) are taken too: listed with the confirmed.
+    confirmed = [r for r in registrations if r.status in ("confirmed", "held")]
     waitlisted = [r for r in registrations if r.status == "waitlisted"]
     return render(
         request,
