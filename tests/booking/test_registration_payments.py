@@ -385,3 +385,19 @@ def test_promoted_resident_is_told_to_pay_once(stripe_settings, resident):
     )
     assert notifications.send_promotion_notices() == 0
     assert len(mail.outbox) == 1
+
+
+def test_a_settlement_skipped_by_a_crash_is_swept_up(stripe_settings, resident):
+    registration = register(paid_event(), resident)
+    payments.pay_registration(
+        registration_id=registration.pk, user=resident, payment_method="pm_card_visa"
+    )
+    # Cancelled through the events service alone, as if the process died before settling.
+    event_services.cancel_registration(registration_id=registration.pk, by_user=resident)
+    assert Payment.objects.get(registration=registration).status == Payment.Status.SUCCEEDED
+
+    payments.retry_pending_refunds(now=timezone.now() + dt.timedelta(minutes=2))
+
+    payment = Payment.objects.get(registration=registration)
+    assert payment.status == Payment.Status.REFUNDED
+    assert payment.refund_reason == "cancelled"
