@@ -96,7 +96,8 @@ def test_readme_screenshots_of_the_venue_grid_and_the_event_calendar(browser, li
     _save(page, "venue-grid")
 
     organisation = OrganisationFactory(name_zh="罗湖区文化广电旅游体育局（演示）")
-    month_start = dt.date(day.year, day.month, 1)
+    # Next month: every event in the picture is still to come, whatever today's date.
+    month_start = (dt.date(day.year, day.month, 1) + dt.timedelta(days=32)).replace(day=1)
     for offset, hour, category, zh, en in EVENTS:
         starts = at(month_start + dt.timedelta(days=offset), hour)
         EventFactory(
