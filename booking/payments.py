@@ -64,6 +64,7 @@ logger = logging.getLogger(__name__)
 STRIPE_TIMEOUT_SECONDS = 15
 WEBHOOK_TOLERANCE_SECONDS = 300
 CURRENCY = "cny"
+NOT_PAYABLE_REGISTRATION = "该报名当前无法付款。This registration cannot be paid now."
 # `Payment.refund_reason` of a late cancellation whose payment the venue keeps.
 NO_REFUND_LATE = "late_cancellation_not_refunded"
 
@@ -717,12 +718,17 @@ def get_registration_payment_page(
 
     Invariant: only the registration's owner sees the client secret.
     Raises RegistrationNotFoundError (also for someone else's), PaymentNotFoundError (a free
-    registration), PaymentUnavailableError (online payment is off), PaymentProviderError.
+    registration), PaymentNotPayableError (the event was cancelled), PaymentUnavailableError
+    (online payment is off), PaymentProviderError.
     """
     registration = _owned_registration(registration_id=registration_id, user=user)
     if not registration.amount:
         raise PaymentNotFoundError()
     if registration.status == Registration.Status.HELD:
+        if registration.event.status == Event.Status.CANCELLED:
+            raise PaymentNotPayableError(
+                "活动已取消，无需付款。The event is cancelled: nothing to pay."
+            )
         if not settings.STRIPE_ENABLED:
             raise PaymentUnavailableError()
         payment = _ensure_registration_intent(registration=registration)
@@ -755,8 +761,12 @@ def pay_registration(
     """
     _check_payment_method(payment_method)
     registration = _owned_registration(registration_id=registration_id, user=user)
-    if registration.status != Registration.Status.HELD or not registration.amount:
-        raise PaymentNotPayableError()
+    if (
+        registration.status != Registration.Status.HELD
+        or not registration.amount
+        or registration.event.status == Event.Status.CANCELLED
+    ):
+        raise PaymentNotPayableError(NOT_PAYABLE_REGISTRATION)
     if not settings.STRIPE_ENABLED:
         raise PaymentUnavailableError()
     _confirm_intent(

@@ -165,3 +165,18 @@ def test_the_pay_page_renders_for_the_owner(held, resident):
     other = APIClient()
     other.force_login(UserFactory())
     assert other.get(held["payment_url"]).status_code == 404
+
+
+def test_a_held_place_of_a_cancelled_event_cannot_be_paid(held, resident, paid_event):
+    Event.objects.filter(pk=paid_event.pk).update(status=Event.Status.CANCELLED)
+    page = client_for(resident).get(f"/api/v1/registrations/{held['id']}/payment/")
+    assert page.status_code == 409
+    assert page.json()["code"] == "not_payable"
+    pay = client_for(resident).post(
+        f"/api/v1/registrations/{held['id']}/pay/",
+        {"payment_method": "pm_card_visa"},
+        format="json",
+    )
+    assert pay.status_code == 409
+    assert "registration" in pay.json()["detail"]
+    assert not Payment.objects.filter(registration_id=held["id"]).exists()
