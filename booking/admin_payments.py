@@ -40,6 +40,7 @@ class PaymentAdmin(RecordAdmin):
     list_display = [
         "id",
         "booking",
+        "registration",
         "amount",
         "currency",
         "status",
@@ -49,8 +50,18 @@ class PaymentAdmin(RecordAdmin):
         "created_at",
     ]
     list_filter = ["status", "refund_reason"]
-    list_select_related = ["booking__resident", "booking__slot__resource__venue"]
-    search_fields = ["stripe_payment_intent_id", "stripe_refund_id", "booking__resident__username"]
+    list_select_related = [
+        "booking__resident",
+        "booking__slot__resource__venue",
+        "registration__resident",
+        "registration__event",
+    ]
+    search_fields = [
+        "stripe_payment_intent_id",
+        "stripe_refund_id",
+        "booking__resident__username",
+        "registration__resident__username",
+    ]
     exclude = ["stripe_client_secret"]
     date_hierarchy = "created_at"
 

@@ -401,3 +401,14 @@ def test_a_settlement_skipped_by_a_crash_is_swept_up(stripe_settings, resident):
     payment = Payment.objects.get(registration=registration)
     assert payment.status == Payment.Status.REFUNDED
     assert payment.refund_reason == "cancelled"
+
+
+def test_admin_lists_registration_payments(stripe_settings, resident, client):
+    registration = register(paid_event(), resident)
+    open_pay_page(registration)
+    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+
+    response = client.get("/admin/booking/payment/?q=" + resident.username)
+
+    assert response.status_code == 200
+    assert str(registration) in response.content.decode()
