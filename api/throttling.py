@@ -33,16 +33,25 @@ def _redis_client() -> redis.Redis | None:
     return _redis_clients[url]
 
 
+# INCR, and on a window's first hit EXPIRE, in one round trip and atomically: the first attempt
+# of each resident's window (a quarter of a rush's attempts) no longer pays a second one.
+_INCR_IN_WINDOW = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_scripts: dict[int, Any] = {}
+
+
 def count_in_window(key: str, ttl: int) -> int:
     """Add one to a counter that lives `ttl` seconds and return it (one round trip on Redis)."""
     client = _redis_client()
     if client is not None:
-        count = int(client.incr(key))  # type: ignore[arg-type]
-        if count == 1:
-            # The first attempt of a window starts its clock. Should this process die right
-            # here, the key lingers unexpired but is never read again: windows have new keys.
-            client.expire(key, ttl)
-        return count
+        script = _scripts.get(id(client))
+        if script is None:
+            # EVALSHA; redis-py loads the script again if the server lost it (NOSCRIPT).
+            script = _scripts[id(client)] = client.register_script(_INCR_IN_WINDOW)
+        return int(script(keys=[key], args=[ttl]))
     cache.add(key, 0, ttl)
     try:
         return int(cache.incr(key))
