@@ -86,7 +86,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A health check is a `SELECT 1` round trip before the first query of every request that
+    # queries (Django checks once per request, not per idle period): on the booking path that
+    # is one round trip of four. Without it, a request on a connection the server dropped (a
+    # database restart) fails once and the connection is replaced after that request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
     # Server-side parameter binding lets psycopg prepare the statements a connection runs
     # again and again: PostgreSQL then skips parsing and planning, which on the booking path
     # cost it more CPU than running the queries (bench/README.md). Turn it off behind a pooler
