@@ -91,6 +91,7 @@ def test_readme_screenshots_of_the_venue_grid_and_the_event_calendar(browser, li
     free = page.locator("button.slot").nth(5)
     free.click()
     expect(page.locator("#booking-message")).to_contain_text("预约成功")
+    expect(page.locator("#grid .slot.mine")).to_have_count(1)  # the grid has refreshed in place
     assert Booking.objects.filter(resident__username="demo").count() == 1
     page.evaluate("window.scrollTo(0, 0)")
     _save(page, "venue-grid")
