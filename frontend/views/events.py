@@ -146,6 +146,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "event": event,
         "registration": registration,
         "registration_open": registration_open,
+        # A paid event without online payment: shown, but not open for registration here.
+        "payment_unavailable": event.price > 0 and not settings.STRIPE_ENABLED,
         "places_left": places_left,
         "upcoming": upcoming,
         "description": event.description_en

@@ -180,3 +180,24 @@ def test_a_held_place_of_a_cancelled_event_cannot_be_paid(held, resident, paid_e
     assert pay.status_code == 409
     assert "registration" in pay.json()["detail"]
     assert not Payment.objects.filter(registration_id=held["id"]).exists()
+
+
+def test_event_page_says_a_paid_event_cannot_be_registered_for_without_stripe(
+    settings, resident, paid_event
+):
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_ENABLED = False
+    client = APIClient()
+    client.force_login(resident)
+    page = client.get(f"/events/{paid_event.pk}/").content.decode()
+    assert "online payment is not available" in page
+    assert 'id="register"' not in page
+
+
+def test_event_page_offers_registration_for_a_paid_event_with_stripe(
+    stripe_settings, resident, paid_event
+):
+    client = APIClient()
+    client.force_login(resident)
+    page = client.get(f"/events/{paid_event.pk}/").content.decode()
+    assert 'id="register"' in page
