@@ -5,6 +5,7 @@ Each is one hand-written statement on the hot path of a rush (see docs/architect
 """
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -88,19 +89,25 @@ def list_active_bookings(
         return [reader.instance(row) for row in cursor.fetchall()]
 
 
+_inserts: dict[str, tuple[list[Any], str]] = {}  # per database vendor: fields and statement
+
+
 def insert_booking(booking: Booking) -> None:
     """INSERT a new Booking built in memory and set its id: what `save()` does for a new row,
     with the fields' own conversions, minus the ORM's per-call query compilation."""
-    fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(booking, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {Booking._meta.db_table} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
     returning = connection.features.can_return_columns_from_insert
+    if connection.vendor not in _inserts:
+        fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {Booking._meta.db_table} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        _inserts[connection.vendor] = fields, f"{sql} RETURNING id" if returning else sql
+    fields, sql = _inserts[connection.vendor]
+    values = [f.get_db_prep_save(f.pre_save(booking, True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING id" if returning else sql, values)
+        cursor.execute(sql, values)
         booking.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     booking._state.adding = False
     booking._state.db = connection.alias
