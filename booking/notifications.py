@@ -68,6 +68,8 @@ def send_queued_confirmations(*, batch: int = 500) -> int:
     """
     from booking import tasks
 
+    if not settings.REDIS_URL:
+        return 0  # no broker: `booking_confirmed` sent each e-mail at once
     queued = 0
     while True:
         ids = _redis().rpop(CONFIRMATION_QUEUE, batch) or []

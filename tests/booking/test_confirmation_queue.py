@@ -2,10 +2,12 @@
 
 import datetime as dt
 import os
+from io import StringIO
 
 import pytest
 import redis
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from booking import notifications, services, tasks
@@ -91,3 +93,21 @@ def test_without_a_broker_the_confirmation_is_sent_at_once(resident, court):
     services.place_booking(resident=resident, slot_id=slot.pk)
 
     assert len(mail.outbox) == 1
+
+
+def test_sweep_is_also_a_management_command(broker, settings, resident, court):
+    slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1))
+    services.place_booking(resident=resident, slot_id=slot.pk)
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the tasks it queues run in-process
+    out = StringIO()
+
+    call_command("send_queued_confirmations", stdout=out)
+
+    assert "Queued 1 confirmation(s)." in out.getvalue()
+    assert len(mail.outbox) == 1
+
+
+def test_sweep_without_a_broker_has_nothing_to_do(settings):
+    settings.REDIS_URL = ""
+
+    assert notifications.send_queued_confirmations() == 0
