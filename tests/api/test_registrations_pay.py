@@ -190,8 +190,10 @@ def test_event_page_says_a_paid_event_cannot_be_registered_for_without_stripe(
     client = APIClient()
     client.force_login(resident)
     page = client.get(f"/events/{paid_event.pk}/").content.decode()
-    assert "online payment is not available" in page
+    assert "目前无法在线支付" in page  # Chinese is the default language
     assert 'id="register"' not in page
+    english = client.get(f"/events/{paid_event.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "online payment is not available" in english
 
 
 def test_event_page_offers_registration_for_a_paid_event_with_stripe(
