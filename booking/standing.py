@@ -138,12 +138,16 @@ def waive_strike(
 def mark_no_shows(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Mark confirmed bookings whose slot has ended without a check-in as no-shows, with a strike.
 
+    Venues whose policy says `checkin_required=False` are left out.
+
     Invariant: each booking is marked once (locked and re-checked). Also records late
     cancellations whose strike a crash left unrecorded. Returns how many no-shows were marked.
     """
     now = now or timezone.now()
     candidates = list(
         Booking.objects.filter(status=Booking.Status.CONFIRMED, ends_at__lte=now)
+        # Where nobody scans codes, an unchecked booking says nothing about the resident.
+        .exclude(venue__policy__checkin_required=False)
         .order_by("ends_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -224,6 +224,11 @@ class BookingPolicy(models.Model):
     checkin_closes_minutes = models.PositiveIntegerField(
         default=15, help_text="Check-in closes this many minutes after the start."
     )
+    checkin_required = models.BooleanField(
+        default=True,
+        help_text="Bookings are checked in (gate or staff); unchecked ones become no-shows. "
+        "Turn off where nobody scans codes, so that no resident gets a strike for it.",
+    )
     strikes_to_suspend = models.PositiveIntegerField(default=3)
     strike_period_days = models.PositiveIntegerField(default=30)
     suspension_days = models.PositiveIntegerField(default=14)
