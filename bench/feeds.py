@@ -43,6 +43,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import free_port  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 RESULTS_DIR = ROOT / "bench" / "results"
 DB_URL = os.environ.get(
@@ -113,12 +116,6 @@ def server_env(port: int) -> dict[str, str]:
         }
     )
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def recreate_database() -> None:
