@@ -31,8 +31,8 @@ def sync_venue_slots(venue: Venue) -> GenerationSummary:
 
 
 def _report(
-    admin_: admin.ModelAdmin, request: HttpRequest, venue: Venue, s: GenerationSummary
-) -> None:  # type: ignore[type-arg]
+    admin_: "admin.ModelAdmin[Venue]", request: HttpRequest, venue: Venue, s: GenerationSummary
+) -> None:
     admin_.message_user(
         request,
         f"{venue}: 时段已更新 slots synced — {s.created} created, {s.updated} updated, "
@@ -70,9 +70,9 @@ class SlotSyncMixin:
 
 @admin.action(description="生成/同步时段 Generate slots for the booking window")
 def generate_window_slots(
-    modeladmin: admin.ModelAdmin,
+    modeladmin: "admin.ModelAdmin[Venue]",
     request: HttpRequest,
-    queryset: QuerySet[Venue],  # type: ignore[type-arg]
+    queryset: QuerySet[Venue],
 ) -> None:
     for venue in queryset.select_related("policy"):
         _report(modeladmin, request, venue, sync_venue_slots(venue))

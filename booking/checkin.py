@@ -277,13 +277,14 @@ def is_venue_staff(*, user: AbstractBaseUser, venue_id: int) -> bool:
     """Works at the venue; district admins (`is_staff`) count for every venue."""
     if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
         return True
-    return user.staffed_venues.filter(pk=venue_id).exists()  # type: ignore[attr-defined]
+    # staffed_venues: the reverse of Venue.staff, on the concrete user model.
+    return bool(user.staffed_venues.filter(pk=venue_id).exists())  # type: ignore[attr-defined]
 
 
 def is_any_venue_staff(user: AbstractBaseUser) -> bool:
     if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
         return True
-    return user.staffed_venues.exists()  # type: ignore[attr-defined]
+    return bool(user.staffed_venues.exists())  # type: ignore[attr-defined]
 
 
 # --- check-in ------------------------------------------------------------------------------

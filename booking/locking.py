@@ -5,7 +5,7 @@ Each is one hand-written statement on the hot path of a rush (see docs/architect
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,7 +39,7 @@ def take_places(*, slot_id: int, places: int) -> bool:
             "WHERE id = %s AND is_closed = %s AND remaining >= %s",
             [places, slot_id, False, places],
         )
-        return cursor.rowcount == 1
+        return bool(cursor.rowcount == 1)
 
 
 def give_back_places(*, slot_id: int, places: int) -> None:
@@ -100,7 +100,7 @@ def insert_booking(booking: Booking) -> None:
         fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
         sql = (
-            f"INSERT INTO {Booking._meta.db_table} ({', '.join(quote(f.column) for f in fields)}) "
+            f"INSERT INTO {Booking._meta.db_table} ({', '.join(quote(cast(str, f.column)) for f in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))})"
         )
         _inserts[connection.vendor] = fields, f"{sql} RETURNING id" if returning else sql

@@ -2,12 +2,16 @@
 
 import uuid
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from venues.models import OpeningRule, Resource, Venue
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class SlotQuerySet(models.QuerySet["Slot"]):
@@ -71,7 +75,7 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def active(self) -> "BookingQuerySet":
         return self.filter(status__in=Booking.ACTIVE_STATUSES)
 
-    def for_resident(self, user: object) -> "BookingQuerySet":
+    def for_resident(self, user: "User | int") -> "BookingQuerySet":
         return self.filter(resident=user)
 
 

@@ -145,7 +145,8 @@ def booking_ics(booking: Booking) -> bytes:
     event.add("sequence", booking.sequence)
     event.add("status", "CANCELLED" if not booking.is_active else "CONFIRMED")
     calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar is untyped
+    return ical
 
 
 def send_booking_confirmation(*, booking_id: int) -> bool:

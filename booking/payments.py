@@ -33,7 +33,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import stripe
 from django.conf import settings
@@ -127,9 +127,10 @@ def get_payment_page(*, booking_id: Any, user: AbstractBaseUser) -> PaymentPage:
     if booking.status == Booking.Status.HELD:
         payment = _ensure_intent(booking=booking)
     else:
-        payment = Payment.objects.filter(booking=booking).first()
-        if payment is None:
+        found = Payment.objects.filter(booking=booking).first()
+        if found is None:
             raise PaymentNotFoundError()
+        payment = found
     return PaymentPage(
         booking=booking,
         payment=payment,
@@ -193,7 +194,9 @@ def _ensure_payment_intent(
             params={
                 "amount": to_minor_units(payment.amount),
                 "currency": payment.currency,
-                "payment_method_types": payment.payment_method_types,
+                # The stubs know only the newer `allowed_payment_method_types`; Stripe and
+                # localstripe both take this one.
+                "payment_method_types": payment.payment_method_types,  # type: ignore[typeddict-unknown-key]
                 "metadata": metadata,
             },
             # Two racing requests create one intent at Stripe.
@@ -253,11 +256,12 @@ def _confirm_intent(*, payment: Payment, payment_method: str) -> None:
     except stripe.InvalidRequestError as exc:
         # Perhaps already paid from the pay page, its webhook still on the way: ask Stripe.
         try:
-            intent = client.v1.payment_intents.retrieve(intent_id)
+            retrieved: stripe.PaymentIntent | None = client.v1.payment_intents.retrieve(intent_id)
         except stripe.StripeError:
-            intent = None
-        if intent is None or intent.status != "succeeded":
+            retrieved = None
+        if retrieved is None or retrieved.status != "succeeded":
             raise InvalidPaymentMethodError(str(exc.user_message or exc)) from exc
+        intent = retrieved
     except stripe.StripeError as exc:
         raise PaymentProviderError() from exc
     apply_intent_status(intent_id=intent_id, status=intent.status)
@@ -507,7 +511,7 @@ def expire_holds(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
                 payment.save(update_fields=["status", "last_error", "updated_at"])
                 if payment.stripe_payment_intent_id:
                     intent_id = payment.stripe_payment_intent_id
-                    after.append(lambda i=intent_id: _cancel_intent(i))
+                    after.append(functools.partial(_cancel_intent, intent_id))
         _run_after(after)
     return expired + _expire_registration_holds(now=now, limit=limit)
 
@@ -578,7 +582,8 @@ def issue_refund(*, payment_id: int) -> Payment:
             if amount > 0:
                 refund = _client().v1.refunds.create(
                     params={
-                        "payment_intent": payment.stripe_payment_intent_id,
+                        # A refund is only due on a payment that reached Stripe.
+                        "payment_intent": cast(str, payment.stripe_payment_intent_id),
                         "amount": to_minor_units(amount),
                     },
                     options={
@@ -733,9 +738,10 @@ def get_registration_payment_page(
             raise PaymentUnavailableError()
         payment = _ensure_registration_intent(registration=registration)
     else:
-        payment = Payment.objects.filter(registration=registration).first()
-        if payment is None:
+        found = Payment.objects.filter(registration=registration).first()
+        if found is None:
             raise PaymentNotFoundError()
+        payment = found
     return RegistrationPaymentPage(
         registration=registration,
         payment=payment,
@@ -978,7 +984,7 @@ def _expire_registration_holds(*, now: dt.datetime, limit: int) -> int:
                     payment.save(update_fields=["status", "last_error", "updated_at"])
                     if payment.stripe_payment_intent_id:
                         intent_id = payment.stripe_payment_intent_id
-                        after.append(lambda i=intent_id: _cancel_intent(i))
+                        after.append(functools.partial(_cancel_intent, intent_id))
         except EventsError as exc:  # busy: the next run tries again
             logger.warning("could not expire registration %s: %s", registration_id, exc)
             continue

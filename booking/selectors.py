@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -27,7 +27,8 @@ def is_venue_staff(*, user: AbstractBaseUser | AnonymousUser, venue_id: int) -> 
         return False
     if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
         return True
-    return user.staffed_venues.filter(pk=venue_id).exists()  # type: ignore[union-attr]
+    # staffed_venues: the reverse of Venue.staff, on the concrete user model.
+    return bool(user.staffed_venues.filter(pk=venue_id).exists())  # type: ignore[attr-defined]
 
 
 def _with_relations(queryset: BookingQuerySet) -> BookingQuerySet:
@@ -112,7 +113,7 @@ class RowReader:
         self.attnames = [f.attname for f in self.fields]
         self.cols = [f.get_col(alias) for f in self.fields]
         quote = connection.ops.quote_name
-        self.sql = ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
+        self.sql = ", ".join(f"{alias}.{quote(cast(str, f.column))}" for f in self.fields)
         self.width = len(self.fields)
         self._converters: dict[str, list[list[Callable[..., Any]]]] = {}
         self._converting_by_vendor: dict[str, list[tuple[int, list[Callable[..., Any]]]]] = {}

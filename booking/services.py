@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -389,7 +391,7 @@ def _cancel(
         )
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
-        booking.cancelled_by = by_user
+        booking.cancelled_by = cast(User, by_user)  # AUTH_USER_MODEL is auth.User
         booking.sequence += 1  # the row is locked: no lost update
         booking.save(
             update_fields=[

@@ -115,7 +115,8 @@ def generate_slots(
         .filter(**({"venue_id": venue.pk} if venue else {}))
         .annotate(booked=Exists(Booking.objects.active().filter(slot_id=OuterRef("pk"))))
     )
-    overlapping = _drop_overlaps(wanted, booked=[s for s in existing if s.booked])
+    # `booked` is the annotation above; the stubs do not carry it through list().
+    overlapping = _drop_overlaps(wanted, booked=[s for s in existing if s.booked])  # type: ignore[attr-defined]
     summary.skipped_overlap = len(overlapping)
 
     term_updates: list[Slot] = []
@@ -127,7 +128,7 @@ def generate_slots(
         closure = closures.reason(
             slot.venue_id, slot.resource_id, slot.starts_at.astimezone(tz).date()
         )
-        if slot.booked:
+        if slot.booked:  # type: ignore[attr-defined]  # the annotation above
             change = _plan_booked(slot, want, closure)
             if want is None or _terms(want) != _terms_of(slot):
                 summary.kept_booked += 1
@@ -234,8 +235,8 @@ def _drop_overlaps(
         longest[resource_id] = max(e - s for s, e in spans)
     dropped: set[tuple[int, dt.datetime]] = set()
     for key, want in wanted.items():
-        spans = by_resource.get(want.resource_id)
-        if not spans:
+        resource_spans = by_resource.get(want.resource_id)
+        if not resource_spans:
             continue
         # Only spans starting after (want.starts_at - longest) can reach into it.
         lo = bisect.bisect_right(
@@ -243,7 +244,8 @@ def _drop_overlaps(
         )
         hi = bisect.bisect_left(starts[want.resource_id], want.ends_at)
         if any(
-            s != want.starts_at and s < want.ends_at and e > want.starts_at for s, e in spans[lo:hi]
+            s != want.starts_at and s < want.ends_at and e > want.starts_at
+            for s, e in resource_spans[lo:hi]
         ):
             dropped.add(key)
     for key in dropped:

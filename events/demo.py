@@ -8,7 +8,8 @@ that are already over to new dates. Events go through events.services like an or
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TextIO
+from io import TextIOBase
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -197,7 +198,7 @@ EVENTS = [
 ]
 
 
-def load(*, stdout: TextIO) -> None:
+def load(*, stdout: TextIOBase) -> None:
     """Create (or refresh) the demo organisations, the `organiser` user and the demo events."""
     organiser = _organiser()
     organisations = {

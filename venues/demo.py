@@ -9,7 +9,8 @@ Everything is an upsert, so loading twice gives the same rows.
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TextIO
+from io import TextIOBase
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -355,7 +356,7 @@ USERS = [
 STAFFED_VENUES = ["demo-luohu-sports-centre", "demo-smart-gym-donghu"]
 
 
-def load_venues(*, stdout: TextIO) -> list[Venue]:
+def load_venues(*, stdout: TextIOBase) -> list[Venue]:
     """Create or refresh the demo sports, venues, resources, rules and policies."""
     sports = {
         code: services.upsert_sport(code=code, name_zh=zh, name_en=en)
@@ -406,7 +407,7 @@ def _load_venue(spec: DemoVenue, sports: dict[str, Sport]) -> Venue:
     return venue
 
 
-def load_users(*, stdout: TextIO) -> list[DemoUser]:
+def load_users(*, stdout: TextIOBase) -> list[DemoUser]:
     """Create or refresh the demo logins; the staff user manages two demo venues."""
     model = get_user_model()
     for spec in USERS:
