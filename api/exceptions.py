@@ -54,7 +54,7 @@ def error_body(code: str, detail: str, fields: dict[str, Any] | None = None, **e
 
 
 def domain_error_response(exc: DomainError) -> Response:
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     for cls, code in DOMAIN_STATUS:
         if isinstance(exc, cls):
             status_code = code
@@ -98,9 +98,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             messages = [str(m) for m in (data if isinstance(data, list) else [data])]
             response.data = error_body(code, "; ".join(messages))
         return response
-    detail = exc.detail if isinstance(exc, drf.APIException) else str(exc)
-    if isinstance(exc, drf.Throttled) and exc.wait:
-        response.data = error_body(code, str(detail), retry_after=int(exc.wait))
+    shown = exc.detail if isinstance(exc, drf.APIException) else str(exc)
+    wait = getattr(exc, "wait", None)  # set by Throttled; the stubs do not declare it
+    if isinstance(exc, drf.Throttled) and wait:
+        response.data = error_body(code, str(shown), retry_after=int(wait))
     else:
-        response.data = error_body(code, str(detail))
+        response.data = error_body(code, str(shown))
     return response

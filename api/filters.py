@@ -35,7 +35,8 @@ class InvalidFilterError(InvalidInputError):
 class StrictFilterBackend(DjangoFilterBackend):
     """Like DjangoFilterBackend, but a bad value is a 400 `invalid_filter` naming the field."""
 
-    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+    # DRF hands filter backends its Request; the django-filter stubs say HttpRequest.
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:  # type: ignore[override]
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset

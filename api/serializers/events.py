@@ -50,7 +50,8 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class LinkSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    label = serializers.CharField(max_length=100, allow_blank=True)
+    # A field called `label` shadows Field.label (this serializer is also used as a field).
+    label = serializers.CharField(max_length=100, allow_blank=True)  # type: ignore[assignment]
     url = serializers.CharField(max_length=500)
 
 
@@ -247,7 +248,7 @@ class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     @extend_schema_field(NamedRefSerializer(allow_null=True))
     def get_venue(self, event: Event) -> dict[str, Any] | None:
-        if event.venue_id is None:
+        if event.venue is None:
             return None
         return {"id": event.venue_id, "name": event.venue.name}
 

@@ -1,5 +1,7 @@
 """Venue output: the list item (`VenueSerializer`) and the detail (`VenueDetailSerializer`)."""
 
+from typing import Any
+
 from django.utils.translation import get_language
 from rest_framework import serializers
 
@@ -58,7 +60,9 @@ class VenueSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 class ResourceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     name = serializers.CharField(read_only=True, help_text="In the active language.")
-    sport = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    sport: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Resource

@@ -1,6 +1,7 @@
 """Bookings: list, detail, one-click create, cancel. Each view parses input, calls one service
 or selector and renders the result; errors are domain exceptions rendered by api.exceptions."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,6 +27,7 @@ from api.throttling import BookingCreateThrottle
 from booking import selectors, services
 from booking.exceptions import BookingNotFoundError
 from booking.models import Booking
+from common.auth import signed_in_user
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -42,9 +44,10 @@ class JSONOnly(DefaultContentNegotiation):
     """Bookings answer JSON whatever the Accept header says: no Accept parsing per attempt."""
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 def _booking_id(pk: str) -> int:
@@ -81,7 +84,7 @@ class BookingCreateView(APIView):
     def post(self, request: Request) -> Response:
         slot_id, party_size = parse_booking_create(request.data)
         result = services.place_booking(
-            resident=request.user,
+            resident=signed_in_user(request),
             slot_id=slot_id,
             party_size=party_size,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
@@ -113,7 +116,7 @@ class BookingListView(generics.ListAPIView):  # type: ignore[type-arg]
         query.is_valid(raise_exception=True)
         venue = query.validated_data.get("venue")
         return selectors.list_bookings_for(
-            user=self.request.user,
+            user=signed_in_user(self.request),
             venue_id=venue.pk if venue else None,
             status=query.validated_data.get("status"),
             when=query.validated_data.get("when"),
@@ -133,7 +136,9 @@ class BookingDetailView(APIView):
 
     @extend_schema(responses={200: BookingSerializer, 404: ERROR})
     def get(self, request: Request, pk: str) -> Response:
-        booking = selectors.get_booking_for(user=request.user, booking_id=_booking_id(pk))
+        booking = selectors.get_booking_for(
+            user=signed_in_user(request), booking_id=_booking_id(pk)
+        )
         return Response(BookingSerializer(booking).data)
 
 
@@ -146,5 +151,7 @@ class BookingCancelView(APIView):
 
     @extend_schema(request=None, responses={200: BookingSerializer, 404: ERROR, 409: ERROR})
     def post(self, request: Request, pk: str) -> Response:
-        booking = services.cancel_booking(booking_id=_booking_id(pk), by_user=request.user)
+        booking = services.cancel_booking(
+            booking_id=_booking_id(pk), by_user=signed_in_user(request)
+        )
         return Response(BookingSerializer(booking).data)

@@ -239,7 +239,7 @@ def _venue_names(venue_id: int) -> dict[str, Any]:
     venue = Venue.objects.filter(pk=venue_id).values("name_zh", "name_en").first()
     if venue is None:
         raise FeedNotFoundError("场馆不存在。The venue does not exist.", code="venue_not_found")
-    return venue
+    return dict(venue)
 
 
 # --- input --------------------------------------------------------------------------------------
@@ -334,7 +334,7 @@ _CATEGORY_LABELS = {
     "culture": "文化 Culture",
     "other": "其他 Other",
 }
-_STATUS_PREFIX = {
+_STATUS_PREFIX: dict[str, str] = {
     Event.Status.CANCELLED: "【已取消 Cancelled】",
     Event.Status.POSTPONED: "【延期 Postponed】",
 }
@@ -405,7 +405,7 @@ def _event_feed_item(
     )
 
 
-_ICAL_STATUS = {
+_ICAL_STATUS: dict[str, str] = {
     Event.Status.PUBLISHED: STATUS_CONFIRMED,
     Event.Status.POSTPONED: STATUS_TENTATIVE,
     Event.Status.CANCELLED: STATUS_CANCELLED,
@@ -494,27 +494,30 @@ def _resident_bookings_for_feed(*, user_id: int, window: FeedWindow) -> models.Q
     )
 
 
+_BOOKING_FIELDS = (
+    "id",
+    "uid",
+    "status",
+    "starts_at",
+    "ends_at",
+    "party_size",
+    "price",
+    "sequence",
+    "created_at",
+    "updated_at",
+    "resource__name_zh",
+    "resource__name_en",
+    "venue__name_zh",
+    "venue__name_en",
+    "venue__address_zh",
+    "venue__latitude",
+    "venue__longitude",
+    "venue__updated_at",
+)
+
+
 def _booking_rows(queryset: models.QuerySet[Booking]) -> Iterable[dict[str, Any]]:
-    return queryset.values(
-        "id",
-        "uid",
-        "status",
-        "starts_at",
-        "ends_at",
-        "party_size",
-        "price",
-        "sequence",
-        "created_at",
-        "updated_at",
-        "resource__name_zh",
-        "resource__name_en",
-        "venue__name_zh",
-        "venue__name_en",
-        "venue__address_zh",
-        "venue__latitude",
-        "venue__longitude",
-        "venue__updated_at",
-    )
+    return queryset.values(*_BOOKING_FIELDS)
 
 
 def _booking_item(row: dict[str, Any], site: _Site) -> FeedItem:

@@ -5,7 +5,7 @@ staff with their usual token or session.
 """
 
 import base64
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
@@ -33,6 +33,7 @@ from api.serializers.checkins import (
 from booking import checkin
 from booking.exceptions import BookingNotFoundError
 from booking.models import GateDevice
+from common.auth import signed_in_user
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 CODE_FORMAT = (
@@ -89,7 +90,7 @@ class CheckinCreateView(APIView):
         result = checkin.check_in(
             code=form.validated_data["code"],
             device=device,
-            staff=None if device is not None else request.user,
+            staff=None if device is not None else signed_in_user(request),
         )
         return Response(CheckinResultSerializer(result).data)
 
@@ -121,8 +122,8 @@ class BookingQrView(APIView):
     def get(self, request: Request, pk: str) -> HttpResponse:
         if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
             raise BookingNotFoundError()
-        kind = "png" if self.kind == "png" else "svg"
-        image = checkin.get_booking_qr(booking_id=int(pk), user=request.user, kind=kind)
+        kind: Literal["svg", "png"] = "png" if self.kind == "png" else "svg"
+        image = checkin.get_booking_qr(booking_id=int(pk), user=signed_in_user(request), kind=kind)
         response = HttpResponse(image, content_type=QR_TYPES[kind])
         response["Cache-Control"] = "private, max-age=300"
         return response

@@ -32,6 +32,7 @@ from api.serializers.events import (
     RegistrationSerializer,
 )
 from booking import payments
+from common.auth import signed_in_user
 from events import selectors, services
 from events.models import Event, Registration
 
@@ -282,5 +283,7 @@ class RegistrationCancelView(APIView):
 
     @extend_schema(request=None, responses={200: RegistrationSerializer, **WRITE_ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        registration = payments.cancel_registration(registration_id=pk, by_user=request.user)
+        registration = payments.cancel_registration(
+            registration_id=pk, by_user=signed_in_user(request)
+        )
         return Response(RegistrationSerializer(registration).data)

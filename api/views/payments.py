@@ -14,6 +14,7 @@ from api.serializers.bookings import BookingSerializer
 from api.serializers.events import RegistrationSerializer
 from booking import payments
 from booking.exceptions import BookingNotFoundError
+from common.auth import signed_in_user
 from events.exceptions import RegistrationNotFoundError
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
@@ -67,7 +68,7 @@ class BookingPaymentView(APIView):
         operation_id="bookings_payment", responses={200: PaymentPageSerializer, 404: ERROR}
     )
     def get(self, request: Request, pk: str) -> Response:
-        page = payments.get_payment_page(booking_id=_pk(pk), user=request.user)
+        page = payments.get_payment_page(booking_id=_pk(pk), user=signed_in_user(request))
         return Response(PaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"})
 
 
@@ -87,7 +88,7 @@ class BookingPayView(APIView):
         form.is_valid(raise_exception=True)
         booking = payments.pay_booking(
             booking_id=_pk(pk),
-            user=request.user,
+            user=signed_in_user(request),
             payment_method=form.validated_data["payment_method"],
         )
         return Response(BookingSerializer(booking).data)
@@ -141,7 +142,7 @@ class RegistrationPaymentView(APIView):
     )
     def get(self, request: Request, pk: str) -> Response:
         page = payments.get_registration_payment_page(
-            registration_id=_registration_pk(pk), user=request.user
+            registration_id=_registration_pk(pk), user=signed_in_user(request)
         )
         return Response(
             RegistrationPaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"}
@@ -164,7 +165,7 @@ class RegistrationPayView(APIView):
         form.is_valid(raise_exception=True)
         registration = payments.pay_registration(
             registration_id=_registration_pk(pk),
-            user=request.user,
+            user=signed_in_user(request),
             payment_method=form.validated_data["payment_method"],
         )
         return Response(RegistrationSerializer(registration).data)

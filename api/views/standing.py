@@ -10,6 +10,7 @@ from api.serializers.bookings import BookingSerializer
 from api.serializers.checkins import StandingSerializer, StrikeSerializer
 from booking import standing
 from booking.exceptions import BookingNotFoundError, StrikeNotFoundError
+from common.auth import signed_in_user
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
@@ -21,7 +22,9 @@ class MyStandingView(APIView):
 
     @extend_schema(operation_id="me_standing", responses={200: StandingSerializer})
     def get(self, request: Request) -> Response:
-        return Response(StandingSerializer(standing.get_standing(user=request.user)).data)
+        return Response(
+            StandingSerializer(standing.get_standing(user=signed_in_user(request))).data
+        )
 
 
 class StrikeWaiveView(APIView):
@@ -37,7 +40,7 @@ class StrikeWaiveView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
             raise StrikeNotFoundError()
-        strike = standing.waive_strike(strike_id=int(pk), by_user=request.user)
+        strike = standing.waive_strike(strike_id=int(pk), by_user=signed_in_user(request))
         return Response(StrikeSerializer(strike).data)
 
 
@@ -54,5 +57,5 @@ class BookingNoShowView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
             raise BookingNotFoundError()
-        booking = standing.mark_no_show(booking_id=int(pk), by_user=request.user)
+        booking = standing.mark_no_show(booking_id=int(pk), by_user=signed_in_user(request))
         return Response(BookingSerializer(booking, context={"request": request}).data)
