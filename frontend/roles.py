@@ -19,7 +19,8 @@ def staffed_venues(user: Any) -> QuerySet[Venue]:
         return Venue.objects.none()
     if user.is_superuser or user.is_staff:
         return Venue.objects.filter(is_active=True)
-    return user.staffed_venues.filter(is_active=True)
+    venues: QuerySet[Venue] = user.staffed_venues.filter(is_active=True)
+    return venues
 
 
 def is_venue_staff(user: Any) -> bool:

@@ -10,6 +10,7 @@ from booking import rules
 from booking.exceptions import BookingNotFoundError
 from booking.models import Booking
 from booking.selectors import WHEN_PAST, WHEN_UPCOMING, get_booking_for, list_bookings_for
+from common.auth import signed_in_user
 
 PAST_LIMIT = 50
 
@@ -33,8 +34,10 @@ def _annotate(bookings: list[Booking], now: object) -> list[Booking]:
 def my_bookings(request: HttpRequest) -> HttpResponse:
     """The signed-in resident's bookings, soonest upcoming first, then the latest past ones."""
     now = timezone.now()
-    upcoming = list(list_bookings_for(user=request.user, when=WHEN_UPCOMING, now=now))
-    past = list(list_bookings_for(user=request.user, when=WHEN_PAST, now=now)[:PAST_LIMIT])
+    upcoming = list(list_bookings_for(user=signed_in_user(request), when=WHEN_UPCOMING, now=now))
+    past = list(
+        list_bookings_for(user=signed_in_user(request), when=WHEN_PAST, now=now)[:PAST_LIMIT]
+    )
     return render(
         request,
         "frontend/my_bookings.html",
@@ -55,7 +58,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
 def pay(request: HttpRequest, pk: int) -> HttpResponse:
     """The pay page of a held booking (the API's `payment_url`); pay.js talks to the API."""
     try:
-        booking = get_booking_for(user=request.user, booking_id=pk)
+        booking = get_booking_for(user=signed_in_user(request), booking_id=pk)
     except BookingNotFoundError as exc:
         raise Http404(str(exc)) from exc
     if booking.resident_id != request.user.pk:

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from booking import rules
+from common.auth import signed_in_user
 from events.exceptions import EventNotFoundError
 from events.models import Event, Registration
 from events.recurrence import exdates_as_datetimes, occurrences_between
@@ -140,7 +141,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     places_left = (
         None if event.capacity is None else max(event.capacity - event.registered_count, 0)
     )
-    english = request.LANGUAGE_CODE.startswith("en")  # type: ignore[attr-defined]
+    english = request.LANGUAGE_CODE.startswith("en")
     context = {
         "nav": "events",
         "event": event,
@@ -173,7 +174,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def pay_registration(request: HttpRequest, pk: int) -> HttpResponse:
     """The pay page of a held registration for a paid event (the API's `payment_url`)."""
     registration = (
-        Registration.objects.select_related("event").filter(pk=pk, resident=request.user).first()
+        Registration.objects.select_related("event")
+        .filter(pk=pk, resident=signed_in_user(request))
+        .first()
     )
     if registration is None:
         raise Http404()

@@ -1,5 +1,7 @@
 """The organiser console: their events, the event form (writes via the API) and registrations."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -42,7 +44,7 @@ def event_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not org_ids:
         raise PermissionDenied(_("Only members of an organiser may open the console."))
     event = None
-    registrations: list = []
+    registrations: list[Any] = []
     if pk is not None:
         try:
             event = get_event(event_id=pk, viewer=request.user)

@@ -1,6 +1,7 @@
 """Find a venue, and the venue page with its one-click booking grid."""
 
 import datetime as dt
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -36,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     day, day_ok = _parse_day(request.GET.get("day"), today)
     errors = [] if day_ok else [_("That is not a valid date; showing today.")]
     kinds = [value for value, _label in Venue.Kind.choices]
-    filters = {
+    filters: dict[str, Any] = {
         "q": request.GET.get("q", "").strip()[:100],
         "sport": request.GET.get("sport", ""),
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in kinds else "",
