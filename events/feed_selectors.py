@@ -136,10 +136,10 @@ def get_feed_state(
         newest = stamps.order_by(models.F(field).desc(nulls_last=True))[:1]
         aggregates[f"m{index}"] = models.Max(models.Subquery(newest))
     row = queryset.order_by().aggregate(**aggregates)
-    stamps = [row[f"m{index}"] for index in range(len(aggregates) - 2)]
-    present = [stamp for stamp in stamps if stamp is not None]
+    maxima = [row[f"m{index}"] for index in range(len(aggregates) - 2)]
+    present = [stamp for stamp in maxima if stamp is not None]
     return FeedState(
         count=row["n"],
         last_change=max(present) if present else None,
-        markers=(row["top"], *stamps),
+        markers=(row["top"], *maxima),
     )

@@ -174,7 +174,8 @@ def _normalise_rrule(rrule: str, zone: ZoneInfo) -> str:
         if value.tzinfo is None:
             value = value.replace(tzinfo=zone)
         recur["UNTIL"] = [value.astimezone(_UTC)]
-    return vRecur(recur).to_ical().decode("ascii")
+    ical: bytes = vRecur(recur).to_ical()  # icalendar is untyped
+    return ical.decode("ascii")
 
 
 def render_vevent(item: FeedItem, *, tzid: str = DEFAULT_TZID) -> bytes:
@@ -230,7 +231,8 @@ def _zone(tzid: str) -> ZoneInfo:
 @cache
 def render_vtimezone(tzid: str = DEFAULT_TZID) -> bytes:
     """The VTIMEZONE for `tzid`, written by icalendar once per process (it takes ~15-130 ms)."""
-    return Timezone.from_tzinfo(_zone(tzid), tzid=tzid).to_ical()
+    ical: bytes = Timezone.from_tzinfo(_zone(tzid), tzid=tzid).to_ical()
+    return ical
 
 
 class VEventCache:

@@ -178,7 +178,7 @@ class Event(models.Model):
         """The free location, else the venue's name, in the active language."""
         lang = get_language() or "zh-hans"
         text = self.location_en if lang.startswith("en") and self.location_en else self.location_zh
-        if not text and self.venue_id is not None:
+        if not text and self.venue is not None:
             return self.venue.name
         return text
 

@@ -142,7 +142,7 @@ def last_occurrence_start(
         return starts_at
     rule = parse_rrule(rrule_text, dtstart=starts_at)
     # dateutil exposes no getter for COUNT/UNTIL.
-    if rule._count is None and rule._until is None:
+    if rule._count is None and rule._until is None:  # type: ignore[attr-defined]
         return None
     rules = rruleset()
     rules.rrule(rule)

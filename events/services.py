@@ -580,7 +580,7 @@ def _lock_registration(registration_id: Any) -> Registration:
         if pk is not None
         else None
     )
-    if event_id is None:
+    if pk is None or event_id is None:
         raise RegistrationNotFoundError()
     event = _locked_event(event_id)
     registration = Registration.objects.select_for_update().get(pk=pk)
@@ -645,8 +645,11 @@ def _organisation_for(*, by_user: User, organisation_id: Any) -> Organisation:
                 fields={"organisation": ["Required: the id of your organisation."]}
             )
         organisation_id = ids.pop()
+    organisation_pk = selectors.parse_pk(organisation_id)
     try:
-        organisation = Organisation.objects.get(pk=selectors.parse_pk(organisation_id))
+        if organisation_pk is None:
+            raise Organisation.DoesNotExist
+        organisation = Organisation.objects.get(pk=organisation_pk)
     except Organisation.DoesNotExist as exc:
         raise UnknownOrganisationError(
             fields={"organisation": [f"No organisation {organisation_id}."]}
