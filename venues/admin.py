@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import ForeignKey, QuerySet
-from django.forms import Field
+from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 from venues.models import BookingPolicy, Closure, OpeningRule, Resource, Sport, Venue
@@ -23,7 +23,7 @@ class CachedChoicesMixin:
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> Field | None:
+    ) -> "ModelChoiceField[Any] | None":
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
         if field is not None:
             cache = request.__dict__.setdefault("_admin_fk_choices", {})
@@ -67,13 +67,14 @@ class ClosureInline(CachedChoicesMixin, admin.TabularInline):  # type: ignore[ty
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> Field | None:
+    ) -> "ModelChoiceField[Any] | None":
         if db_field.name == "resource":
             # Only this venue's resources make sense here.
             venue_id = (
                 request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
             )
-            kwargs["queryset"] = Resource.objects.filter(venue_id=venue_id).select_related("venue")
+            # No object_id (the add page): None matches no resource.
+            kwargs["queryset"] = Resource.objects.filter(venue_id=venue_id).select_related("venue")  # type: ignore[misc]
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -8,9 +8,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from venues.models import BookingPolicy, Closure, OpeningRule, Resource, Sport, Venue
@@ -132,4 +133,4 @@ def add_closure(
 
 def add_venue_staff(*, venue: Venue, user: AbstractBaseUser) -> None:
     """Let `user` manage `venue` (idempotent)."""
-    venue.staff.add(user)
+    venue.staff.add(cast(User, user))  # AUTH_USER_MODEL is auth.User
