@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/luohu
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 PYTEST_ARGS ?=
 
-.PHONY: help setup run serve migrate demo messages test test-sqlite test-deps services bench lint fmt clean
+.PHONY: help setup run serve migrate demo messages test test-sqlite test-deps services bench lint typecheck fmt clean
 
 help:
 	@echo "make run    - quick start on SQLite: install, migrate, load demo data, serve :$(PORT)"
@@ -54,7 +54,7 @@ services:
 test-deps: setup
 	@scripts/ensure-test-deps.sh
 
-test: test-deps services
+test: test-deps services typecheck
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 	$(MAKE) test-sqlite
 
@@ -66,13 +66,17 @@ bench: setup services
 	$(PY) bench/flash_crowd.py
 	$(PY) bench/feeds.py
 
-lint: setup
+lint: setup typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with the Django and DRF plugins; strict for booking/ (see [tool.mypy] in pyproject.toml).
+typecheck: setup
+	$(VENV)/bin/mypy
 
 fmt: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts .test-sqlite.db
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache test-artifacts .test-sqlite.db
