@@ -17,7 +17,8 @@ help:
 	@echo "make test   - install everything the suite needs and run it on PostgreSQL (+ SQLite part)"
 	@echo "make serve  - production server (gunicorn, tuned config) on HOST:PORT from the environment"
 	@echo "make bench  - flash-crowd and feed benchmarks (see bench/README.md)"
-	@echo "make lint / make fmt"
+	@echo "make lint   - ruff and mypy (make typecheck: mypy alone; booking/ is strict)"
+	@echo "make fmt    - ruff fix and format"
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) && echo "Using $$PYTHON" && $$PYTHON -m venv $(VENV)
