@@ -8,13 +8,12 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from api.ids import MAX_ID
 from booking import checkin, payments, rules
 from booking.models import Booking
 from booking.selectors import WHEN_PAST, WHEN_UPCOMING
 from booking.services import MAX_PARTY_SIZE
 from venues.models import BookingPolicy, Venue
-
-MAX_ID = 2**63 - 1  # PostgreSQL bigint
 
 
 class StrictIntegerField(serializers.IntegerField):

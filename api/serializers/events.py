@@ -13,11 +13,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.ids import MAX_ID
 from booking.payments import registration_payment_path
 from events.models import Event, Registration
 from events.services import MAX_PARTY_SIZE
-
-MAX_ID = 2**63 - 1  # PostgreSQL bigint
 
 
 class StrictIntegerField(serializers.IntegerField):

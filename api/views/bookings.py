@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.ids import parse_id
 from api.pagination import StandardPagination
 from api.permissions import IsSignedIn
 from api.serializers.bookings import (
@@ -37,7 +38,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "first booking (200) instead of making a second one.",
 )
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
-MAX_ID = 2**63 - 1
 
 
 class JSONOnly(DefaultContentNegotiation):
@@ -51,10 +51,7 @@ class JSONOnly(DefaultContentNegotiation):
 
 
 def _booking_id(pk: str) -> int:
-    """The id in the URL; anything but a positive whole number is an unknown booking (404)."""
-    if not (pk.isascii() and pk.isdigit() and len(pk) <= 19) or not 0 < int(pk) <= MAX_ID:
-        raise BookingNotFoundError()
-    return int(pk)
+    return parse_id(pk, not_found=BookingNotFoundError)
 
 
 class BookingCreateView(APIView):

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import FastTokenAuthentication
+from api.ids import parse_id
 from api.permissions import IsSignedIn
 from api.serializers.checkins import (
     CheckinCreateSerializer,
@@ -120,10 +121,11 @@ class BookingQrView(APIView):
     kind: str = "svg"
 
     def get(self, request: Request, pk: str) -> HttpResponse:
-        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
-            raise BookingNotFoundError()
+        booking_id = parse_id(pk, not_found=BookingNotFoundError)
         kind: Literal["svg", "png"] = "png" if self.kind == "png" else "svg"
-        image = checkin.get_booking_qr(booking_id=int(pk), user=signed_in_user(request), kind=kind)
+        image = checkin.get_booking_qr(
+            booking_id=booking_id, user=signed_in_user(request), kind=kind
+        )
         response = HttpResponse(image, content_type=QR_TYPES[kind])
         response["Cache-Control"] = "private, max-age=300"
         return response

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.ids import parse_id
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
 from api.serializers.events import RegistrationSerializer
@@ -18,12 +19,6 @@ from common.auth import signed_in_user
 from events.exceptions import RegistrationNotFoundError
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
-
-
-def _pk(pk: str) -> int:
-    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
-        raise BookingNotFoundError()
-    return int(pk)
 
 
 class PayInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -68,7 +63,9 @@ class BookingPaymentView(APIView):
         operation_id="bookings_payment", responses={200: PaymentPageSerializer, 404: ERROR}
     )
     def get(self, request: Request, pk: str) -> Response:
-        page = payments.get_payment_page(booking_id=_pk(pk), user=signed_in_user(request))
+        page = payments.get_payment_page(
+            booking_id=parse_id(pk, not_found=BookingNotFoundError), user=signed_in_user(request)
+        )
         return Response(PaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"})
 
 
@@ -87,7 +84,7 @@ class BookingPayView(APIView):
         form = PayInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         booking = payments.pay_booking(
-            booking_id=_pk(pk),
+            booking_id=parse_id(pk, not_found=BookingNotFoundError),
             user=signed_in_user(request),
             payment_method=form.validated_data["payment_method"],
         )
@@ -95,12 +92,6 @@ class BookingPayView(APIView):
 
 
 # --- paid event registrations: the same flow as bookings ------------------------------------
-
-
-def _registration_pk(pk: str) -> int:
-    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
-        raise RegistrationNotFoundError()
-    return int(pk)
 
 
 class RegistrationPaymentPageSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -142,7 +133,8 @@ class RegistrationPaymentView(APIView):
     )
     def get(self, request: Request, pk: str) -> Response:
         page = payments.get_registration_payment_page(
-            registration_id=_registration_pk(pk), user=signed_in_user(request)
+            registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
+            user=signed_in_user(request),
         )
         return Response(
             RegistrationPaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"}
@@ -164,7 +156,7 @@ class RegistrationPayView(APIView):
         form = PayInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         registration = payments.pay_registration(
-            registration_id=_registration_pk(pk),
+            registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
             user=signed_in_user(request),
             payment_method=form.validated_data["payment_method"],
         )

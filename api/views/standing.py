@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.ids import parse_id
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
 from api.serializers.checkins import StandingSerializer, StrikeSerializer
@@ -38,9 +39,8 @@ class StrikeWaiveView(APIView):
         responses={200: StrikeSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
     )
     def post(self, request: Request, pk: str) -> Response:
-        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
-            raise StrikeNotFoundError()
-        strike = standing.waive_strike(strike_id=int(pk), by_user=signed_in_user(request))
+        strike_id = parse_id(pk, not_found=StrikeNotFoundError)
+        strike = standing.waive_strike(strike_id=strike_id, by_user=signed_in_user(request))
         return Response(StrikeSerializer(strike).data)
 
 
@@ -55,7 +55,6 @@ class BookingNoShowView(APIView):
         responses={200: BookingSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
     )
     def post(self, request: Request, pk: str) -> Response:
-        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
-            raise BookingNotFoundError()
-        booking = standing.mark_no_show(booking_id=int(pk), by_user=signed_in_user(request))
+        booking_id = parse_id(pk, not_found=BookingNotFoundError)
+        booking = standing.mark_no_show(booking_id=booking_id, by_user=signed_in_user(request))
         return Response(BookingSerializer(booking, context={"request": request}).data)
