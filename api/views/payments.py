@@ -27,8 +27,9 @@ class PayInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class PaymentPageSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    booking = serializers.IntegerField()
+class _PaymentPageFields(serializers.Serializer):  # type: ignore[type-arg]
+    """What the pay page needs, whatever is paid for (a booking or a registration)."""
+
     status = serializers.CharField()
     amount = serializers.DecimalField(max_digits=8, decimal_places=2)
     currency = serializers.CharField()
@@ -37,9 +38,10 @@ class PaymentPageSerializer(serializers.Serializer):  # type: ignore[type-arg]
     publishable_key = serializers.CharField()
     hold_expires_at = serializers.DateTimeField(allow_null=True)
 
-    def to_representation(self, instance: payments.PaymentPage) -> dict[str, Any]:
+    def _payment_fields(
+        self, instance: payments.PaymentPage | payments.RegistrationPaymentPage
+    ) -> dict[str, Any]:
         return {
-            "booking": instance.booking.pk,
             "status": instance.payment.status,
             "amount": f"{instance.amount:.2f}",
             "currency": instance.currency,
@@ -52,6 +54,13 @@ class PaymentPageSerializer(serializers.Serializer):  # type: ignore[type-arg]
             if instance.hold_expires_at
             else None,
         }
+
+
+class PaymentPageSerializer(_PaymentPageFields):
+    booking = serializers.IntegerField()
+
+    def to_representation(self, instance: payments.PaymentPage) -> dict[str, Any]:
+        return {"booking": instance.booking.pk, **self._payment_fields(instance)}
 
 
 class BookingPaymentView(APIView):
@@ -94,31 +103,11 @@ class BookingPayView(APIView):
 # --- paid event registrations: the same flow as bookings ------------------------------------
 
 
-class RegistrationPaymentPageSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RegistrationPaymentPageSerializer(_PaymentPageFields):
     registration = serializers.IntegerField()
-    status = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=8, decimal_places=2)
-    currency = serializers.CharField()
-    payment_method_types = serializers.ListField(child=serializers.CharField())
-    client_secret = serializers.CharField(help_text="For Stripe.js; empty once settled.")
-    publishable_key = serializers.CharField()
-    hold_expires_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, instance: payments.RegistrationPaymentPage) -> dict[str, Any]:
-        return {
-            "registration": instance.registration.pk,
-            "status": instance.payment.status,
-            "amount": f"{instance.amount:.2f}",
-            "currency": instance.currency,
-            "payment_method_types": instance.payment_method_types,
-            "client_secret": instance.client_secret,
-            "publishable_key": instance.publishable_key,
-            "hold_expires_at": serializers.DateTimeField().to_representation(
-                instance.hold_expires_at
-            )
-            if instance.hold_expires_at
-            else None,
-        }
+        return {"registration": instance.registration.pk, **self._payment_fields(instance)}
 
 
 class RegistrationPaymentView(APIView):
