@@ -543,9 +543,29 @@ def _settle_locked(*, booking_id: int, after: list[Callable[[], object]]) -> str
     payment = Payment.objects.select_for_update().filter(booking_id=booking.pk).first()
     if payment is None:
         return "no_payment"
+    policy: BookingPolicy | None = getattr(booking.venue, "policy", None)
+    return _settle_cancelled_payment(
+        payment,
+        what="booking",
+        keep_payment=booking.late_cancellation and not (policy and policy.refund_late_cancellation),
+        refund_reason="late_cancellation" if booking.late_cancellation else "cancelled",
+        after=after,
+    )
+
+
+def _settle_cancelled_payment(
+    payment: Payment,
+    *,
+    what: str,
+    keep_payment: bool,
+    refund_reason: str,
+    after: list[Callable[[], object]],
+) -> str:
+    """Settle the locked payment of something just cancelled: cancel an unpaid intent, or keep
+    the money (a late cancellation the policy does not refund), or mark it for a refund."""
     if payment.status == Payment.Status.REQUIRES_PAYMENT:
         payment.status = Payment.Status.CANCELED
-        payment.last_error = "booking cancelled"
+        payment.last_error = f"{what} cancelled"
         payment.save(update_fields=["status", "last_error", "updated_at"])
         if payment.stripe_payment_intent_id:
             intent_id = payment.stripe_payment_intent_id
@@ -553,16 +573,11 @@ def _settle_locked(*, booking_id: int, after: list[Callable[[], object]]) -> str
         return "intent_canceled"
     if payment.status != Payment.Status.SUCCEEDED or payment.refund_reason:
         return "already_settled"
-    policy: BookingPolicy | None = getattr(booking.venue, "policy", None)
-    if booking.late_cancellation and not (policy and policy.refund_late_cancellation):
+    if keep_payment:
         payment.refund_reason = NO_REFUND_LATE
         payment.save(update_fields=["refund_reason", "updated_at"])
         return "kept_late_cancellation"
-    payment.status = Payment.Status.REFUND_PENDING
-    payment.refund_reason = "late_cancellation" if booking.late_cancellation else "cancelled"
-    payment.save(update_fields=["status", "refund_reason", "updated_at"])
-    payment_id = payment.pk
-    after.append(lambda: issue_refund(payment_id=payment_id))
+    _mark_refund(payment, reason=refund_reason, after=after)
     return "refund_pending"
 
 
@@ -830,26 +845,17 @@ def _settle_registration_locked(*, registration_id: int, after: list[Callable[[]
     payment = Payment.objects.select_for_update().filter(registration_id=registration.pk).first()
     if payment is None:
         return "no_payment"
-    if payment.status == Payment.Status.REQUIRES_PAYMENT:
-        payment.status = Payment.Status.CANCELED
-        payment.last_error = "registration cancelled"
-        payment.save(update_fields=["status", "last_error", "updated_at"])
-        if payment.stripe_payment_intent_id:
-            intent_id = payment.stripe_payment_intent_id
-            after.append(lambda: _cancel_intent(intent_id))
-        return "intent_canceled"
-    if payment.status != Payment.Status.SUCCEEDED or payment.refund_reason:
-        return "already_settled"
     event = registration.event
     deadline = refund_deadline(event)
     cancelled_at = registration.cancelled_at or timezone.now()
     in_time = deadline is None or cancelled_at < deadline
-    if not in_time and event.status != Event.Status.CANCELLED:
-        payment.refund_reason = NO_REFUND_LATE
-        payment.save(update_fields=["refund_reason", "updated_at"])
-        return "kept_late_cancellation"
-    _mark_refund(payment, reason="cancelled", after=after)
-    return "refund_pending"
+    return _settle_cancelled_payment(
+        payment,
+        what="registration",
+        keep_payment=not in_time and event.status != Event.Status.CANCELLED,
+        refund_reason="cancelled",
+        after=after,
+    )
 
 
 def _mark_refund(payment: Payment, *, reason: str, after: list[Callable[[], object]]) -> None:
