@@ -15,6 +15,7 @@ from django.utils import timezone
 from booking.models import Booking, Slot
 from booking.rules import local_date
 from booking.slots import GenerationSummary, generate_slots
+from common.admin import ReadOnlyAdmin
 from venues import admin as venues_admin
 from venues.models import BookingPolicy, Closure, OpeningRule, Resource, Venue
 
@@ -108,19 +109,6 @@ class OpeningRuleAdmin(SlotSyncMixin, venues_admin.OpeningRuleAdmin):
 class ClosureAdmin(SlotSyncMixin, venues_admin.ClosureAdmin):
     def venue_of(self, obj: Closure) -> Venue:
         return obj.venue
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """View-only: no add, no change, no delete (so no delete action either)."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Slot)

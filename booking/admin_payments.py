@@ -20,23 +20,11 @@ from booking.models import (
     Strike,
     StripeEvent,
 )
-
-
-class RecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """View-only: these rows are written by the services and never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from common.admin import ReadOnlyAdmin
 
 
 @admin.register(Payment)
-class PaymentAdmin(RecordAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "booking",
@@ -67,7 +55,7 @@ class PaymentAdmin(RecordAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(RecordAdmin):
+class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "type", "outcome", "payment", "received_at"]
     list_filter = ["type", "outcome"]
     search_fields = ["event_id", "payment__stripe_payment_intent_id"]
@@ -75,7 +63,7 @@ class StripeEventAdmin(RecordAdmin):
 
 
 @admin.register(Strike)
-class StrikeAdmin(RecordAdmin):
+class StrikeAdmin(ReadOnlyAdmin):
     list_display = ["id", "resident", "kind", "venue", "booking", "created_at", "waived_at"]
     list_filter = ["kind", "venue"]
     list_select_related = ["resident", "venue"]
@@ -84,7 +72,7 @@ class StrikeAdmin(RecordAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(RecordAdmin):
+class CheckInAdmin(ReadOnlyAdmin):
     list_display = ["at", "booking", "allowed", "reason", "device", "staff"]
     list_filter = ["allowed", "reason", "device__venue"]
     list_select_related = ["booking", "device", "staff"]
@@ -114,11 +102,11 @@ class GateDeviceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(RecordAdmin):
+class ReminderSentAdmin(ReadOnlyAdmin):
     list_display = ["booking", "kind", "sent_at"]
     list_filter = ["kind"]
 
 
 @admin.register(RegistrationNotice)
-class RegistrationNoticeAdmin(RecordAdmin):
+class RegistrationNoticeAdmin(ReadOnlyAdmin):
     list_display = ["registration", "sent_at"]

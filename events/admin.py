@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from common.admin import ReadOnlyAdmin
 from common.errors import DomainError
 from events import services
 from events.models import Event, Organisation, Registration
@@ -78,7 +79,7 @@ class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegistrationAdmin(ReadOnlyAdmin):
     list_display = ["event", "resident", "status", "party_size", "created_at", "promoted_at"]
     list_filter = ["status"]
     search_fields = ["event__title_zh", "resident__username"]
@@ -86,12 +87,3 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in Registration._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
