@@ -50,28 +50,10 @@ EDITABLE_FIELDS = frozenset(
 )
 # What calendar subscribers see: a change to any of these bumps Event.sequence once the event
 # has been published. Registration settings (capacity, price, windows) are not in the feeds.
-SUBSCRIBER_VISIBLE_FIELDS = frozenset(
-    {
-        "title_zh",
-        "title_en",
-        "description_zh",
-        "description_en",
-        "category",
-        "venue_id",
-        "location_zh",
-        "location_en",
-        "latitude",
-        "longitude",
-        "starts_at",
-        "ends_at",
-        "rrule",
-        "exdates",
-        "image_url",
-        "links",
-        "status",
-        "status_reason",
-    }
+REGISTRATION_SETTINGS = frozenset(
+    {"registration_opens_at", "registration_closes_at", "capacity", "waitlist_enabled", "price"}
 )
+SUBSCRIBER_VISIBLE_FIELDS = (EDITABLE_FIELDS - REGISTRATION_SETTINGS) | {"status", "status_reason"}
 MAX_CAPACITY = 100_000
 MAX_PRICE = Decimal("999999.99")
 MAX_LINKS = 20
