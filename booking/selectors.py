@@ -8,13 +8,15 @@ from typing import Any, cast
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from booking.exceptions import BookingNotFoundError
 from booking.models import Booking, BookingQuerySet, ResidentStanding, Slot
+from events import feed_selectors
+from events.feed_selectors import FeedWindow
 from venues.models import BookingPolicy, Resource, Venue
 
 WHEN_UPCOMING = "upcoming"
@@ -297,3 +299,20 @@ def get_own_booking(*, resident_id: int, slot: Slot, idempotency_key: str) -> Bo
         Booking.resource.field.set_cached_value(booking, slot.resource)
         Booking.venue.field.set_cached_value(booking, slot.venue)
     return booking
+
+
+# Held bookings are not yet the resident's; cancelled ones stay a while so calendars drop them.
+FEED_BOOKING_STATUSES = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
+
+
+def list_resident_bookings_for_feed(*, user_id: int, window: FeedWindow) -> BookingQuerySet:
+    """A resident's bookings for their personal iCal feed: confirmed or checked in, plus those
+    cancelled in the last `CANCELLED_KEPT_DAYS` (shown as STATUS:CANCELLED), inside the window."""
+    since = window.now - dt.timedelta(days=feed_selectors.CANCELLED_KEPT_DAYS)
+    recent_cancel = Q(status=Booking.Status.CANCELLED) & Q(feed_selectors.cancelled_since(since))
+    return (
+        Booking.objects.filter(resident_id=user_id, ends_at__gt=window.start)
+        .filter(starts_at__lt=window.end)
+        .filter(Q(status__in=FEED_BOOKING_STATUSES) | recent_cancel)
+        .order_by("starts_at", "id")
+    )

@@ -29,6 +29,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from api.exceptions import DOMAIN_STATUS, error_body
+from booking import selectors as booking_selectors
 from booking.models import Booking
 from common.errors import DomainError, InvalidInputError, NotFoundError
 from events import feed_selectors
@@ -149,7 +150,7 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
         if user_id is None:
             raise FeedNotFoundError()
         window = feed_selectors.feed_window(now=timezone.now())
-        bookings = _resident_bookings_for_feed(user_id=user_id, window=window)
+        bookings = booking_selectors.list_resident_bookings_for_feed(user_id=user_id, window=window)
         registrations = feed_selectors.list_registrations_for_personal_feed(
             user_id=user_id, window=window
         )
@@ -478,22 +479,6 @@ def _registration_item(row: dict[str, Any], site: _Site) -> FeedItem:
 
 # Bookings: until booking.selectors offers a feed selector, the query lives here (api may read
 # every domain app; events may not import booking).
-_BOOKING_SHOWN = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
-
-
-def _resident_bookings_for_feed(*, user_id: int, window: FeedWindow) -> models.QuerySet[Booking]:
-    since = window.now - dt.timedelta(days=feed_selectors.CANCELLED_KEPT_DAYS)
-    recent_cancel = models.Q(status=Booking.Status.CANCELLED) & models.Q(
-        feed_selectors.cancelled_since(since)
-    )
-    return (
-        Booking.objects.filter(resident_id=user_id, ends_at__gt=window.start)
-        .filter(starts_at__lt=window.end)
-        .filter(models.Q(status__in=_BOOKING_SHOWN) | recent_cancel)
-        .order_by("starts_at", "id")
-    )
-
-
 _BOOKING_FIELDS = (
     "id",
     "uid",
