@@ -23,7 +23,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from events import selectors
 from events.models import Event, Registration
 
-CANCELLED_KEPT_DAYS = 30
+CANCELLED_KEPT_DAYS = selectors.FEED_CANCELLED_RETENTION.days
 PAST_DAYS = 30
 FUTURE_DAYS = 366
 

@@ -33,6 +33,7 @@ from booking import selectors as booking_selectors
 from booking.models import Booking
 from common.errors import DomainError, InvalidInputError, NotFoundError
 from events import feed_selectors
+from events import selectors as event_selectors
 from events.feed_selectors import FeedState, FeedWindow
 from events.ical import (
     STATUS_CANCELLED,
@@ -43,7 +44,7 @@ from events.ical import (
     build_calendar,
     render_vtimezone,
 )
-from events.models import CalendarFeedToken, Event, Registration
+from events.models import Event, Registration
 from venues.models import Venue
 
 # Bump when the feed's layout changes, so every client's cached copy becomes stale.
@@ -140,15 +141,10 @@ def venue_feed(request: HttpRequest, venue_id: str) -> HttpResponse:
 def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A resident's confirmed bookings and registrations, behind a rotatable secret token."""
     try:
-        user_id = (
-            CalendarFeedToken.objects.filter(token=token, user__is_active=True)
-            .values_list("user_id", flat=True)
-            .first()
-            if 16 <= len(token) <= 64
-            else None
-        )
-        if user_id is None:
+        user = event_selectors.get_feed_token_user(token=token)
+        if user is None:
             raise FeedNotFoundError()
+        user_id = user.pk
         window = feed_selectors.feed_window(now=timezone.now())
         bookings = booking_selectors.list_resident_bookings_for_feed(user_id=user_id, window=window)
         registrations = feed_selectors.list_registrations_for_personal_feed(

@@ -212,27 +212,6 @@ def test_public_feed_refuses_an_unknown_category():
         selectors.list_public_events_for_feed(category="golf", window_start=start, window_end=end)
 
 
-def test_personal_feed_has_one_registration_per_event_newest_first(
-    resident, django_assert_num_queries
-):
-    event = EventFactory()
-    old = RegistrationFactory(event=event, resident=resident, status="cancelled")
-    current = RegistrationFactory(event=event, resident=resident, status="confirmed")
-    waiting = RegistrationFactory(resident=resident, status="waitlisted")
-    gone = RegistrationFactory(resident=resident, status="cancelled")
-    gone.__class__.objects.filter(pk=gone.pk).update(
-        updated_at=timezone.now() - dt.timedelta(days=31)
-    )
-    RegistrationFactory(resident=resident, event=EventFactory(status="draft", published_at=None))
-    RegistrationFactory(event=event)  # someone else's
-    with django_assert_num_queries(1):
-        rows = selectors.list_resident_registrations_for_feed(user=resident)
-        titles = [(r.event.title, r.event.organisation.name) for r in rows]
-    assert len(titles) == 2
-    assert {r.pk for r in rows} == {current.pk, waiting.pk}
-    assert old.pk not in {r.pk for r in rows}
-
-
 def test_feed_token_finds_its_active_user(resident):
     token = services.get_or_create_feed_token(user=resident)
     assert services.get_or_create_feed_token(user=resident).token == token.token
