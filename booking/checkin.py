@@ -41,6 +41,7 @@ from booking.exceptions import (
     InvalidCheckinCodeError,
 )
 from booking.models import Booking, CheckIn, GateDevice
+from booking.selectors import is_venue_staff
 from venues.models import BookingPolicy, Venue
 
 logger = logging.getLogger(__name__)
@@ -271,14 +272,6 @@ def get_gate_device(*, token: str) -> GateDevice | None:
     if device is not None:
         GateDevice.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
     return device
-
-
-def is_venue_staff(*, user: AbstractBaseUser, venue_id: int) -> bool:
-    """Works at the venue; district admins (`is_staff`) count for every venue."""
-    if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
-        return True
-    # staffed_venues: the reverse of Venue.staff, on the concrete user model.
-    return bool(user.staffed_venues.filter(pk=venue_id).exists())  # type: ignore[attr-defined]
 
 
 def is_any_venue_staff(user: AbstractBaseUser) -> bool:

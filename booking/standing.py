@@ -18,7 +18,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from booking import rules
-from booking.checkin import is_venue_staff
 from booking.exceptions import (
     BookingNotFoundError,
     NotNoShowableError,
@@ -27,6 +26,7 @@ from booking.exceptions import (
     StrikeNotFoundError,
 )
 from booking.models import Booking, ResidentStanding, Strike
+from booking.selectors import is_venue_staff
 from venues.models import BookingPolicy
 
 
