@@ -8,9 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from booking.rules import local_tz
 
 
 @dataclass
@@ -71,9 +70,8 @@ class Grid:
 
 
 def _moment(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(SHANGHAI)
-    return dt.datetime.fromisoformat(str(value)).astimezone(SHANGHAI)
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment.astimezone(local_tz())
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
