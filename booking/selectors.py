@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -91,10 +92,28 @@ def get_booking_for(*, user: AbstractBaseUser, booking_id: int) -> Booking:
 
 
 @dataclass(frozen=True)
+class ResidentLookup:
+    """Which user a booking read is for: an SQL expression that yields the user's id.
+
+    `ResidentLookup.by_id(pk)` for a user already known; the API passes an expression over its
+    token table, so that authenticating an attempt and reading its slot are one statement.
+    """
+
+    sql: str
+    params: tuple[Any, ...]
+
+    @classmethod
+    def by_id(cls, user_id: int) -> "ResidentLookup":
+        return cls("%s", (user_id,))
+
+
+@dataclass(frozen=True)
 class SlotForBooking:
     """A slot with its resource, venue and policy loaded, and the resident's state."""
 
-    slot: Slot  # `slot.resource`, `slot.venue` and `slot.venue.policy` need no further query
+    resident: Any  # the AUTH_USER_MODEL instance the lookup found
+    slot: Slot | None  # None: no such slot; else `slot.resource`, `slot.venue` and
+    # `slot.venue.policy` need no further query
     policy: BookingPolicy | None
     suspended_until: dt.datetime | None
     own_booking_id: int | None  # the resident's active booking of this slot
@@ -166,9 +185,10 @@ class RowReader:
 
 
 class _SlotRead:
-    """The SQL of `get_slot_for_booking`, built once from the models' metadata."""
+    """The SQL of `get_slot_for_booking`, built once per resident lookup from the models' metadata."""
 
-    def __init__(self) -> None:
+    def __init__(self, lookup_sql: str) -> None:
+        self.resident = RowReader(get_user_model(), "me")
         self.readers = [
             RowReader(Slot, "s"),
             RowReader(Resource, "r"),
@@ -178,31 +198,33 @@ class _SlotRead:
         self.standing = RowReader(ResidentStanding, "st")
         booking = Booking._meta.db_table
         statuses = ", ".join(f"'{s}'" for s in Booking.ACTIVE_STATUSES)
-        # Each subquery is one probe of a unique index: standing (user), active booking
-        # (slot, resident) and Idempotency-Key (resident, key).
+        # The resident row leads: no row means no such user, a row without slot columns means
+        # no such slot. Each subquery is one probe of a unique index: standing (user), active
+        # booking (slot, resident) and Idempotency-Key (resident, key).
         self.sql = f"""
-            SELECT {", ".join(reader.sql for reader in self.readers)},
+            WITH me AS (
+              SELECT * FROM {get_user_model()._meta.db_table} u WHERE u.id = {lookup_sql}
+            )
+            SELECT {self.resident.sql}, {", ".join(reader.sql for reader in self.readers)},
               (SELECT st.suspended_until FROM {ResidentStanding._meta.db_table} st
-                WHERE st.user_id = %s AND st.suspended_until > %s),
-              (SELECT b.id FROM {booking} b WHERE b.resident_id = %s AND b.slot_id = s.id
+                WHERE st.user_id = me.id AND st.suspended_until > %s),
+              (SELECT b.id FROM {booking} b WHERE b.resident_id = me.id AND b.slot_id = s.id
                 AND b.status IN ({statuses}) LIMIT 1),
-              (SELECT b.id FROM {booking} b WHERE b.resident_id = %s AND b.idempotency_key = %s
-                AND b.idempotency_key <> '' LIMIT 1)
-            FROM {Slot._meta.db_table} s
-            JOIN {Resource._meta.db_table} r ON r.id = s.resource_id
-            JOIN {Venue._meta.db_table} v ON v.id = s.venue_id
+              (SELECT b.id FROM {booking} b WHERE b.resident_id = me.id
+                AND b.idempotency_key = %s AND b.idempotency_key <> '' LIMIT 1)
+            FROM me
+            LEFT JOIN {Slot._meta.db_table} s ON s.id = %s
+            LEFT JOIN {Resource._meta.db_table} r ON r.id = s.resource_id
+            LEFT JOIN {Venue._meta.db_table} v ON v.id = s.venue_id
             LEFT JOIN {BookingPolicy._meta.db_table} p ON p.venue_id = s.venue_id
-            WHERE s.id = %s
         """
 
     def run(
-        self, *, slot_id: int, resident_id: int, idempotency_key: str, now: dt.datetime
+        self, *, slot_id: int, resident: ResidentLookup, idempotency_key: str, now: dt.datetime
     ) -> SlotForBooking | None:
         params = [
-            resident_id,
+            *resident.params,
             connection.ops.adapt_datetimefield_value(now),
-            resident_id,
-            resident_id,
             idempotency_key,
             slot_id,
         ]
@@ -211,12 +233,17 @@ class _SlotRead:
             row = cursor.fetchone()
         if row is None:
             return None
-        parts, start = [], 0
+        user = self.resident.instance(row[: self.resident.width])
+        parts, start = [], self.resident.width
         for reader in self.readers:
             parts.append(row[start : start + reader.width])
             start += reader.width
         slot_row, resource_row, venue_row, policy_row = parts
         suspended_until, own_booking_id, keyed_booking_id = row[start:]
+        if suspended_until is not None:
+            suspended_until = self.standing.convert("suspended_until", suspended_until)
+        if slot_row[0] is None:
+            return SlotForBooking(user, None, None, suspended_until, None, keyed_booking_id)
         slot: Slot = self.readers[0].instance(slot_row)
         resource: Resource = self.readers[1].instance(resource_row)
         venue: Venue = self.readers[2].instance(venue_row)
@@ -227,9 +254,8 @@ class _SlotRead:
         Venue.policy.related.set_cached_value(venue, policy)
         if policy is not None:
             BookingPolicy.venue.field.set_cached_value(policy, venue)
-        if suspended_until is not None:
-            suspended_until = self.standing.convert("suspended_until", suspended_until)
         return SlotForBooking(
+            resident=user,
             slot=slot,
             policy=policy,
             suspended_until=suspended_until,
@@ -238,23 +264,23 @@ class _SlotRead:
         )
 
 
-_slot_read: list[_SlotRead] = []
+_slot_reads: dict[str, _SlotRead] = {}  # per lookup expression
 
 
 def get_slot_for_booking(
-    *, slot_id: int, resident_id: int, idempotency_key: str, now: dt.datetime
+    *, slot_id: int, resident: ResidentLookup, idempotency_key: str, now: dt.datetime
 ) -> SlotForBooking | None:
-    """Everything a booking attempt checks, in one query; None when the slot does not exist.
+    """Everything a booking attempt checks, in one query; None when the lookup finds no user
+    (`slot` is None when the slot does not exist).
 
     This is the only read of a refused attempt in a rush, so it is one hand-written statement:
-    compiling the equivalent ORM query (three subqueries, three joins) costs more CPU than the
+    compiling the equivalent ORM query (three subqueries, four joins) costs more CPU than the
     database spends running it.
     """
-    if not _slot_read:
-        _slot_read.append(_SlotRead())
-    return _slot_read[0].run(
-        slot_id=slot_id, resident_id=resident_id, idempotency_key=idempotency_key, now=now
-    )
+    read = _slot_reads.get(resident.sql)
+    if read is None:
+        read = _slot_reads[resident.sql] = _SlotRead(resident.sql)
+    return read.run(slot_id=slot_id, resident=resident, idempotency_key=idempotency_key, now=now)
 
 
 _booking_reader: list[RowReader] = []

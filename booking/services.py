@@ -67,6 +67,7 @@ def place_booking(
     party_size: int = 1,
     idempotency_key: str = "",
     now: dt.datetime | None = None,
+    read: selectors.SlotForBooking | None = None,
 ) -> BookingResult:
     """Book `party_size` places of a slot for a resident, in one step.
 
@@ -82,18 +83,26 @@ def place_booking(
     `opens_at`), PartyTooLargeError, PaymentUnavailableError, SuspendedError (with
     `suspended_until`), AlreadyBookedError, SlotTakenError / SlotFullError,
     QuotaExceededError, BookingBusyError.
+
+    `read` is this attempt's read when the caller has already made it with
+    `selectors.get_slot_for_booking` for the same resident, slot, key and `now` (the API
+    does, to authenticate the resident in the same statement); the input must have passed
+    `check_booking_input` then.
     """
     now = now or timezone.now()
-    _check_party_size(party_size)
-    key = _check_idempotency_key(idempotency_key)
-    if isinstance(slot_id, bool) or not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:
-        raise SlotNotFoundError()
-    # One query reads everything the checks below need, so that a refused attempt in a rush
-    # costs a single read and never opens a write transaction.
-    read = selectors.get_slot_for_booking(
-        slot_id=slot_id, resident_id=resident.pk, idempotency_key=key, now=now
+    key = check_booking_input(
+        slot_id=slot_id, party_size=party_size, idempotency_key=idempotency_key
     )
     if read is None:
+        # One query reads everything the checks below need, so that a refused attempt in a
+        # rush costs a single read and never opens a write transaction.
+        read = selectors.get_slot_for_booking(
+            slot_id=slot_id,
+            resident=selectors.ResidentLookup.by_id(resident.pk),
+            idempotency_key=key,
+            now=now,
+        )
+    if read is None or read.slot is None:  # no such slot (or the resident was just deleted)
         raise SlotNotFoundError()
     slot, policy = read.slot, read.policy
     if read.keyed_booking_id is not None:
@@ -184,6 +193,19 @@ def _after_cancel(booking: Booking) -> None:
         standing.record_late_cancellation(booking_id=booking.pk)
 
 
+def check_booking_input(*, slot_id: object, party_size: object, idempotency_key: object) -> str:
+    """Check what a booking attempt asks for before anything is read; returns the key to use.
+
+    Raises InvalidPartySizeError, InvalidIdempotencyKeyError, SlotNotFoundError (an id that
+    cannot exist).
+    """
+    _check_party_size(party_size)
+    key = _check_idempotency_key(idempotency_key)
+    if isinstance(slot_id, bool) or not isinstance(slot_id, int) or not 0 < slot_id <= MAX_ID:
+        raise SlotNotFoundError()
+    return key
+
+
 # --- place_booking helpers ----------------------------------------------------------------
 
 
@@ -199,10 +221,12 @@ def _check_party_size(party_size: object) -> None:
 def _check_idempotency_key(key: object) -> str:
     if not key:
         return ""
+    # Visible ASCII ("!" to "~"): printable ASCII without the space, checked in C.
     if (
         not isinstance(key, str)
         or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH
-        or not all("!" <= ch <= "~" for ch in key)
+        or not (key.isascii() and key.isprintable())
+        or " " in key
     ):
         raise InvalidIdempotencyKeyError()
     return key
