@@ -53,18 +53,20 @@ def error_body(code: str, detail: str, fields: dict[str, Any] | None = None, **e
     return body
 
 
-def domain_error_response(exc: DomainError) -> Response:
+def domain_error_parts(exc: DomainError) -> tuple[int, dict, dict[str, str]]:
+    """Status, body and headers of the answer to a domain error."""
     status_code: int = status.HTTP_400_BAD_REQUEST
     for cls, code in DOMAIN_STATUS:
         if isinstance(exc, cls):
             status_code = code
             break
-    response = Response(
-        error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=status_code
-    )
-    if isinstance(exc, BusyError):
-        response["Retry-After"] = str(exc.retry_after)
-    return response
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, BusyError) else {}
+    return status_code, error_body(exc.code, exc.detail, exc.fields, **exc.extra), headers
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    status_code, body, headers = domain_error_parts(exc)
+    return Response(body, status=status_code, headers=headers)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

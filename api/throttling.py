@@ -1,12 +1,15 @@
 """Rate limits of the API."""
 
+import hashlib
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -47,17 +50,67 @@ def count_in_window(key: str, ttl: int) -> int:
     """Add one to a counter that lives `ttl` seconds and return it (one round trip on Redis)."""
     client = _redis_client()
     if client is not None:
-        script = _scripts.get(id(client))
-        if script is None:
-            # EVALSHA; redis-py loads the script again if the server lost it (NOSCRIPT).
-            script = _scripts[id(client)] = client.register_script(_INCR_IN_WINDOW)
-        return int(script(keys=[key], args=[ttl]))
+        return int(_script(client)(keys=[key], args=[ttl]))
     cache.add(key, 0, ttl)
     try:
         return int(cache.incr(key))
     except ValueError:  # expired between add and incr
         cache.add(key, 1, ttl)
         return 1
+
+
+class PendingCount:
+    """`count_in_window` sent now and read later, so that its round trip overlaps other work.
+
+    The booking endpoint sends the counter's command to Redis, runs its database read, and only
+    then reads Redis's reply, which has arrived meanwhile: one wait instead of two. Without
+    Redis (or if sending fails) the count is made at once, as `count_in_window` makes it.
+    Call `result()` exactly once, also on error paths (it returns the connection to its pool).
+    """
+
+    def __init__(self, key: str, ttl: int) -> None:
+        self.key, self.ttl = key, ttl
+        self._value: int | None = None
+        self._client = _redis_client()
+        self._conn: Any = None
+        if self._client is None:
+            self._value = count_in_window(key, ttl)
+            return
+        script = _script(self._client)
+        pool = self._client.connection_pool
+        conn = pool.get_connection()
+        try:
+            conn.send_command("EVALSHA", script.sha, 1, key, ttl)
+        except redis.RedisError:
+            pool.release(conn)
+            self._value = count_in_window(key, ttl)  # with redis-py's own retries
+            return
+        self._conn = conn
+
+    def result(self) -> int:
+        if self._value is not None:
+            return self._value
+        conn, self._conn = self._conn, None
+        assert self._client is not None and conn is not None, "result() called twice"
+        pool = self._client.connection_pool
+        try:
+            self._value = int(conn.read_response())
+        except redis.exceptions.NoScriptError:  # the server lost the script: load and run it
+            self._value = count_in_window(self.key, self.ttl)
+        except redis.RedisError:
+            conn.disconnect()  # the reply may still be on its way: never reuse this connection
+            self._value = count_in_window(self.key, self.ttl)
+        finally:
+            pool.release(conn)
+        return self._value
+
+
+def _script(client: redis.Redis) -> Any:
+    script = _scripts.get(id(client))
+    if script is None:
+        # EVALSHA; redis-py loads the script again if the server lost it (NOSCRIPT).
+        script = _scripts[id(client)] = client.register_script(_INCR_IN_WINDOW)
+    return script
 
 
 def parse_rate(rate: Any) -> tuple[int, int] | None:
@@ -68,14 +121,45 @@ def parse_rate(rate: Any) -> tuple[int, int] | None:
     return int(num), PERIODS[period.strip()[0]]
 
 
+def token_ident(token_key: str) -> str:
+    """A token's throttle identity: a digest, so that Redis keys never hold a credential."""
+    return "t" + hashlib.blake2b(token_key.encode(), digest_size=10).hexdigest()
+
+
+@dataclass(frozen=True)
+class Window:
+    """The current fixed window of a rate for one caller: its Redis key, limit and end."""
+
+    key: str
+    limit: int
+    period: int
+    ends_at: float  # seconds since the epoch
+
+    @classmethod
+    def current(cls, scope: str, ident: str, now: float) -> "Window | None":
+        """None when the scope's rate is off. The rate is read per request: DRF binds rates
+        at import time, and settings overrides must apply."""
+        rate = parse_rate(api_settings.DEFAULT_THROTTLE_RATES.get(scope))
+        if rate is None:
+            return None
+        limit, period = rate
+        window = int(now // period)
+        return cls(
+            f"throttle:{scope}:{ident}:{period}:{window}", limit, period, (window + 1) * period
+        )
+
+
 class BookingCreateThrottle(BaseThrottle):
-    """Booking attempts per user in fixed windows, scope `booking_create` (env
+    """Booking attempts per caller in fixed windows, scope `booking_create` (env
     `THROTTLE_BOOKING_CREATE`, e.g. "30/min"; "off" disables it). Only POST counts: listing
     one's bookings is not an attempt.
 
-    One Redis INCR per attempt (DRF's own throttles read and rewrite a list of timestamps: two
-    round trips and a pickle). A fixed window lets a client burst up to twice the rate across a
-    window boundary, which is fine for a limit meant to stop scripts, not people.
+    The caller is the API token when there is one (a user has one token), else the signed-in
+    user, else the address: the booking endpoint counts a token's attempt before it has read
+    the user (`api.views.booking_rush`). One Redis INCR per attempt (DRF's own throttles read
+    and rewrite a list of timestamps: two round trips and a pickle). A fixed window lets a
+    client burst up to twice the rate across a window boundary, which is fine for a limit
+    meant to stop scripts, not people.
     """
 
     scope = "booking_create"
@@ -86,20 +170,18 @@ class BookingCreateThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method != "POST":
             return True
-        # Read per request: DRF binds rates at import time; settings overrides must apply.
-        rate = parse_rate(api_settings.DEFAULT_THROTTLE_RATES.get(self.scope))
-        if rate is None:
-            return True
-        limit, period = rate
         now = time.time()
-        window = int(now // period)
-        user = request.user
-        ident = f"u{user.pk}" if user.is_authenticated else f"ip{self.get_ident(request)}"
-        key = f"throttle:{self.scope}:{ident}:{period}:{window}"
-        if count_in_window(key, period) <= limit:
+        window = Window.current(self.scope, self._ident(request), now)
+        if window is None or count_in_window(window.key, window.period) <= window.limit:
             return True
-        self.retry_after = (window + 1) * period - now
+        self.retry_after = window.ends_at - now
         return False
+
+    def _ident(self, request: Request) -> str:
+        if isinstance(request.auth, Token):
+            return token_ident(request.auth.key)
+        user = request.user
+        return f"u{user.pk}" if user.is_authenticated else f"ip{self.get_ident(request)}"
 
     def wait(self) -> float | None:
         return self.retry_after

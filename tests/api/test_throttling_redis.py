@@ -6,7 +6,7 @@ import uuid
 import pytest
 import redis
 
-from api.throttling import count_in_window
+from api.throttling import PendingCount, _redis_client, count_in_window
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/8"
 
@@ -26,3 +26,32 @@ def test_counter_counts_and_expires_with_its_window(redis_cache):  # type: ignor
         assert 0 < redis_cache.ttl(key) <= 30
     finally:
         redis_cache.delete(key)
+
+
+def test_pending_count_overlaps_and_shares_the_counter(redis_cache):  # type: ignore[no-untyped-def]
+    key = f"test-throttle-{uuid.uuid4().hex}"
+    pool = _redis_client().connection_pool
+    try:
+        first, second = PendingCount(key, 30), PendingCount(key, 30)  # both sent, none read
+        assert (first.result(), second.result()) == (1, 2)
+        assert count_in_window(key, 30) == 3
+        assert 0 < redis_cache.ttl(key) <= 30
+        assert pool._in_use_connections == set()  # every connection went back to the pool
+    finally:
+        redis_cache.delete(key)
+
+
+def test_pending_count_reloads_a_script_the_server_lost(redis_cache):  # type: ignore[no-untyped-def]
+    key = f"test-throttle-{uuid.uuid4().hex}"
+    try:
+        assert PendingCount(key, 30).result() == 1
+        redis_cache.script_flush()  # as after a Redis restart
+        assert PendingCount(key, 30).result() == 2
+        assert PendingCount(key, 30).result() == 3
+    finally:
+        redis_cache.delete(key)
+
+
+def test_pending_count_without_redis_counts_in_the_cache(settings):  # type: ignore[no-untyped-def]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [PendingCount("k", 30).result() for _ in range(3)] == [1, 2, 3]
