@@ -59,9 +59,10 @@ test: test-deps services typecheck
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 	$(MAKE) test-sqlite
 
-# The quick-start database: everything but real-connection concurrency and browser tests.
+# The quick-start database: everything but real-connection concurrency, PostgreSQL's own
+# backend and browser tests.
 test-sqlite: setup
-	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.db REDIS_URL= $(VENV)/bin/pytest -m "not concurrency and not e2e" -q -p no:randomly $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.db REDIS_URL= $(VENV)/bin/pytest -m "not concurrency and not e2e and not postgres" -q -p no:randomly $(PYTEST_ARGS)
 
 bench: setup services
 	$(PY) bench/flash_crowd.py

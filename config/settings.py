@@ -8,7 +8,7 @@ from pathlib import Path
 
 import environ
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,11 +86,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
-    # A health check is a `SELECT 1` round trip before the first query of every request that
-    # queries (Django checks once per request, not per idle period): on the booking path that
-    # is one round trip of four. Without it, a request on a connection the server dropped (a
-    # database restart) fails once and the connection is replaced after that request.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with the health check below only after idleness.
+        DATABASES["default"]["ENGINE"] = "common.db.postgresql"
+    # A health check is a `SELECT 1` round trip before the first query of a request. Django
+    # checks every request; common.db.postgresql only connections idle for longer than
+    # DB_HEALTH_CHECK_AFTER_IDLE seconds (0: every request). On a busy connection it was one
+    # round trip of two for a refused booking attempt. Without any check, a request on a
+    # connection the server dropped (a database restart) fails once, and the connection is
+    # replaced after that request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
+    DATABASES["default"]["HEALTH_CHECK_AFTER_IDLE"] = env_float("DB_HEALTH_CHECK_AFTER_IDLE", 1.0)
     # Server-side parameter binding lets psycopg prepare the statements a connection runs
     # again and again: PostgreSQL then skips parsing and planning, which on the booking path
     # cost it more CPU than running the queries (bench/README.md). Turn it off behind a pooler

@@ -7,7 +7,8 @@ from tests.stripe_server import localstripe, stripe_settings  # noqa: F401  (fix
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
-    """Concurrency tests need PostgreSQL; on SQLite they are deselected by `-m`, never skipped."""
+    """Concurrency and `postgres` tests need PostgreSQL; the SQLite run deselects them with `-m`,
+    never skips them."""
 
 
 @pytest.fixture
