@@ -1,0 +1,182 @@
+"""CPU one request costs inside Django, per path of a booking rush (no server, no load).
+
+    python bench/flash_crowd.py --rounds 1 --skip-availability   # loads the bench database
+    python bench/attempt_cpu.py                                  # then this, on that data
+
+It calls the WSGI application in this process, as gunicorn's worker would, and reports the CPU
+time (not wall time) per request, best of 5 batches, for:
+
+- the trivial endpoint `GET /api/v1/health/`;
+- a refused attempt: `POST /api/v1/bookings/` on a slot that is full (`409 slot_taken`);
+- a successful attempt: `POST /api/v1/bookings/` on a free slot (`201`);
+- an idempotent replay (`200`).
+
+What it leaves out is what the server adds around the application (HTTP parsing, thread and
+process switches around round trips): `bench/flash_crowd.py` measures the whole. Successful
+attempts book free slots of the availability venue; the next flash_crowd run flushes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+
+
+def environ(method: str, path: str, *, token: str = "", body: bytes = b"", key: str = "") -> dict:
+    env: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    if body:
+        env["CONTENT_TYPE"] = "application/json"
+    if token:
+        env["HTTP_AUTHORIZATION"] = f"Token {token}"
+    if key:
+        env["HTTP_IDEMPOTENCY_KEY"] = key
+    return env
+
+
+def call(app: Callable[..., Any], env: dict) -> str:
+    status: list[str] = []
+    body = b"".join(app(env, lambda s, h, exc_info=None: status.append(s)))
+    return status[0] if status[0][0] == "2" else f"{status[0]} {body[:80].decode(errors='replace')}"
+
+
+def cpu_per_request(run: Callable[[int], str], *, n: int, expect: str) -> float:
+    """Best of 5 batches of `n` requests, in CPU milliseconds per request."""
+    best = float("inf")
+    for batch in range(5):
+        start = time.process_time()
+        for i in range(n):
+            status = run(batch * n + i)
+            if not status.startswith(expect):
+                raise SystemExit(f"expected {expect}, got {status}")
+        best = min(best, (time.process_time() - start) * 1000 / n)
+    return best
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("-n", type=int, default=300, help="requests per batch")
+    args = p.parse_args(argv)
+    os.environ.update(common.server_env(8000))
+    import django
+
+    django.setup()
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection
+    from django.utils import timezone
+
+    app = get_wsgi_application()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT t.key, t.user_id FROM authtoken_token t ORDER BY t.user_id")
+        tokens = cursor.fetchall()
+        cursor.execute(
+            # Full, open and bookable but for its places: the crowd's popular slots.
+            "SELECT s.id FROM booking_slot s WHERE s.remaining = 0 AND NOT s.is_closed AND s.price = 0 "
+            "AND s.starts_at > %s AND EXISTS (SELECT 1 FROM booking_booking b "
+            "WHERE b.slot_id = s.id AND b.status = 'confirmed')",
+            [timezone.now() + dt.timedelta(hours=3)],
+        )
+        full = [row[0] for row in cursor.fetchall()]
+        # Free slots, each with a resident who holds no booking of it (a random one, so that
+        # reruns on the same data find new pairs).
+        cursor.execute(
+            "SELECT s.id, (SELECT t.key FROM authtoken_token t WHERE NOT EXISTS ("
+            "  SELECT 1 FROM booking_booking b WHERE b.slot_id = s.id AND b.resident_id = t.user_id"
+            "  AND b.status IN ('held', 'confirmed', 'checked_in')) ORDER BY random() LIMIT 1) "
+            "FROM booking_slot s WHERE s.remaining > 1 AND NOT s.is_closed AND s.starts_at > %s "
+            "AND s.price = 0 ORDER BY s.starts_at, s.id",
+            [timezone.now() + dt.timedelta(hours=3)],
+        )
+        free = cursor.fetchall()
+    if not full or len(free) <= args.n:
+        raise SystemExit("run bench/flash_crowd.py first: it loads the data this needs")
+
+    def body(slot_id: int) -> bytes:
+        return json.dumps({"slot": slot_id, "party_size": 1}).encode()
+
+    def trivial(i: int) -> str:
+        return call(app, environ("GET", "/api/v1/health/"))
+
+    def refused(i: int) -> str:
+        token = tokens[i % len(tokens)][0]
+        return call(
+            app,
+            environ(
+                "POST",
+                "/api/v1/bookings/",
+                token=token,
+                body=body(full[i % len(full)]),
+                key=uuid.uuid4().hex,
+            ),
+        )
+
+    def success(i: int) -> str:
+        slot_id, token = free[i]
+        return call(
+            app,
+            environ(
+                "POST",
+                "/api/v1/bookings/",
+                token=token,
+                body=body(slot_id),
+                key=f"cpu-{i}-{time.time()}",
+            ),
+        )
+
+    replay_key = f"replay-{time.time()}"
+    replay_slot, replayer = free[-1]
+    first = call(
+        app,
+        environ(
+            "POST", "/api/v1/bookings/", token=replayer, body=body(replay_slot), key=replay_key
+        ),
+    )
+    if not first.startswith("201"):
+        raise SystemExit(f"the booking to replay was refused: {first}")
+
+    def replay(i: int) -> str:
+        return call(
+            app,
+            environ(
+                "POST", "/api/v1/bookings/", token=replayer, body=body(replay_slot), key=replay_key
+            ),
+        )
+
+    for name, run, expect in [
+        ("trivial GET /api/v1/health/", trivial, "200"),
+        ("refused attempt (409)", refused, "409"),
+        ("successful attempt (201)", success, "201"),
+        ("idempotent replay (200)", replay, "200"),
+    ]:
+        ms = cpu_per_request(run, n=args.n if expect != "201" else args.n // 5, expect=expect)
+        print(f"{name:32} {ms:6.3f} ms CPU per request")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
