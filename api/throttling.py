@@ -80,7 +80,7 @@ class PendingCount:
         pool = self._client.connection_pool
         conn = pool.get_connection()
         try:
-            conn.send_command("EVALSHA", script.sha, 1, key, ttl)
+            conn.send_packed_command([_command("EVALSHA", script.sha, "1", key, str(ttl))])
         except redis.RedisError:
             pool.release(conn)
             self._value = count_in_window(key, ttl)  # with redis-py's own retries
@@ -103,6 +103,15 @@ class PendingCount:
         finally:
             pool.release(conn)
         return self._value
+
+
+def _command(*parts: str) -> bytes:
+    """A command in Redis's wire format, as redis-py writes it, for a fraction of its CPU."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        data = part.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
 
 
 def _script(client: redis.Redis) -> Any:

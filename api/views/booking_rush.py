@@ -58,7 +58,8 @@ def create_booking(request: HttpRequest, view: Any) -> HttpResponse | None:
         key = services.check_booking_input(
             slot_id=slot_id,
             party_size=party_size,
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            # META, not `headers`: that builds a dict of every header on first use.
+            idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY", ""),
         )
     except DomainError:
         return None
