@@ -26,20 +26,51 @@ def set_lock_timeout() -> None:
             cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
 
 
-def take_places(*, slot_id: int, places: int) -> bool:
-    """Take `places` from an open slot if it still has them; False when it has not.
+def take_places_and_lock_resident(*, slot_id: int, places: int, user_id: int) -> bool:
+    """Take `places` from an open slot if it still has them, then lock the resident's row;
+    False when the slot has not the places (and nothing is locked). Also bounds the lock
+    waits of the rest of the transaction (`set_lock_timeout`).
 
-    The conditional UPDATE is the arbiter of a rush: a loser matches no row and costs one
-    statement; the winner holds the slot row's lock until commit, so concurrent takers queue
-    on it and re-check `remaining` once it is released: a slot never sells more than its places.
+    The conditional UPDATE is the arbiter of a rush: a loser matches no row; the winner holds
+    the slot row's lock until commit, so concurrent takers queue on it and re-check `remaining`
+    once it is released: a slot never sells more than its places.
+
+    The resident's row lock (FOR NO KEY UPDATE, which does not block inserts that merely
+    reference the user, such as bookings) serialises one resident's booking transactions, so
+    that the limits, read by the next statement, see every booking they have committed. On
+    PostgreSQL all of it is one statement: the lock timeout is set before the UPDATE can wait
+    (the UPDATE joins its row), and the resident's row is locked only after the slot's and only
+    if the UPDATE returned it (it reads the UPDATE's output): the lock order stays slot row,
+    then resident row. SQLite has neither row locks nor lock timeouts: one writer at a time.
     """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Slot._meta.db_table} SET remaining = remaining - %s "
+                "WHERE id = %s AND is_closed = %s AND remaining >= %s",
+                [places, slot_id, False, places],
+            )
+            return bool(cursor.rowcount == 1)
+    slots, users = Slot._meta.db_table, get_user_model()._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Slot._meta.db_table} SET remaining = remaining - %s "
-            "WHERE id = %s AND is_closed = %s AND remaining >= %s",
-            [places, slot_id, False, places],
+            f"""
+            WITH bounded AS (SELECT set_config('lock_timeout', %s, true)),
+            taken AS (
+              UPDATE {slots} SET remaining = remaining - %s FROM bounded
+              WHERE {slots}.id = %s AND {slots}.is_closed = %s AND {slots}.remaining >= %s
+              RETURNING {slots}.id
+            ),
+            locked AS (
+              SELECT u.id FROM {users} u WHERE u.id = %s AND EXISTS (SELECT 1 FROM taken)
+              FOR NO KEY UPDATE OF u
+            )
+            SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM locked)
+            """,
+            [str(int(settings.BOOKING_LOCK_TIMEOUT_MS)), places, slot_id, False, places, user_id],
         )
-        return bool(cursor.rowcount == 1)
+        taken, _locked = cursor.fetchone()
+        return bool(taken == 1)
 
 
 def give_back_places(*, slot_id: int, places: int) -> None:
@@ -48,21 +79,6 @@ def give_back_places(*, slot_id: int, places: int) -> None:
         cursor.execute(
             f"UPDATE {Slot._meta.db_table} SET remaining = remaining + %s WHERE id = %s",
             [places, slot_id],
-        )
-
-
-def lock_resident(*, user_id: int) -> None:
-    """Serialise one resident's booking transactions, so that their limits see every booking.
-
-    FOR NO KEY UPDATE: it does not block inserts that merely reference the user (bookings,
-    `cancelled_by`), which take KEY SHARE locks. Always taken after the slot row.
-    """
-    if connection.vendor != "postgresql":
-        return  # SQLite: one writer at a time already
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {get_user_model()._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",
-            [user_id],
         )
 
 

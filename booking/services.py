@@ -295,12 +295,12 @@ def _insert_booking(
     now: dt.datetime,
 ) -> Booking:
     with transaction.atomic(durable=True):
-        locking.set_lock_timeout()
-        # 1. The slot row arbitrates: losers match no row and leave at once.
-        if not locking.take_places(slot_id=slot.pk, places=places):
+        # 1. The slot row arbitrates: losers match no row and leave at once. 2. Then the
+        # resident's row, so that their limits count every committed booking.
+        if not locking.take_places_and_lock_resident(
+            slot_id=slot.pk, places=places, user_id=resident.pk
+        ):
             raise _unavailable(slot)
-        # 2. Then the resident's row, so that their limits count every committed booking.
-        locking.lock_resident(user_id=resident.pk)
         _check_resident_limits(resident=resident, slot=slot, policy=policy)
         # 3. Then the insert; on PostgreSQL the exclusion constraint checks it once more.
         held = slot.price > 0
