@@ -8,7 +8,8 @@ from typing import Any, cast
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, Q
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
@@ -123,15 +124,20 @@ class SlotForBooking:
 class RowReader:
     """Turns columns of a hand-written SELECT into model instances, as the ORM would.
 
-    The columns are every concrete field of `model` under a table alias, in field order; values
-    go through the backend's and the field's converters (SQLite returns text for datetimes).
-    Used where compiling an ORM query would cost more than running it.
+    The columns are the concrete fields of `model` (or only `fields`, attnames, the primary
+    key among them) under a table alias, in field order; values go through the backend's and
+    the field's converters (SQLite returns text for datetimes). Fields left out are deferred,
+    as with `QuerySet.only()`: Django loads one when it is first read. Used where compiling an
+    ORM query would cost more than running it.
     """
 
-    def __init__(self, model: type[Model], alias: str) -> None:
+    def __init__(self, model: type[Model], alias: str, fields: Sequence[str] | None = None) -> None:
         self.model = model
-        self.fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
+        self.fields: list[Field[Any, Any]] = [
+            f for f in model._meta.concrete_fields if fields is None or f.attname in fields
+        ]
         self.attnames = [f.attname for f in self.fields]
+        assert model._meta.pk is not None and model._meta.pk.attname in self.attnames
         self.cols = [f.get_col(alias) for f in self.fields]
         quote = connection.ops.quote_name
         self.sql = ", ".join(f"{alias}.{quote(cast(str, f.column))}" for f in self.fields)
@@ -139,64 +145,73 @@ class RowReader:
         self._converters: dict[str, list[list[Callable[..., Any]]]] = {}
         self._converting_by_vendor: dict[str, list[tuple[int, list[Callable[..., Any]]]]] = {}
 
-    def converters(self) -> list[list[Callable[..., Any]]]:
-        vendor = connection.vendor
-        if vendor not in self._converters:
-            self._converters[vendor] = [
-                connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-                for col in self.cols
+    def converters(self, db: BaseDatabaseWrapper | None = None) -> list[list[Callable[..., Any]]]:
+        db = db or connections[DEFAULT_DB_ALIAS]
+        if db.vendor not in self._converters:
+            self._converters[db.vendor] = [
+                db.ops.get_db_converters(col) + col.get_db_converters(db) for col in self.cols
             ]
-        return self._converters[vendor]
+        return self._converters[db.vendor]
 
     def convert(self, attname: str, value: Any) -> Any:
+        db = connections[DEFAULT_DB_ALIAS]
         index = self.attnames.index(attname)
-        for converter in self.converters()[index]:
-            value = converter(value, self.cols[index], connection)
+        for converter in self.converters(db)[index]:
+            value = converter(value, self.cols[index], db)
         return value
 
     def instance(self, row: Sequence[Any]) -> Any:
+        # The connection itself, once: each attribute read through the `connection` proxy
+        # looks it up again (a tenth of this method's time, five instances per attempt).
+        db = connections[DEFAULT_DB_ALIAS]
         values = list(row)
-        for index, converters in self._converting():
+        for index, converters in self._converting(db):
             value, col = values[index], self.cols[index]
             for converter in converters:
-                value = converter(value, col, connection)
+                value = converter(value, col, db)
             values[index] = value
         # `receivers` first: a plain list, empty unless some model has init signals at all,
         # where `has_listeners` costs a few microseconds per call (five instances per attempt).
         if (pre_init.receivers or post_init.receivers) and (
             pre_init.has_listeners(self.model) or post_init.has_listeners(self.model)
         ):
-            return self.model.from_db(connection.alias, self.attnames, values)
+            return self.model.from_db(db.alias, self.attnames, values)
         # What `from_db` builds, without `Model.__init__`'s per-field setattr loop and its two
         # signals (none connected): a tenth of a refused attempt's read went there.
         obj = self.model.__new__(self.model)
         obj.__dict__.update(zip(self.attnames, values, strict=True))
         obj._state = state = ModelState()
         state.adding = False
-        state.db = connection.alias
+        state.db = db.alias
         return obj
 
-    def _converting(self) -> list[tuple[int, list[Callable[..., Any]]]]:
+    def _converting(self, db: BaseDatabaseWrapper) -> list[tuple[int, list[Callable[..., Any]]]]:
         """(index, converters) of the columns that have converters on this connection."""
-        vendor = connection.vendor
-        if vendor not in self._converting_by_vendor:
-            self._converting_by_vendor[vendor] = [
+        if db.vendor not in self._converting_by_vendor:
+            self._converting_by_vendor[db.vendor] = [
                 (index, converters)
-                for index, converters in enumerate(self.converters())
+                for index, converters in enumerate(self.converters(db))
                 if converters
             ]
-        return self._converting_by_vendor[vendor]
+        return self._converting_by_vendor[db.vendor]
+
+
+RESIDENT_FIELDS = ("id", "username", "is_active", "is_staff", "is_superuser")
+VENUE_FIELDS = ("id", "slug", "name_zh", "name_en", "kind", "is_active")
 
 
 class _SlotRead:
     """The SQL of `get_slot_for_booking`, built once per resident lookup from the models' metadata."""
 
     def __init__(self, lookup_sql: str) -> None:
-        self.resident = RowReader(get_user_model(), "me")
+        # Every column of the slot, resource and policy, which the rules read; of the user and
+        # the venue, what the booking and its answer show (the rest is deferred: loaded only
+        # if read). Each column costs psycopg and RowReader time on every attempt.
+        self.resident = RowReader(get_user_model(), "me", RESIDENT_FIELDS)
         self.readers = [
             RowReader(Slot, "s"),
             RowReader(Resource, "r"),
-            RowReader(Venue, "v"),
+            RowReader(Venue, "v", VENUE_FIELDS),
             RowReader(BookingPolicy, "p"),
         ]
         self.standing = RowReader(ResidentStanding, "st")

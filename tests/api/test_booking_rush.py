@@ -244,3 +244,24 @@ def test_both_paths_share_the_throttle_counter(resident, court, settings):
     # Retry-After counts down to the window's end: the two answers may be a second apart.
     assert abs(int(s_headers["Retry-After"]) - int(d_headers["Retry-After"])) <= 1
     assert 0 < int(s_headers["Retry-After"]) <= 60
+
+
+def test_a_new_booking_and_its_answer_load_no_deferred_field(resident, court):
+    """The read's user and venue carry only some columns: nothing may need the others."""
+    slot = SlotFactory(resource=court)
+    token = token_for(resident)
+    with CaptureQueriesContext(connection) as queries:
+        response = send(SHORT, token=token, body={"slot": slot.pk})
+    assert response.status_code == 201
+    statements = [q["sql"].split()[0].upper() for q in queries]
+    data = [s for s in statements if s not in {"SAVEPOINT", "RELEASE"}]
+    take = "WITH" if connection.vendor == "postgresql" else "UPDATE"
+    # read, take (+ lock), the resident's bookings, INSERT; then only the confirmation's work
+    assert data[:4] == ["WITH", take, "SELECT", "INSERT"], statements
+    # (run inline here), never a deferred field's load.
+    deferred_loads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith(('SELECT "venues_venue".', 'SELECT "auth_user".'))
+    ]
+    assert deferred_loads == []
