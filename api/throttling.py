@@ -1,6 +1,7 @@
 """Rate limits of the API."""
 
 import hashlib
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -63,36 +64,43 @@ class PendingCount:
     """`count_in_window` sent now and read later, so that its round trip overlaps other work.
 
     The booking endpoint sends the counter's command to Redis, runs its database read, and only
-    then reads Redis's reply, which has arrived meanwhile: one wait instead of two. Without
-    Redis (or if sending fails) the count is made at once, as `count_in_window` makes it.
-    Call `result()` exactly once, also on error paths (it returns the connection to its pool).
+    then reads Redis's reply, which has arrived meanwhile: one wait instead of two. Each thread
+    keeps its own Redis connection for this (no pool: its lock, its readiness poll and its
+    bookkeeping cost more than the command). Without Redis, or when anything fails, the count
+    is made at once, as `count_in_window` makes it (with redis-py's retries); so is a second
+    count while one is in flight on the thread. Call `result()` exactly once, also on errors.
     """
+
+    _local = threading.local()
 
     def __init__(self, key: str, ttl: int) -> None:
         self.key, self.ttl = key, ttl
         self._value: int | None = None
-        self._client = _redis_client()
         self._conn: Any = None
-        if self._client is None:
+        client = _redis_client()
+        if client is None or getattr(self._local, "in_flight", False):
+            # (One count in flight per thread: replies come back in the order sent.)
             self._value = count_in_window(key, ttl)
             return
-        script = _script(self._client)
-        pool = self._client.connection_pool
-        conn = pool.get_connection()
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "client", None) is not client:
+            conn = self._local.conn = client.connection_pool.make_connection()
+            self._local.client = client
         try:
-            conn.send_packed_command([_command("EVALSHA", script.sha, "1", key, str(ttl))])
+            conn.connect()  # once; again after a disconnect
+            conn.send_packed_command([_command("EVALSHA", _script(client).sha, "1", key, str(ttl))])
         except redis.RedisError:
-            pool.release(conn)
-            self._value = count_in_window(key, ttl)  # with redis-py's own retries
+            conn.disconnect()
+            self._value = count_in_window(key, ttl)
             return
         self._conn = conn
+        self._local.in_flight = True
 
     def result(self) -> int:
         if self._value is not None:
             return self._value
         conn, self._conn = self._conn, None
-        assert self._client is not None and conn is not None, "result() called twice"
-        pool = self._client.connection_pool
+        assert conn is not None, "result() called twice"
         try:
             self._value = int(conn.read_response())
         except redis.exceptions.NoScriptError:  # the server lost the script: load and run it
@@ -101,7 +109,7 @@ class PendingCount:
             conn.disconnect()  # the reply may still be on its way: never reuse this connection
             self._value = count_in_window(self.key, self.ttl)
         finally:
-            pool.release(conn)
+            self._local.in_flight = False
         return self._value
 
 

@@ -240,6 +240,10 @@ def load_data(*, residents: int, attempts: int, seed: int) -> dict[str, Any]:
                 chosen.append(pick)
         wishes.append({"token": token, "slots": chosen})
     rng.shuffle(wishes)
+    # Current statistics, as autovacuum keeps them in production: without them the server's
+    # prepared statements could keep plans made for the empty tables of the flush.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     connection.close()
     return {
         "popular": {s.pk: s.places for s in popular},
