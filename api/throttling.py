@@ -78,17 +78,18 @@ class PendingCount:
         self._value: int | None = None
         self._conn: Any = None
         client = _redis_client()
+        # (One count in flight per thread: replies come back in the order sent.)
         if client is None or getattr(self._local, "in_flight", False):
-            # (One count in flight per thread: replies come back in the order sent.)
             self._value = count_in_window(key, ttl)
             return
+        command = _command("EVALSHA", _script(client).sha, "1", key, str(ttl))
         conn = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "client", None) is not client:
             conn = self._local.conn = client.connection_pool.make_connection()
             self._local.client = client
         try:
             conn.connect()  # once; again after a disconnect
-            conn.send_packed_command([_command("EVALSHA", _script(client).sha, "1", key, str(ttl))])
+            conn.send_packed_command([command])
         except redis.RedisError:
             conn.disconnect()
             self._value = count_in_window(key, ttl)
