@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from booking.models import Booking, Slot
 from booking.selectors import booking_reader
@@ -111,19 +111,21 @@ _inserts: dict[str, tuple[list[Any], str]] = {}  # per database vendor: fields a
 def insert_booking(booking: Booking) -> None:
     """INSERT a new Booking built in memory and set its id: what `save()` does for a new row,
     with the fields' own conversions, minus the ORM's per-call query compilation."""
-    returning = connection.features.can_return_columns_from_insert
-    if connection.vendor not in _inserts:
+    # The connection itself, not the `connection` proxy: each field's conversion reads it.
+    db = connections[DEFAULT_DB_ALIAS]
+    returning = db.features.can_return_columns_from_insert
+    if db.vendor not in _inserts:
         fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         sql = (
             f"INSERT INTO {Booking._meta.db_table} ({', '.join(quote(cast(str, f.column)) for f in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))})"
         )
-        _inserts[connection.vendor] = fields, f"{sql} RETURNING id" if returning else sql
-    fields, sql = _inserts[connection.vendor]
-    values = [f.get_db_prep_save(f.pre_save(booking, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+        _inserts[db.vendor] = fields, f"{sql} RETURNING id" if returning else sql
+    fields, sql = _inserts[db.vendor]
+    values = [f.get_db_prep_save(f.pre_save(booking, True), db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, values)
         booking.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     booking._state.adding = False
-    booking._state.db = connection.alias
+    booking._state.db = db.alias
