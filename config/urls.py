@@ -8,3 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("frontend.urls")),
 ]
+
+# Requests Django refuses before routing them (e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE).
+handler400 = "api.views.errors.bad_request"

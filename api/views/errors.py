@@ -1,4 +1,6 @@
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 
 
 def unknown_path(request: HttpRequest) -> JsonResponse:
@@ -7,3 +9,16 @@ def unknown_path(request: HttpRequest) -> JsonResponse:
         {"code": "not_found", "detail": f"没有这个接口。No API endpoint at {request.path}."},
         status=404,
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 (a request it refused before any view: too large a body, a bad header)
+    in the API's error shape under /api/; the usual page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(
+            {"code": "request_too_large", "detail": "请求内容过大。The request body is too large."},
+            status=413,
+        )
+    return JsonResponse({"code": "bad_request", "detail": "请求无效。Bad request."}, status=400)

@@ -1,6 +1,9 @@
 """Bad input to the booking API: always a 4xx with `{"code", "detail"}`, never a 500."""
 
+import json
+
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from booking.models import Booking
@@ -89,6 +92,30 @@ def test_body_that_is_not_an_object_is_400_invalid(client, raw):
 def test_form_encoded_body_is_415(client, slot):
     response = post_raw(client, f"slot={slot.pk}", "application/x-www-form-urlencoded")
     assert_error(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("token_auth", [True, False])
+def test_a_body_over_the_upload_limit_is_413_in_the_error_shape(
+    resident, slot, settings, token_auth
+):
+    """Django refuses it before the view (DATA_UPLOAD_MAX_MEMORY_SIZE); the API still answers
+    JSON. With a token the short path reads the body, with a session DRF does."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = APIClient(raise_request_exception=False)
+    if token_auth:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=resident).key}")
+    else:
+        client.force_authenticate(resident)
+    body = json.dumps({"slot": slot.pk, "pad": "x" * 2000})
+    assert_error(post_raw(client, body), 413, "request_too_large")
+    assert not Booking.objects.exists()
+
+
+def test_a_page_outside_the_api_keeps_django_s_400_page(client):
+    client.raise_request_exception = False
+    response = client.get("/", HTTP_HOST="not allowed host")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
 
 
 def test_unknown_slot_id_is_404_slot_not_found(client):
