@@ -1,6 +1,7 @@
 """Rate limits of the API."""
 
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -16,7 +17,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+logger = logging.getLogger(__name__)
+
 DISABLED_RATES = {"", "0", "off", "none"}
+REDIS_TIMEOUT = 0.5  # seconds: connecting to and answering from the throttle's Redis
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 _redis_clients: dict[str, redis.Redis] = {}
@@ -33,7 +37,10 @@ def _redis_client() -> redis.Redis | None:
     location = settings.CACHES["default"]["LOCATION"]
     url = location[0] if isinstance(location, list | tuple) else str(location).split(",")[0]
     if url not in _redis_clients:
-        _redis_clients[url] = redis.Redis.from_url(url)
+        # Bounded waits: a hung Redis must not hang the booking endpoint (see count_in_window).
+        _redis_clients[url] = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
     return _redis_clients[url]
 
 
@@ -48,10 +55,18 @@ _scripts: dict[int, Any] = {}
 
 
 def count_in_window(key: str, ttl: int) -> int:
-    """Add one to a counter that lives `ttl` seconds and return it (one round trip on Redis)."""
+    """Add one to a counter that lives `ttl` seconds and return it (one round trip on Redis).
+
+    While Redis is unreachable the throttle fails open (0, logged): residents can still book,
+    which matters more than holding back scripts for the minutes of an outage.
+    """
     client = _redis_client()
     if client is not None:
-        return int(_script(client)(keys=[key], args=[ttl]))
+        try:
+            return int(_script(client)(keys=[key], args=[ttl]))
+        except redis.RedisError as exc:
+            logger.warning("throttle counter unavailable, not counting %s: %r", key, exc)
+            return 0
     cache.add(key, 0, ttl)
     try:
         return int(cache.incr(key))

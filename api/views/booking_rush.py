@@ -15,7 +15,7 @@ and an unknown or inactive token. tests/api/test_booking_rush.py compares the tw
 
 import json
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -35,7 +35,16 @@ UTF8 = {"utf-8", "utf8"}
 _renderer = JSONRenderer()
 
 
-def create_booking(request: HttpRequest, view: Any) -> HttpResponse | None:
+class CreateView(Protocol):
+    """What this path needs of `BookingCreateView`."""
+
+    @property
+    def default_response_headers(self) -> dict[str, str]: ...
+
+    def answer(self, path: str, result: services.BookingResult) -> Response: ...
+
+
+def create_booking(request: HttpRequest, view: CreateView) -> HttpResponse | None:
     """Book for a token's resident, or None when `BookingCreateView` should answer.
 
     `view` is the `BookingCreateView` instance: its `answer(path, result)` builds the success
@@ -96,14 +105,14 @@ def create_booking(request: HttpRequest, view: Any) -> HttpResponse | None:
     return _render(view, view.answer(request.path, result))
 
 
-def _render(view: Any, response: Response | None) -> HttpResponse:
+def _render(view: CreateView, response: Response | None) -> HttpResponse:
     """A DRF `Response` as the view's dispatch would send it."""
     assert response is not None  # exception_handler answers every APIException
     headers = {k: v for k, v in response.items() if k.lower() != "content-type"}
     return _send(view, response.status_code, response.data, headers)
 
 
-def _send(view: Any, status: int, data: Any, headers: dict[str, str]) -> HttpResponse:
+def _send(view: CreateView, status: int, data: Any, headers: dict[str, str]) -> HttpResponse:
     """JSON as DRF's renderer writes it, with the headers DRF's dispatch adds (`Allow`)."""
     return HttpResponse(
         _renderer.render(data),

@@ -265,3 +265,15 @@ def test_a_new_booking_and_its_answer_load_no_deferred_field(resident, court):
         if q["sql"].startswith(('SELECT "venues_venue".', 'SELECT "auth_user".'))
     ]
     assert deferred_loads == []
+
+
+def test_booking_goes_through_while_the_throttle_s_redis_is_down(resident, court, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"booking_create": "30/min", "auth": "20/min"},
+    }
+    slot = SlotFactory(resource=court)
+    assert send(SHORT, token=token_for(resident), body={"slot": slot.pk}).status_code == 201

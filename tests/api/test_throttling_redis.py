@@ -68,3 +68,12 @@ def test_pending_count_reloads_a_script_the_server_lost(redis_cache):  # type: i
 def test_pending_count_without_redis_counts_in_the_cache(settings):  # type: ignore[no-untyped-def]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert [PendingCount("k", 30).result() for _ in range(3)] == [1, 2, 3]
+
+
+def test_the_counter_fails_open_while_redis_is_down(settings, caplog):  # type: ignore[no-untyped-def]
+    settings.CACHES = {
+        "default": {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    assert count_in_window("k", 30) == 0
+    assert PendingCount("k", 30).result() == 0
+    assert "throttle counter unavailable" in caplog.text
