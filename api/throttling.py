@@ -44,18 +44,19 @@ def _redis_client() -> redis.Redis | None:
     return _redis_clients[url]
 
 
-# INCR, and on a window's first hit EXPIRE, in one round trip and atomically: the first attempt
-# of each resident's window (a quarter of a rush's attempts) no longer pays a second one.
+# INCRBY, and on a window's first hit EXPIRE, in one round trip and atomically: the first
+# attempt of each caller's window no longer pays a second one. ARGV[2] (default 1) is the step.
 _INCR_IN_WINDOW = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local step = tonumber(ARGV[2] or '1')
+local count = redis.call('INCRBY', KEYS[1], step)
+if count == step then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
 _scripts: dict[int, Any] = {}
 
 
-def count_in_window(key: str, ttl: int) -> int:
-    """Add one to a counter that lives `ttl` seconds and return it (one round trip on Redis).
+def count_in_window(key: str, ttl: int, step: int = 1) -> int:
+    """Add `step` to a counter that lives `ttl` seconds and return it (one round trip on Redis).
 
     While Redis is unreachable the throttle fails open (0, logged): residents can still book,
     which matters more than holding back scripts for the minutes of an outage.
@@ -63,16 +64,16 @@ def count_in_window(key: str, ttl: int) -> int:
     client = _redis_client()
     if client is not None:
         try:
-            return int(_script(client)(keys=[key], args=[ttl]))
+            return int(_script(client)(keys=[key], args=[ttl, step]))
         except redis.RedisError as exc:
             logger.warning("throttle counter unavailable, not counting %s: %r", key, exc)
             return 0
     cache.add(key, 0, ttl)
     try:
-        return int(cache.incr(key))
+        return int(cache.incr(key, step))
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, ttl)
-        return 1
+        cache.add(key, step, ttl)
+        return step
 
 
 class PendingCount:
@@ -88,16 +89,16 @@ class PendingCount:
 
     _local = threading.local()
 
-    def __init__(self, key: str, ttl: int) -> None:
-        self.key, self.ttl = key, ttl
+    def __init__(self, key: str, ttl: int, step: int = 1) -> None:
+        self.key, self.ttl, self.step = key, ttl, step
         self._value: int | None = None
         self._conn: Any = None
         client = _redis_client()
         # (One count in flight per thread: replies come back in the order sent.)
         if client is None or getattr(self._local, "in_flight", False):
-            self._value = count_in_window(key, ttl)
+            self._value = count_in_window(key, ttl, step)
             return
-        command = _command("EVALSHA", _script(client).sha, "1", key, str(ttl))
+        command = _command("EVALSHA", _script(client).sha, "1", key, str(ttl), str(step))
         conn = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "client", None) is not client:
             conn = self._local.conn = client.connection_pool.make_connection()
@@ -107,7 +108,7 @@ class PendingCount:
             conn.send_packed_command([command])
         except redis.RedisError:
             conn.disconnect()
-            self._value = count_in_window(key, ttl)
+            self._value = count_in_window(key, ttl, step)
             return
         self._conn = conn
         self._local.in_flight = True
@@ -120,13 +121,121 @@ class PendingCount:
         try:
             self._value = int(conn.read_response())
         except redis.exceptions.NoScriptError:  # the server lost the script: load and run it
-            self._value = count_in_window(self.key, self.ttl)
+            self._value = count_in_window(self.key, self.ttl, self.step)
         except redis.RedisError:
             conn.disconnect()  # the reply may still be on its way: never reuse this connection
-            self._value = count_in_window(self.key, self.ttl)
+            self._value = count_in_window(self.key, self.ttl, self.step)
         finally:
             self._local.in_flight = False
         return self._value
+
+
+# Attempt numbers a process takes from a window's counter at once: about one resident's tries
+# in a rush (up to 5 slots), so that a resident's rush costs one Redis round trip, not one per try.
+LEASE_SIZE = 5
+
+
+class Leases:
+    """Blocks of attempt numbers this process has taken from windows' counters, not yet used.
+
+    A window's counter in Redis is the last attempt number handed out to any process. A
+    process takes a block of numbers at once (`INCRBY`) and numbers its next attempts of that
+    window from it without asking Redis again. Every attempt still has its own number, and no
+    number is handed out twice: the limit holds across processes (never more attempts than
+    the limit get through). What a block costs is the other way round: numbers a process holds
+    but does not use are skipped, so a caller whose attempts land on several processes may be
+    refused up to (processes - 1) x (LEASE_SIZE - 1) attempts early in a window.
+
+    While one thread asks for a block, the process's other attempts of the same window (a
+    double tap on several connections) ask for one number each, as without blocks: a burst
+    never strands more than one block per process.
+    """
+
+    MAX_KEYS = 50_000  # windows held (about 250 bytes each) before those that ended go
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # gthread: the threads of a worker share the blocks
+        self._held: dict[str, list[Any]] = {}  # key -> [window end, next, last, asking]
+
+    def take(self, key: str, ends_at: float, block: int) -> tuple[int | None, int]:
+        """(the next number held for `key`, 0), or (None, how many numbers to ask Redis for):
+        `block` when nobody in the process is asking for this window yet, else 1."""
+        with self._lock:
+            held = self._held.get(key)
+            if held is None:
+                if len(self._held) >= self.MAX_KEYS:
+                    self._forget_ended()
+                self._held[key] = [ends_at, 1, 0, True]
+                return None, block
+            if held[1] <= held[2]:
+                held[1] += 1
+                return held[1] - 1, 0
+            if held[3]:
+                return None, 1
+            held[3] = True
+            return None, block
+
+    def keep(self, key: str, first: int, last: int) -> None:
+        """Hold the numbers `first`..`last` of `key`'s window: the block asked for has come."""
+        with self._lock:
+            held = self._held.get(key)
+            if held is not None:
+                held[1:] = [first, last, False]
+
+    def give_up(self, key: str) -> None:
+        """The block asked for did not come (the counter is down): the next attempt asks again."""
+        self.keep(key, 1, 0)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._held.clear()
+
+    def _forget_ended(self) -> None:
+        # A key names its window: ended windows are never asked for again.
+        now = time.time()
+        self._held = {k: h for k, h in self._held.items() if h[0] > now}
+        if len(self._held) >= self.MAX_KEYS:
+            self._held.clear()  # numbers held are skipped: stricter, never looser
+
+
+_leases = Leases()
+
+
+def forget_leases() -> None:
+    """Drop this process's blocks of attempt numbers (tests: counters start again per test)."""
+    _leases.clear()
+
+
+class AttemptNumber:
+    """This attempt's number in its window (1 for the first; 0 while the counter is down):
+    from this process's block when one is left, else asked of Redis now and read by
+    `result()` (as `PendingCount`, so that the round trip overlaps other work). The attempt is
+    within the rate when its number is at most the window's limit. Call `result()` once, also
+    on errors (until then the process's other attempts of this window ask one by one).
+    """
+
+    def __init__(self, window: "Window", leases: Leases | None = None) -> None:
+        self.window = window
+        self._leases = leases or _leases
+        self._number, self._step = self._leases.take(
+            window.key, window.ends_at, min(LEASE_SIZE, window.limit)
+        )
+        self._pending = PendingCount(window.key, window.period, self._step) if self._step else None
+
+    def result(self) -> int:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            last = pending.result()
+            if last <= 0:  # the counter is unavailable: fail open
+                self._number = 0
+                if self._step > 1:
+                    self._leases.give_up(self.window.key)
+            else:
+                self._number = last - self._step + 1
+                if self._step > 1:
+                    self._leases.keep(self.window.key, self._number + 1, last)
+        assert self._number is not None
+        return self._number
 
 
 def _command(*parts: str) -> bytes:
@@ -189,10 +298,13 @@ class BookingCreateThrottle(BaseThrottle):
 
     The caller is the API token when there is one (a user has one token), else the signed-in
     user, else the address: the booking endpoint counts a token's attempt before it has read
-    the user (`api.views.booking_rush`). One Redis INCR per attempt (DRF's own throttles read
-    and rewrite a list of timestamps: two round trips and a pickle). A fixed window lets a
-    client burst up to twice the rate across a window boundary, which is fine for a limit
-    meant to stop scripts, not people.
+    the user (`api.views.booking_rush`). Each attempt gets a number in its window
+    (`AttemptNumber`); a process takes them from Redis in blocks of `LEASE_SIZE`, so a
+    resident's few tries in a rush cost one `INCRBY` (DRF's own throttles read and rewrite a
+    list of timestamps per request: two round trips and a pickle). No more attempts than the
+    rate get through; a caller spread over several server processes may be refused a few
+    attempts early (`Leases`). A fixed window lets a client burst up to twice the rate across a
+    window boundary, which is fine for a limit meant to stop scripts, not people.
     """
 
     scope = "booking_create"
@@ -205,7 +317,7 @@ class BookingCreateThrottle(BaseThrottle):
             return True
         now = time.time()
         window = Window.current(self.scope, self._ident(request), now)
-        if window is None or count_in_window(window.key, window.period) <= window.limit:
+        if window is None or AttemptNumber(window).result() <= window.limit:
             return True
         self.retry_after = window.ends_at - now
         return False

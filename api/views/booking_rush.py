@@ -27,7 +27,7 @@ from rest_framework.utils.json import strict_constant
 from api.authentication import TOKEN_USER_SQL, token_of
 from api.exceptions import domain_error_parts, exception_handler
 from api.serializers.bookings import read_well_formed_booking
-from api.throttling import BookingCreateThrottle, PendingCount, Window, token_ident
+from api.throttling import AttemptNumber, BookingCreateThrottle, Window, token_ident
 from booking import selectors, services
 from common.errors import DomainError
 
@@ -75,7 +75,7 @@ def create_booking(request: HttpRequest, view: CreateView) -> HttpResponse | Non
 
     started = time.time()
     window = Window.current(BookingCreateThrottle.scope, token_ident(token), started)
-    pending = PendingCount(window.key, window.period) if window else None
+    pending = AttemptNumber(window) if window else None
     now = timezone.now()
     try:
         read = selectors.get_slot_for_booking(
@@ -85,11 +85,11 @@ def create_booking(request: HttpRequest, view: CreateView) -> HttpResponse | Non
             now=now,
         )
     finally:
-        attempts = pending.result() if pending else 0
+        number = pending.result() if pending else 0
     if read is None or not read.resident.is_active:
         # DRF answers 401 before its throttle: this attempt is counted once, here.
         return None
-    if window is not None and attempts > window.limit:
+    if window is not None and number > window.limit:
         return _render(view, exception_handler(Throttled(wait=window.ends_at - started), {}))
     try:
         result = services.place_booking(

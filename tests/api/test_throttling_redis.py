@@ -1,12 +1,21 @@
 """The booking throttle's counter on a real Redis (db from REDIS_URL, default 8)."""
 
 import os
+import threading
+import time
 import uuid
 
 import pytest
 import redis
 
-from api.throttling import PendingCount, count_in_window
+from api.throttling import (
+    LEASE_SIZE,
+    AttemptNumber,
+    Leases,
+    PendingCount,
+    Window,
+    count_in_window,
+)
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/8"
 
@@ -77,3 +86,97 @@ def test_the_counter_fails_open_while_redis_is_down(settings, caplog):  # type: 
     assert count_in_window("k", 30) == 0
     assert PendingCount("k", 30).result() == 0
     assert "throttle counter unavailable" in caplog.text
+
+
+def window(limit: int) -> Window:
+    return Window(f"test-throttle-{uuid.uuid4().hex}", limit, 60, time.time() + 60)
+
+
+def test_a_process_numbers_its_attempts_from_one_block(redis_cache):  # type: ignore[no-untyped-def]
+    w, leases = window(30), Leases()
+    try:
+        numbers, counters = [], []
+        for _ in range(LEASE_SIZE + 1):
+            numbers.append(AttemptNumber(w, leases).result())
+            counters.append(int(redis_cache.get(w.key)))
+        assert numbers == list(range(1, LEASE_SIZE + 2))
+        # One INCRBY for the first LEASE_SIZE attempts, the next for the one after.
+        assert counters == [LEASE_SIZE] * LEASE_SIZE + [2 * LEASE_SIZE]
+        assert 0 < redis_cache.ttl(w.key) <= 60
+    finally:
+        redis_cache.delete(w.key)
+
+
+def test_processes_never_let_more_than_the_limit_through(redis_cache):  # type: ignore[no-untyped-def]
+    w = window(8)
+    processes = [Leases(), Leases(), Leases()]
+    try:
+        numbers = [AttemptNumber(w, processes[i % 3]).result() for i in range(30)]
+        assert len(set(numbers)) == 30  # no number handed out twice
+        allowed = sum(1 for n in numbers if n <= w.limit)
+        # Never more than the limit; numbers held unused by the other processes are skipped.
+        assert w.limit - 2 * (LEASE_SIZE - 1) <= allowed <= w.limit
+    finally:
+        redis_cache.delete(w.key)
+
+
+def test_threads_of_a_process_skip_no_number(redis_cache):  # type: ignore[no-untyped-def]
+    w, leases = window(1000), Leases()
+    numbers: list[int] = []
+    start = threading.Barrier(8)
+
+    def attempts() -> None:
+        start.wait()
+        for _ in range(7):
+            numbers.append(AttemptNumber(w, leases).result())
+
+    threads = [threading.Thread(target=attempts) for _ in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        held = []
+        while (n := leases.take(w.key, w.ends_at, LEASE_SIZE)[0]) is not None:
+            held.append(n)
+        # Every number handed out is used or still held by the process.
+        assert sorted(numbers + held) == list(range(1, int(redis_cache.get(w.key)) + 1))
+        assert len(numbers) == 56
+    finally:
+        redis_cache.delete(w.key)
+
+
+def test_a_burst_while_a_block_is_on_its_way_takes_single_numbers(redis_cache):  # type: ignore[no-untyped-def]
+    """A double tap on ten connections: all within a limit of 14, none beyond it."""
+    w, leases = window(14), Leases()
+    try:
+        burst = [AttemptNumber(w, leases) for _ in range(10)]  # the first asks for a block
+        numbers = [attempt.result() for attempt in burst]
+        assert numbers == [1, *range(LEASE_SIZE + 1, LEASE_SIZE + 10)]
+        later = [AttemptNumber(w, leases).result() for _ in range(5)]
+        assert later == [2, 3, 4, 5, 15]  # the block's numbers, then beyond the limit
+        assert sum(1 for n in numbers + later if n <= w.limit) == w.limit
+    finally:
+        redis_cache.delete(w.key)
+
+
+def test_the_windows_that_ended_go_when_the_process_holds_too_many() -> None:
+    leases = Leases()
+    leases.MAX_KEYS = 3
+    for key, ends_at in [("ended-1", -1), ("ended-2", -1), ("current", 60)]:
+        assert leases.take(key, time.time() + ends_at, 5) == (None, 5)
+        leases.keep(key, 2, 5)
+    assert leases.take("new", time.time() + 60, 5) == (None, 5)
+    assert leases.take("ended-1", time.time() + 60, 5) == (None, 5)  # forgotten: asks again
+    assert leases.take("current", time.time() + 60, 5) == (2, 0)
+
+
+def test_an_attempt_number_fails_open_and_holds_nothing_while_redis_is_down(settings):  # type: ignore[no-untyped-def]
+    settings.CACHES = {
+        "default": {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    w, leases = window(3), Leases()
+    assert AttemptNumber(w, leases).result() == 0
+    assert AttemptNumber(w, leases).result() == 0
+    # Nothing held; the next attempt asks for a block again (not one number: nobody is asking).
+    assert leases.take(w.key, w.ends_at, 3) == (None, 3)
