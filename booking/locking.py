@@ -88,8 +88,9 @@ def list_active_bookings(
     """The resident's held, confirmed and checked-in bookings at a venue in a time range."""
     reader = booking_reader()
     statuses = ", ".join(["%s"] * len(Booking.ACTIVE_STATUSES))
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    adapt = db.ops.adapt_datetimefield_value
+    with db.cursor() as cursor:
         cursor.execute(
             f"SELECT {reader.sql} FROM {Booking._meta.db_table} b "
             f"WHERE b.resident_id = %s AND b.venue_id = %s AND b.status IN ({statuses}) "
@@ -102,7 +103,7 @@ def list_active_bookings(
                 adapt(starts_before),
             ],
         )
-        return [reader.instance(row) for row in cursor.fetchall()]
+        return [reader.instance(row, db) for row in cursor.fetchall()]
 
 
 _inserts: dict[str, tuple[list[Any], str]] = {}  # per database vendor: fields and statement

@@ -153,17 +153,18 @@ class RowReader:
             ]
         return self._converters[db.vendor]
 
-    def convert(self, attname: str, value: Any) -> Any:
-        db = connections[DEFAULT_DB_ALIAS]
+    def convert(self, attname: str, value: Any, db: BaseDatabaseWrapper | None = None) -> Any:
+        db = db or connections[DEFAULT_DB_ALIAS]
         index = self.attnames.index(attname)
         for converter in self.converters(db)[index]:
             value = converter(value, self.cols[index], db)
         return value
 
-    def instance(self, row: Sequence[Any]) -> Any:
+    def instance(self, row: Sequence[Any], db: BaseDatabaseWrapper | None = None) -> Any:
         # The connection itself, once: each attribute read through the `connection` proxy
-        # looks it up again (a tenth of this method's time, five instances per attempt).
-        db = connections[DEFAULT_DB_ALIAS]
+        # looks it up again (a tenth of this method's time, five instances per attempt). A
+        # caller building several instances passes it: finding it costs as much again.
+        db = db or connections[DEFAULT_DB_ALIAS]
         values = list(row)
         for index, converters in self._converting(db):
             value, col = values[index], self.cols[index]
@@ -241,18 +242,14 @@ class _SlotRead:
     def run(
         self, *, slot_id: int, resident: ResidentLookup, idempotency_key: str, now: dt.datetime
     ) -> SlotForBooking | None:
-        params = [
-            *resident.params,
-            connection.ops.adapt_datetimefield_value(now),
-            idempotency_key,
-            slot_id,
-        ]
-        with connection.cursor() as cursor:
+        db = connections[DEFAULT_DB_ALIAS]  # once per read: each lookup costs a few microseconds
+        params = [*resident.params, db.ops.adapt_datetimefield_value(now), idempotency_key, slot_id]
+        with db.cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        user = self.resident.instance(row[: self.resident.width])
+        user = self.resident.instance(row[: self.resident.width], db)
         parts, start = [], self.resident.width
         for reader in self.readers:
             parts.append(row[start : start + reader.width])
@@ -260,13 +257,13 @@ class _SlotRead:
         slot_row, resource_row, venue_row, policy_row = parts
         suspended_until, own_booking_id, keyed_booking_id = row[start:]
         if suspended_until is not None:
-            suspended_until = self.standing.convert("suspended_until", suspended_until)
+            suspended_until = self.standing.convert("suspended_until", suspended_until, db)
         if slot_row[0] is None:
             return SlotForBooking(user, None, None, suspended_until, None, keyed_booking_id)
-        slot: Slot = self.readers[0].instance(slot_row)
-        resource: Resource = self.readers[1].instance(resource_row)
-        venue: Venue = self.readers[2].instance(venue_row)
-        policy = self.readers[3].instance(policy_row) if policy_row[0] is not None else None
+        slot: Slot = self.readers[0].instance(slot_row, db)
+        resource: Resource = self.readers[1].instance(resource_row, db)
+        venue: Venue = self.readers[2].instance(venue_row, db)
+        policy = self.readers[3].instance(policy_row, db) if policy_row[0] is not None else None
         # Wire the relations as select_related would, so that nothing below queries again.
         Slot.resource.field.set_cached_value(slot, resource)
         Slot.venue.field.set_cached_value(slot, venue)
