@@ -19,10 +19,12 @@ attempts book free slots of the availability venue; the next flash_crowd run flu
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import io
 import json
 import os
+import pstats
 import sys
 import time
 import uuid
@@ -81,6 +83,13 @@ def cpu_per_request(run: Callable[[int], str], *, n: int, expect: str) -> float:
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("-n", type=int, default=300, help="requests per batch")
+    p.add_argument(
+        "--profile",
+        metavar="PATH",
+        choices=["trivial", "refused", "success", "replay"],
+        help="also print cProfile's top functions (CPU time) for one path",
+    )
+    p.add_argument("--sort", default="cumulative", help="pstats sort key (e.g. tottime)")
     args = p.parse_args(argv)
     os.environ.update(common.server_env(8000))
     import django
@@ -167,14 +176,27 @@ def main(argv: list[str]) -> int:
             ),
         )
 
-    for name, run, expect in [
-        ("trivial GET /api/v1/health/", trivial, "200"),
-        ("refused attempt (409)", refused, "409"),
-        ("successful attempt (201)", success, "201"),
-        ("idempotent replay (200)", replay, "200"),
-    ]:
+    paths = {
+        "trivial": ("trivial GET /api/v1/health/", trivial, "200"),
+        "refused": ("refused attempt (409)", refused, "409"),
+        "success": ("successful attempt (201)", success, "201"),
+        "replay": ("idempotent replay (200)", replay, "200"),
+    }
+    for name, run, expect in paths.values():
         ms = cpu_per_request(run, n=args.n if expect != "201" else args.n // 5, expect=expect)
         print(f"{name:32} {ms:6.3f} ms CPU per request")
+    if args.profile:
+        _, run, expect = paths[args.profile]
+        # Successes need fresh free slots: start after those the timing used.
+        offset = 5 * (args.n // 5) if expect == "201" else 0
+        profiler = cProfile.Profile(time.process_time)
+        profiler.runcall(
+            lambda: [run(offset + i) for i in range(args.n // 5 if expect == "201" else args.n)]
+        )
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(45)
+        if os.environ.get("PROFILE_CALLEES"):  # e.g. PROFILE_CALLEES=insert_booking
+            stats.print_callees(os.environ["PROFILE_CALLEES"])
     return 0
 
 
