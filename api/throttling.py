@@ -135,6 +135,16 @@ class PendingCount:
 LEASE_SIZE = 5
 
 
+@dataclass(slots=True)
+class _Held:
+    """What a process holds of one window's numbers: `next`..`last` (none when next > last)."""
+
+    ends_at: float  # the window's end
+    next: int = 1
+    last: int = 0
+    asking: bool = False  # a thread of this process is asking Redis for a block
+
+
 class Leases:
     """Blocks of attempt numbers this process has taken from windows' counters, not yet used.
 
@@ -155,7 +165,7 @@ class Leases:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # gthread: the threads of a worker share the blocks
-        self._held: dict[str, list[Any]] = {}  # key -> [window end, next, last, asking]
+        self._held: dict[str, _Held] = {}
 
     def take(self, key: str, ends_at: float, block: int) -> tuple[int | None, int]:
         """(the next number held for `key`, 0), or (None, how many numbers to ask Redis for):
@@ -165,14 +175,14 @@ class Leases:
             if held is None:
                 if len(self._held) >= self.MAX_KEYS:
                     self._forget_ended()
-                self._held[key] = [ends_at, 1, 0, True]
+                self._held[key] = _Held(ends_at, asking=True)
                 return None, block
-            if held[1] <= held[2]:
-                held[1] += 1
-                return held[1] - 1, 0
-            if held[3]:
+            if held.next <= held.last:
+                held.next += 1
+                return held.next - 1, 0
+            if held.asking:
                 return None, 1
-            held[3] = True
+            held.asking = True
             return None, block
 
     def keep(self, key: str, first: int, last: int) -> None:
@@ -180,11 +190,14 @@ class Leases:
         with self._lock:
             held = self._held.get(key)
             if held is not None:
-                held[1:] = [first, last, False]
+                held.next, held.last, held.asking = first, last, False
 
     def give_up(self, key: str) -> None:
         """The block asked for did not come (the counter is down): the next attempt asks again."""
-        self.keep(key, 1, 0)
+        with self._lock:
+            held = self._held.get(key)
+            if held is not None:
+                held.asking = False
 
     def clear(self) -> None:
         with self._lock:
@@ -193,7 +206,7 @@ class Leases:
     def _forget_ended(self) -> None:
         # A key names its window: ended windows are never asked for again.
         now = time.time()
-        self._held = {k: h for k, h in self._held.items() if h[0] > now}
+        self._held = {k: h for k, h in self._held.items() if h.ends_at > now}
         if len(self._held) >= self.MAX_KEYS:
             self._held.clear()  # numbers held are skipped: stricter, never looser
 
