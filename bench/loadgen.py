@@ -151,6 +151,7 @@ def _parse_chunked(buf: bytearray, start: int) -> tuple[bytes, int] | None:
 @dataclass
 class Stats:
     latencies: list[float] = field(default_factory=list)
+    latencies_by_status: dict[int, list[float]] = field(default_factory=dict)
     statuses: Counter[int] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -163,6 +164,7 @@ class Stats:
     def record(self, started: float, status: int) -> None:
         now = time.perf_counter()
         self.latencies.append(now - started)
+        self.latencies_by_status.setdefault(status, []).append(now - started)
         self.statuses[status] += 1
         if now > self.last_done:
             self.last_done = now
@@ -339,6 +341,14 @@ def report(stats: Stats, cpu_seconds: float) -> dict[str, Any]:
             "p99": round(percentile(lat, 99) * 1000, 2),
             "max": round((lat[-1] if lat else 0) * 1000, 2),
             "mean": round(sum(lat) / len(lat) * 1000, 2) if lat else 0.0,
+        },
+        "latency_ms_by_status": {
+            str(status): {
+                "p50": round(percentile(values, 50) * 1000, 2),
+                "p99": round(percentile(values, 99) * 1000, 2),
+            }
+            for status, values in sorted(stats.latencies_by_status.items())
+            for values in [sorted(values)]
         },
         "statuses": {str(k): v for k, v in sorted(stats.statuses.items())},
         "codes": dict(sorted(stats.codes.items())),
