@@ -14,7 +14,7 @@ from django.core.cache.backends.redis import RedisCache
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
@@ -343,3 +343,30 @@ class BookingCreateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.retry_after
+
+
+class AuthThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle (the view's `throttle_scope`: `auth`, env `THROTTLE_AUTH`, for
+    exchanging a password for a token) per client address, failing open while its Redis
+    counter is unreachable.
+
+    Like the booking throttle: an outage of the counter must not turn every sign-in into a
+    500. For that while, passwords are not rate-limited here (Django still hashes each try).
+    The rate is read per request and may be "off", like the booking throttle's.
+    """
+
+    def get_rate(self) -> str | None:
+        # Read per request, as `Window.current` does (DRF binds its rates at import time); a
+        # disabled rate ("off") is None, which DRF's throttle lets through.
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(str(self.scope))
+        return str(rate) if parse_rate(rate) else None
+
+    def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
+        return parse_rate(rate) or (None, None)
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        try:
+            return bool(super().allow_request(request, view))
+        except redis.RedisError as exc:
+            logger.warning("throttle counter unavailable, not counting a sign-in: %r", exc)
+            return True

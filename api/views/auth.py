@@ -1,9 +1,10 @@
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import ScopedRateThrottle
+
+from api.throttling import AuthThrottle
 
 
 class TokenCreateView(ObtainAuthToken):
     """Exchange `{"username", "password"}` for `{"token"}`; send it as `Authorization: Token <t>`."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AuthThrottle]
     throttle_scope = "auth"

@@ -54,3 +54,39 @@ def test_malformed_or_unknown_token_is_401(api_client, header):
     else:
         assert response.json()["code"] == "authentication_failed"
     assert response.status_code == 401
+
+
+def test_sign_in_is_throttled_per_address(api_client, resident, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "auth": "2/min",
+        },
+    }
+    wrong = {"username": "alice", "password": "nope"}
+    statuses = [api_client.post(TOKEN_URL, wrong, format="json").status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    assert api_client.post(TOKEN_URL, wrong, format="json").json()["code"] == "throttled"
+
+
+def test_sign_in_works_while_the_throttle_counter_is_down(api_client, resident, settings, caplog):
+    settings.CACHES = {
+        "default": {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    payload = {"username": "alice", "password": "pass-12345"}
+    response = api_client.post(TOKEN_URL, payload, format="json")
+    assert response.status_code == 200 and response.json()["token"]
+    assert "throttle counter unavailable" in caplog.text
+
+
+def test_sign_in_throttle_can_be_switched_off(api_client, resident, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "auth": "off",
+        },
+    }
+    wrong = {"username": "alice", "password": "nope"}
+    assert {api_client.post(TOKEN_URL, wrong, format="json").status_code for _ in range(3)} == {400}
