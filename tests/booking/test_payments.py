@@ -401,16 +401,16 @@ def test_localstripe_delivers_the_webhook_that_confirms_the_booking(
     try:
         booking = hold(resident, court)
         pay_at_stripe(Payment.objects.get(booking=booking).stripe_payment_intent_id)
+        recorded = StripeEvent.objects.filter(type="payment_intent.succeeded", outcome="confirmed")
+        # Wait for the event's record, the last write of the webhook's transaction: on SQLite
+        # the live server shares this test's in-memory connection, so the booking's new status
+        # shows before that transaction has finished.
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            booking.refresh_from_db()
-            if booking.status == Booking.Status.CONFIRMED:
-                break
+        while time.monotonic() < deadline and not recorded.exists():
             time.sleep(0.2)
+        assert recorded.exists()
+        booking.refresh_from_db()
         assert booking.status == Booking.Status.CONFIRMED
-        assert StripeEvent.objects.filter(
-            type="payment_intent.succeeded", outcome="confirmed"
-        ).exists()
     finally:
         # Later tests deliver their own events: point localstripe's webhook at a dead port.
         localstripe.register_webhook(url="http://127.0.0.1:9/", secret=STRIPE_TEST_WEBHOOK_SECRET)
