@@ -125,56 +125,28 @@ def main(argv: list[str]) -> int:
     if not full or len(free) <= args.n:
         raise SystemExit("run bench/flash_crowd.py first: it loads the data this needs")
 
-    def body(slot_id: int) -> bytes:
-        return json.dumps({"slot": slot_id, "party_size": 1}).encode()
+    def book(token: str, slot_id: int, key: str) -> str:
+        body = json.dumps({"slot": slot_id, "party_size": 1}).encode()
+        return call(app, environ("POST", "/api/v1/bookings/", token=token, body=body, key=key))
 
     def trivial(i: int) -> str:
         return call(app, environ("GET", "/api/v1/health/"))
 
     def refused(i: int) -> str:
-        token = tokens[i % len(tokens)][0]
-        return call(
-            app,
-            environ(
-                "POST",
-                "/api/v1/bookings/",
-                token=token,
-                body=body(full[i % len(full)]),
-                key=uuid.uuid4().hex,
-            ),
-        )
+        return book(tokens[i % len(tokens)][0], full[i % len(full)], uuid.uuid4().hex)
 
     def success(i: int) -> str:
         slot_id, token = free[i]
-        return call(
-            app,
-            environ(
-                "POST",
-                "/api/v1/bookings/",
-                token=token,
-                body=body(slot_id),
-                key=f"cpu-{i}-{time.time()}",
-            ),
-        )
+        return book(token, slot_id, f"cpu-{i}-{time.time()}")
 
     replay_key = f"replay-{time.time()}"
     replay_slot, replayer = free[-1]
-    first = call(
-        app,
-        environ(
-            "POST", "/api/v1/bookings/", token=replayer, body=body(replay_slot), key=replay_key
-        ),
-    )
+    first = book(replayer, replay_slot, replay_key)
     if not first.startswith("201"):
         raise SystemExit(f"the booking to replay was refused: {first}")
 
     def replay(i: int) -> str:
-        return call(
-            app,
-            environ(
-                "POST", "/api/v1/bookings/", token=replayer, body=body(replay_slot), key=replay_key
-            ),
-        )
+        return book(replayer, replay_slot, replay_key)
 
     paths = {
         "trivial": ("trivial GET /api/v1/health/", trivial, "200"),

@@ -285,6 +285,16 @@ def _site() -> _Site:
     return _Site()
 
 
+# What a VEVENT shows of its venue (location, geo) and what its LAST-MODIFIED follows.
+_VENUE_FIELDS = (
+    "venue__name_zh",
+    "venue__name_en",
+    "venue__address_zh",
+    "venue__latitude",
+    "venue__longitude",
+    "venue__updated_at",
+)
+
 _EVENT_FIELDS = (
     "id",
     "uid",
@@ -307,12 +317,7 @@ _EVENT_FIELDS = (
     "sequence",
     "created_at",
     "updated_at",
-    "venue__name_zh",
-    "venue__name_en",
-    "venue__address_zh",
-    "venue__latitude",
-    "venue__longitude",
-    "venue__updated_at",
+    *_VENUE_FIELDS,
 )
 
 
@@ -488,12 +493,7 @@ _BOOKING_FIELDS = (
     "updated_at",
     "resource__name_zh",
     "resource__name_en",
-    "venue__name_zh",
-    "venue__name_en",
-    "venue__address_zh",
-    "venue__latitude",
-    "venue__longitude",
-    "venue__updated_at",
+    *_VENUE_FIELDS,
 )
 
 
