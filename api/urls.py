@@ -1,11 +1,12 @@
 """Every /api route. Domain routes live under /api/v1/."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from api.views import auth, errors, health
 from api.views import bookings as booking_views
 from api.views import checkins as checkin_views
+from api.views import docs as docs_views
 from api.views import events as event_views
 from api.views import me as me_views
 from api.views import payments as payment_views
@@ -16,7 +17,9 @@ from api.views.venues import VenueViewSet
 
 v1 = [
     path("health/", health.health, name="health"),
-    path("auth/token/", auth.TokenCreateView.as_view(), name="auth-token"),
+    path("health/ready/", health.ready, name="health-ready"),
+    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/token/revoke-all/", auth.TokenRevokeAllView.as_view(), name="auth-token-revoke-all"),
     path("bookings/", booking_views.BookingCollectionView.as_view(), name="booking-list"),
     path("bookings/<str:pk>/", booking_views.BookingDetailView.as_view(), name="booking-detail"),
     path(
@@ -100,8 +103,8 @@ v1 = [
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("docs/", docs_views.ApiDocsView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", docs_views.ApiRedocView.as_view(url_name="schema"), name="api-redoc"),
     # Last: an unknown /api/ path answers in the API's error shape, not Django's HTML page.
     re_path(r"^", errors.unknown_path),
 ]

@@ -11,3 +11,5 @@ urlpatterns = [
 
 # Requests Django refuses before routing them (e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE).
 handler400 = "api.views.errors.bad_request"
+# A database or Redis outage in a middleware is a 503; any 500 under /api/ is JSON.
+handler500 = "api.outage.server_error"

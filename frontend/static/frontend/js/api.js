@@ -146,14 +146,29 @@
     return error.detail || t("error.generic");
   }
 
-  /** Show a message in a page's aria-live region. kind: "success" | "error" | "info". */
-  function announce(region, text, kind, html) {
+  /** A link's href only if it stays on this site (a path or this origin), else null. */
+  function sameSiteHref(href) {
+    var url;
+    try { url = new URL(String(href), window.location.href); } catch (err) { return null; }
+    return url.origin === window.location.origin ? url.pathname + url.search + url.hash : null;
+  }
+
+  /**
+   * Show a message in a page's aria-live region. kind: "success" | "error" | "info".
+   * `link` ({href, label, className}) adds a link after the text. Text and label are always set
+   * as text, never parsed as HTML: they may hold data (an event's title, a court's name).
+   */
+  function announce(region, text, kind, link) {
     if (!region) { return; }
     region.className = "live " + (kind || "info");
-    if (html) {
-      region.innerHTML = html;
-    } else {
-      region.textContent = text;
+    region.textContent = text || "";
+    var href = link ? sameSiteHref(link.href) : null;
+    if (href) {
+      var anchor = document.createElement("a");
+      anchor.href = href;
+      anchor.textContent = link.label;
+      if (link.className) { anchor.className = link.className; }
+      region.append(text ? " " : "", anchor);
     }
   }
 

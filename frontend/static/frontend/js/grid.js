@@ -14,12 +14,6 @@
   var refusedAt = new Map();
   var REFUSAL_MEMORY_MS = 5000;
 
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-
   function hhmm(iso) {
     return new Date(iso).toLocaleTimeString("en-GB", {
       timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false,
@@ -59,7 +53,10 @@
       if (!resource.exclusive) { priceText += " · " + t("booking.left", { n: slot.remaining }); }
       el.setAttribute("aria-label", t("slot.aria", { resource: resource.name, time: range }) +
         ", " + (price === 0 ? t("booking.free") : "¥" + slot.price));
-      el.innerHTML = escapeHtml(t("booking.book")) + '<span class="price">' + escapeHtml(priceText) + "</span>";
+      var priceEl = document.createElement("span");
+      priceEl.className = "price";
+      priceEl.textContent = priceText;
+      el.append(t("booking.book"), priceEl);
     } else {
       el = document.createElement("span");
       var labels = {
@@ -93,7 +90,7 @@
         var old = grid.querySelector('[data-slot="' + slot.id + '"]');
         if (!old) { return; }
         var fresh = renderCell(slot, resource);
-        if (old.outerHTML === fresh.outerHTML) { return; }
+        if (old.isEqualNode(fresh)) { return; }
         var hadFocus = document.activeElement === old || slot.id === focusSlotId;
         if (old.tagName === "BUTTON" && old.getAttribute("aria-busy") === "true" && slot.id !== focusSlotId) {
           return;  // its own request is still running
@@ -107,9 +104,9 @@
 
   function signInMessage() {
     var next = encodeURIComponent(window.location.pathname + window.location.search);
-    api.announce(message, "", "info",
-      escapeHtml(t("error.not_authenticated")) + ' <a href="' + config.login_url + "?next=" + next + '">' +
-      escapeHtml(t("booking.sign_in")) + "</a>");
+    api.announce(message, t("error.not_authenticated"), "info", {
+      href: config.login_url + "?next=" + next, label: t("booking.sign_in"),
+    });
   }
 
   async function book(button) {
@@ -122,7 +119,8 @@
     }
     var slotId = Number(button.dataset.slot);
     var key = api.keyFor(button);
-    var label = button.innerHTML;
+    // The button's own content (label and price), put back if the booking is refused.
+    var label = Array.prototype.map.call(button.childNodes, function (node) { return node.cloneNode(true); });
     button.setAttribute("aria-busy", "true");
     button.textContent = t("booking.booking");
     api.announce(message, t("booking.booking"), "info");
@@ -131,14 +129,14 @@
       var booking = result.data;
       mySlots.add(slotId);
       if (booking.status === "held" && booking.payment_url) {
-        api.announce(message, "", "info",
-          escapeHtml(t("booking.held", { time: api.formatMoment(booking.hold_expires_at) })) +
-          ' <a class="button" href="' + escapeHtml(booking.payment_url) + '">' + escapeHtml(t("booking.pay_now")) + "</a>");
+        api.announce(message, t("booking.held", { time: api.formatMoment(booking.hold_expires_at) }), "info", {
+          href: booking.payment_url, label: t("booking.pay_now"), className: "button",
+        });
         window.location.assign(booking.payment_url);
       } else {
-        api.announce(message, "", "success",
-          escapeHtml(t("booking.booked", { resource: button.dataset.resource, time: button.dataset.time })) +
-          ' <a href="' + config.my_bookings_url + '">' + escapeHtml(t("nav.my_bookings")) + "</a>");
+        api.announce(message, t("booking.booked", { resource: button.dataset.resource, time: button.dataset.time }), "success", {
+          href: config.my_bookings_url, label: t("nav.my_bookings"),
+        });
       }
       button.removeAttribute("aria-busy");
       await refresh(slotId);
@@ -148,7 +146,7 @@
         api.forgetKey(button);  // a final answer: a later click is a new attempt
       }
       button.removeAttribute("aria-busy");
-      button.innerHTML = label;
+      button.replaceChildren.apply(button, label);
       if (err.code === "not_authenticated" || err.code === "authentication_failed") {
         signInMessage();
       } else {

@@ -18,7 +18,9 @@
       document.getElementById("pay-status").textContent = t("booking_status." + booking.status);
       if (booking.status === "confirmed") {
         form.remove();
-        api.announce(message, "", "success", t("pay.done") + ' <a href="' + config.my_bookings_url + '">' + (config.back_label || t("nav.my_bookings")) + "</a>");
+        api.announce(message, t("pay.done"), "success", {
+          href: config.my_bookings_url, label: config.back_label || t("nav.my_bookings"),
+        });
       } else {
         button.disabled = false;
         api.announce(message, t("pay.failed"), "error");
