@@ -1,11 +1,16 @@
-"""Token authentication with one hand-written query (the same rules as DRF's)."""
+"""Token authentication with one hand-written query (the same rules as DRF's), and the
+tokens' lifetime: a token expires `API_TOKEN_TTL_DAYS` days after it was issued (0: never)."""
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -13,12 +18,40 @@ from rest_framework.authtoken.models import Token
 from booking.selectors import RowReader
 
 _user_reader: list[RowReader] = []
+_token_reader: list[RowReader] = []
+
+# What a token issued before any real one compares with when tokens never expire.
+_NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+# The user id of an unexpired API token, as an SQL expression over `token_user_params(key,
+# now)`: the booking endpoint's read finds the resident by it (booking.selectors.ResidentLookup),
+# so that a rush's attempt needs no own query to authenticate, nor to check the token's age. An
+# expired token finds no user, and the request goes to DRF, which answers 401 `token_expired`.
+TOKEN_USER_SQL = (
+    f"(SELECT t.user_id FROM {Token._meta.db_table} t WHERE t.key = %s AND t.created > %s)"
+)
 
 
-# The user id of an API token, as an SQL expression: the booking endpoint's read finds the
-# resident by it (booking.selectors.ResidentLookup), so that a rush's attempt needs no own query
-# to authenticate.
-TOKEN_USER_SQL = f"(SELECT t.user_id FROM {Token._meta.db_table} t WHERE t.key = %s)"
+class TokenExpired(exceptions.AuthenticationFailed):
+    """401 `token_expired`: ask `POST /api/v1/auth/token/` for a new one."""
+
+    error_code = "token_expired"
+    default_detail = gettext_lazy("The token has expired: sign in again for a new one.")
+
+
+def expired_before(now: dt.datetime) -> dt.datetime:
+    """Tokens issued at or before this moment have expired (`API_TOKEN_TTL_DAYS`; 0: never)."""
+    days = settings.API_TOKEN_TTL_DAYS
+    return now - dt.timedelta(days=days) if days > 0 else _NEVER
+
+
+def is_expired(token: Token, now: dt.datetime) -> bool:
+    return token.created <= expired_before(now)
+
+
+def token_user_params(key: str, now: dt.datetime) -> tuple[str, Any]:
+    """The parameters of `TOKEN_USER_SQL` for the token `key` at `now`."""
+    return key, connection.ops.adapt_datetimefield_value(expired_before(now))
 
 
 def token_of(request: HttpRequest) -> str | None:
@@ -31,9 +64,11 @@ def token_of(request: HttpRequest) -> str | None:
     if len(parts) != 2 or parts[0].lower() != FastTokenAuthentication.keyword.lower().encode():
         return None
     try:
-        return parts[1].decode()
+        key = parts[1].decode()
     except UnicodeError:
         return None
+    # Not a key's characters: DRF's path refuses it (authenticate_credentials below).
+    return key if key.isascii() and key.isalnum() else None
 
 
 class FastTokenAuthentication(TokenAuthentication):
@@ -44,21 +79,31 @@ class FastTokenAuthentication(TokenAuthentication):
     """
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        # Keys are 40 hex digits: anything else (a NUL, which PostgreSQL refuses in text, or
+        # a megabyte of header) is no token of ours, answered without a query.
+        if not (key.isascii() and key.isalnum() and len(key) <= 40):
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not _user_reader:
             _user_reader.append(RowReader(get_user_model(), "u"))
-        reader = _user_reader[0]
+            _token_reader.append(RowReader(Token, "t", ("key", "created")))
+        reader, token_reader = _user_reader[0], _token_reader[0]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {reader.sql} FROM {get_user_model()._meta.db_table} u "
-                f"WHERE u.id = {TOKEN_USER_SQL}",
+                f"SELECT {reader.sql}, {token_reader.sql} "
+                f"FROM {Token._meta.db_table} t "
+                f"JOIN {get_user_model()._meta.db_table} u ON u.id = t.user_id "
+                "WHERE t.key = %s",
                 [key],
             )
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user = reader.instance(row)
+        user = reader.instance(row[: reader.width])
+        token = token_reader.instance(row[reader.width :])
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token = Token(key=key, user=user)
-        token._state.adding = False
+        if is_expired(token, timezone.now()):
+            raise TokenExpired()
+        token.user_id = user.pk
+        Token.user.field.set_cached_value(token, user)
         return user, token

@@ -17,6 +17,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
+from common.clientip import client_ip
+
 logger = logging.getLogger(__name__)
 
 DISABLED_RATES = {"", "0", "off", "none"}
@@ -304,7 +306,16 @@ class Window:
         )
 
 
-class BookingCreateThrottle(BaseThrottle):
+class ClientIdent:
+    """A throttle's client address: `common.clientip.client_ip`, which believes
+    `X-Forwarded-For` only from `TRUSTED_PROXIES` (DRF's own `get_ident` takes the header from
+    anyone unless `NUM_PROXIES` is set, so a client could pick a fresh identity per request)."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request) or ""
+
+
+class BookingCreateThrottle(ClientIdent, BaseThrottle):
     """Booking attempts per caller in fixed windows, scope `booking_create` (env
     `THROTTLE_BOOKING_CREATE`, e.g. "30/min"; "off" disables it). Only POST counts: listing
     one's bookings is not an attempt.
@@ -345,10 +356,11 @@ class BookingCreateThrottle(BaseThrottle):
         return self.retry_after
 
 
-class AuthThrottle(ScopedRateThrottle):
+class AuthThrottle(ClientIdent, ScopedRateThrottle):
     """DRF's scoped throttle (the view's `throttle_scope`: `auth`, env `THROTTLE_AUTH`, for
-    exchanging a password for a token) per client address, failing open while its Redis
-    counter is unreachable.
+    exchanging a password for a token and for signing out everywhere) per client address
+    (`ClientIdent`), failing open while its Redis counter is unreachable. Password guessing
+    itself is limited per address and per account by django-axes (`common.logins`).
 
     Like the booking throttle: an outage of the counter must not turn every sign-in into a
     500. For that while, passwords are not rate-limited here (Django still hashes each try).

@@ -1,9 +1,28 @@
-"""Forms of the pages that are not API clients: resident sign-up (Django auth)."""
+"""Forms of the pages that are not API clients: sign-in and resident sign-up (Django auth)."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from common.logins import LOCKED_CODE, is_locked_out, lock_message, mark_lock_shown
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, which says so when too many failures have locked signing in
+    (django-axes refused the attempt, `common.logins`), instead of "wrong password"."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        if self.request is not None and is_locked_out(self.request):
+            mark_lock_shown(self.request)  # the page is the answer: 429 + Retry-After
+            return ValidationError(lock_message(self.request), code=LOCKED_CODE)
+        return super().get_invalid_login_error()
+
+
+class AdminSignInForm(SignInForm, AdminAuthenticationForm):
+    """The admin's sign-in form (staff only), saying so when signing in is locked."""
 
 
 class ResidentRegistrationForm(UserCreationForm):

@@ -21,13 +21,7 @@ urlpatterns = [
     path("staff/venues/<int:pk>/", staff.venue_day, name="staff-venue"),
     path("staff/venues/<int:pk>/bookings.csv", staff.export_bookings, name="staff-export"),
     path("staff/venues/<int:pk>/usage.csv", staff.export_usage, name="staff-usage"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="frontend/accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", accounts.register, name="register"),
 ]

@@ -5,6 +5,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.utils import timezone
 
 from booking import services
@@ -103,7 +104,7 @@ def test_logins_work_and_are_printed(loaded):
         ("admin", "admin12345"),
         ("organiser", "organiser12345"),
     ]:
-        assert authenticate(username=username, password=password) is not None
+        assert authenticate(HttpRequest(), username=username, password=password) is not None
         assert f"{username}" in loaded and password in loaded
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_staff and admin.is_superuser

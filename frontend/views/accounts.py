@@ -2,13 +2,23 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from frontend.forms import ResidentRegistrationForm
+from frontend.forms import ResidentRegistrationForm, SignInForm
+
+
+class SignInView(LoginView):
+    """Sign in. Too many failures from one address or for one username lock signing in for a
+    while (django-axes, `common.logins`): the form then says until when, answered with 429."""
+
+    template_name = "frontend/accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
 
 
 @sensitive_post_parameters("password1", "password2")

@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
 from django.utils import timezone
 
 from events import demo, services
@@ -47,7 +48,7 @@ def test_demo_events_are_published_upcoming_and_open_for_registration():
 
 def test_demo_organiser_can_log_in_and_manages_the_demo_organisations():
     demo.load(stdout=io.StringIO())
-    user = authenticate(username="organiser", password="organiser12345")
+    user = authenticate(HttpRequest(), username="organiser", password="organiser12345")
     assert user is not None
     assert set(user.organisations.values_list("is_demo", flat=True)) == {True}
     assert Organisation.objects.filter(is_demo=True, is_approved=True).count() == 2
