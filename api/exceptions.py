@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.parsers import TOO_DEEP
 from common.errors import (
     BusyError,
     ConflictError,
@@ -69,7 +71,24 @@ def domain_error_response(exc: DomainError) -> Response:
     return Response(body, status=status_code, headers=headers)
 
 
+_PARSE_CODE = Request._parse.__code__  # type: ignore[attr-defined]  # private, not in the stubs
+
+
+def _raised_while_parsing(exc: BaseException) -> bool:
+    """Whether `exc` came out of DRF's request body parsing (`Request._parse`)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is _PARSE_CODE:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # A body nested too deeply for Python's json, sent to a view with DRF's own parser (the
+    # token view); api.parsers.JSONParser refuses it itself.
+    if isinstance(exc, RecursionError) and _raised_while_parsing(exc):
+        exc = drf.ParseError(TOO_DEEP)
     if isinstance(exc, DomainError):
         return domain_error_response(exc)
     if isinstance(exc, DjangoValidationError):
@@ -86,7 +105,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real bug: Django logs it and answers 500
-    code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), "error")
+    # A subclass may name its own code (api.authentication.TokenExpired: `token_expired`).
+    code = getattr(exc, "error_code", None) or next(
+        (c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), "error"
+    )
     if isinstance(exc, drf.ValidationError):
         data = exc.detail
         if isinstance(data, dict):

@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from api.filters import MAX_DATE, MIN_DATE
 from common.errors import DomainError
 from events import selectors
 from events.exceptions import (
@@ -47,11 +48,19 @@ class DateOrDateTimeField(forms.Field):
             moment = None if day else parse_datetime(text)
         except ValueError:
             moment = day = None
+        if day is None and moment is not None:
+            day = moment.date()
+        if day is not None and not MIN_DATE <= day <= MAX_DATE:
+            # Year 1 or 9999 is no question about events, and the arithmetic below overflows.
+            raise forms.ValidationError(
+                f"须在 {MIN_DATE} 至 {MAX_DATE} 之间。Must be between {MIN_DATE} and {MAX_DATE}.",
+                code="invalid_date",
+            )
+        if moment is not None:
+            return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
         if day is not None:
             start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
             return start + dt.timedelta(days=1) if self.end_of_day else start
-        if moment is not None:
-            return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
         raise forms.ValidationError("Use YYYY-MM-DD or an ISO 8601 datetime.", code="invalid_date")
 
 

@@ -288,8 +288,9 @@ def build_calendar(
     `name` becomes NAME (RFC 7986) and X-WR-CALNAME; the refresh hints ask clients to poll every
     4 hours. With a `cache`, each VEVENT is rendered once until its item changes.
     Raises ValueError for a malformed item (naive datetime, end before start, bad RRULE),
-    unless `skip_invalid`: then the item is logged and left out, so one bad row does not take
-    the whole feed down for every subscriber.
+    unless `skip_invalid`: then an item that fails to render for any reason (also a time that
+    overflows, a rule icalendar cannot write) is logged and left out, so one bad row does not
+    take the other items or the whole feed down for every subscriber.
     """
     head = [
         "BEGIN:VCALENDAR",
@@ -316,7 +317,7 @@ def build_calendar(
     for item in items:
         try:
             chunks.append(render(item, tzid))
-        except ValueError:
+        except Exception:
             if not skip_invalid:
                 raise
             logger.exception("Left a malformed item out of the feed %r: %s", name, item.uid)

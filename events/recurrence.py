@@ -2,9 +2,19 @@
 
 Pure functions over dateutil; no ORM. A rule is read in Asia/Shanghai wall time
 (settings.TIME_ZONE): `BYDAY=SA` means Saturday in Luohu, even for an event starting after 16:00 UTC.
+
+Input (`parse_rrule`, `parse_exdates`) is held to bounds that every calendar app and library can
+represent (docs/events.md, "Recurrence"): COUNT 1-1000, INTERVAL 1-100, UNTIL and every exception
+date within about five years of the start, BYxxx values inside RFC 5545's ranges, at least one
+occurrence in those five years. Stored rows are read leniently (`occurrences_between`): a rule
+that no longer parses or iterates is logged and its event shown by its first occurrence only,
+so one bad row never takes a page down.
 """
 
+import calendar
 import datetime as dt
+import logging
+import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -13,12 +23,52 @@ from django.conf import settings
 
 from events.exceptions import InvalidExdatesError, InvalidRRuleError
 
+logger = logging.getLogger(__name__)
+
 # Sub-daily rules produce absurd calendars and huge feeds; nobody schedules events that way.
 ALLOWED_FREQS = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 # The last occurrence of a bounded rule is computed by walking it; past this many the series is
 # treated as open-ended (its last_* fields stay empty), which only widens date filters.
 MAX_COUNTED_OCCURRENCES = 5000
 MAX_EXDATES = 200
+MAX_COUNT = 1000
+MAX_INTERVAL = 100
+# UNTIL and exception dates lie within this span of the start; the first occurrence too.
+SERIES_SPAN = dt.timedelta(days=5 * 365 + 1)
+# The most occurrences one call of `occurrences_between` returns (a month view needs ~31).
+MAX_OCCURRENCES_LISTED = 1000
+# RFC 5545 §3.3.10 rule parts. BYSECOND/BYMINUTE/BYHOUR would repeat an event within a day,
+# which the sub-daily FREQs are refused for; dateutil's own extensions (BYEASTER, ...) are not
+# understood by calendar apps.
+_SUPPORTED_PARTS = frozenset(
+    {
+        "FREQ",
+        "UNTIL",
+        "COUNT",
+        "INTERVAL",
+        "BYDAY",
+        "BYMONTHDAY",
+        "BYYEARDAY",
+        "BYWEEKNO",
+        "BYMONTH",
+        "BYSETPOS",
+        "WKST",
+    }
+)
+# BYxxx part: its allowed absolute values, whether negative values are allowed, and the FREQs
+# it may be used with (RFC 5545 §3.3.10).
+_NUMBER_PARTS: dict[str, tuple[int, int, bool, frozenset[str]]] = {
+    "BYMONTHDAY": (1, 31, True, frozenset({"DAILY", "MONTHLY", "YEARLY"})),
+    "BYYEARDAY": (1, 366, True, frozenset({"YEARLY"})),
+    "BYWEEKNO": (1, 53, True, frozenset({"YEARLY"})),
+    "BYMONTH": (1, 12, False, ALLOWED_FREQS),
+    "BYSETPOS": (1, 366, True, ALLOWED_FREQS),
+}
+_WEEKDAYS = frozenset({"MO", "TU", "WE", "TH", "FR", "SA", "SU"})
+_BYDAY_ITEM = re.compile(r"([+-]?)([0-9]{1,2})?(MO|TU|WE|TH|FR|SA|SU)", re.ASCII)
+_NUMBER = re.compile(r"([+-]?)([0-9]{1,3})", re.ASCII)
+# The largest ordinal in BYDAY: the 5th Monday of a month, the 53rd of a year.
+_BYDAY_ORDINAL_LIMIT = {"MONTHLY": 5, "YEARLY": 53}
 
 
 def local_tz() -> ZoneInfo:
@@ -34,15 +84,16 @@ def normalise_rrule(value: str) -> str:
 def parse_rrule(value: str, *, dtstart: dt.datetime) -> rrule:
     """Parse a single RRULE value for a series starting at `dtstart` (aware).
 
-    Raises InvalidRRuleError for anything calendar apps would choke on: several lines, DTSTART or
-    EXDATE inside the rule, sub-daily frequencies, COUNT together with UNTIL, a local UNTIL, or a
-    rule without a single occurrence.
+    Raises InvalidRRuleError (with `fields["rrule"]`) for anything calendar apps would choke on:
+    several lines, DTSTART or EXDATE inside the rule, sub-daily frequencies or BYHOUR/BYMINUTE/
+    BYSECOND, unknown parts, COUNT together with UNTIL, a local UNTIL, values outside the bounds
+    above or RFC 5545's ranges, or a rule without an occurrence in its first five years.
     """
     text = normalise_rrule(value)
     if not text:
-        raise InvalidRRuleError("重复规则为空。The recurrence rule is empty.")
+        raise _rrule_error("重复规则为空。The recurrence rule is empty.")
     if ":" in text:
-        raise InvalidRRuleError(
+        raise _rrule_error(
             "只接受一条 RRULE（不含 DTSTART/EXDATE）。Give one RRULE value only, e.g. "
             "FREQ=WEEKLY;BYDAY=SA;COUNT=8."
         )
@@ -50,28 +101,146 @@ def parse_rrule(value: str, *, dtstart: dt.datetime) -> rrule:
     for part in text.split(";"):
         name, sep, val = part.partition("=")
         if not sep or not name or not val or name in parts:
-            raise InvalidRRuleError(f"无法解析 “{part}”。Cannot parse rule part {part!r}.")
+            raise _rrule_error(f"无法解析 “{part}”。Cannot parse rule part {part!r}.")
         parts[name] = val
     freq = parts.get("FREQ")
     if freq not in ALLOWED_FREQS:
-        raise InvalidRRuleError(
+        raise _rrule_error(
             "FREQ 须为 DAILY、WEEKLY、MONTHLY 或 YEARLY。FREQ must be DAILY, WEEKLY, MONTHLY or "
             "YEARLY."
         )
     if "COUNT" in parts and "UNTIL" in parts:
-        raise InvalidRRuleError(
+        raise _rrule_error(
             "COUNT 与 UNTIL 不能同时使用。COUNT and UNTIL cannot both be given (RFC 5545)."
         )
+    _check_parts(parts, freq)
     start = dtstart.astimezone(local_tz())
     try:
         rule = rrulestr(text, dtstart=start, forceset=False)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidRRuleError(f"重复规则无效：{exc}。Invalid RRULE: {exc}.") from exc
+        raise _rrule_error(f"重复规则无效：{exc}。Invalid RRULE: {exc}.") from exc
     if not isinstance(rule, rrule):  # pragma: no cover - the ":" check keeps out rule sets
-        raise InvalidRRuleError()
-    if rule.after(start, inc=True) is None:
-        raise InvalidRRuleError("重复规则没有任何日期。The rule yields no occurrence.")
+        raise _rrule_error("重复规则无效。Invalid RRULE.")
+    horizon = start + SERIES_SPAN
+    until: dt.datetime | None = rule._until  # type: ignore[attr-defined]  # no public getter
+    if until is not None and until > horizon:
+        raise _rrule_error(
+            "UNTIL 须在开始后约五年内。UNTIL must be within about five years of the start "
+            f"(by {horizon.date().isoformat()})."
+        )
+    # Look at most five years ahead: a rule that never matches (30 February) would otherwise
+    # be walked to the year 9999, up to 15 s of CPU per request (see _first_occurrence).
+    first = _first_occurrence(rule, start=start, until=until or horizon)
+    if first is None:
+        raise _rrule_error(
+            "重复规则在开始后五年内没有任何日期。The rule yields no occurrence within five years "
+            "of the start."
+        )
     return rule
+
+
+def _first_occurrence(rule: rrule, *, start: dt.datetime, until: dt.datetime) -> dt.datetime | None:
+    """The first occurrence of `rule` (which starts at `start`, local and aware) up to `until`.
+
+    dateutil checks UNTIL only against occurrences it finds: a rule that matches no day at all
+    (30 February every day) is walked to the year 9999 before it gives up, about 15 s for a
+    DAILY rule. So the rule is walked from a "twin" of its years near the end of dateutil's
+    range instead: years with the same weekday on 1 January and the same leap years have
+    identical calendars, so the twin has an occurrence exactly when the real series does, at the
+    same month, day and time, and its walk ends with the year 9999, a few years later.
+    """
+    if until < start:
+        return None
+    tz = start.tzinfo
+    local_start = start.replace(tzinfo=None)
+    local_until = until.astimezone(tz).replace(tzinfo=None)
+    twin = _twin_year(local_start.year, local_until.year + 1)
+    shift = dt.date(twin, 1, 1) - dt.date(local_start.year, 1, 1)
+    try:
+        probe = rule.replace(dtstart=local_start + shift, until=local_until + shift, count=None)
+        found: dt.datetime | None = probe.after(local_start + shift, inc=True)
+    except (ValueError, TypeError, OverflowError, IndexError) as exc:
+        raise _rrule_error(f"重复规则无效：{exc}。Invalid RRULE: {exc}.") from exc
+    return None if found is None else (found - shift).replace(tzinfo=tz)
+
+
+def _twin_year(first: int, last: int) -> int:
+    """The latest year Y <= 9999 - (last - first) whose years Y.. have the calendars of first..last."""
+    span = range(last - first + 1)
+    weekday = dt.date(first, 1, 1).weekday()
+    for year in range(dt.MAXYEAR - (last - first), first, -1):
+        if dt.date(year, 1, 1).weekday() == weekday and all(
+            calendar.isleap(first + i) == calendar.isleap(year + i) for i in span
+        ):
+            return year
+    return first  # pragma: no cover - every span of years has a twin in 2000-9999
+
+
+def _rrule_error(message: str) -> InvalidRRuleError:
+    return InvalidRRuleError(message, fields={"rrule": [message]})
+
+
+def _check_parts(parts: dict[str, str], freq: str) -> None:
+    """Bounds and RFC 5545 ranges of each part (dateutil accepts more, and some of it crashes)."""
+    unknown = sorted(set(parts) - _SUPPORTED_PARTS)
+    if unknown:
+        raise _rrule_error(
+            f"不支持的规则部分：{', '.join(unknown)}。Unsupported rule part(s): "
+            f"{', '.join(unknown)} (an event repeats at its start time; no BYHOUR, BYMINUTE, "
+            "BYSECOND or extensions)."
+        )
+    for name, limit in (("COUNT", MAX_COUNT), ("INTERVAL", MAX_INTERVAL)):
+        if name in parts:
+            raw = parts[name]
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= limit):
+                raise _rrule_error(
+                    f"{name} 须为 1 至 {limit} 的整数。{name} must be a whole number from 1 to "
+                    f"{limit}."
+                )
+    for name, (low, high, signed, freqs) in _NUMBER_PARTS.items():
+        if name not in parts:
+            continue
+        if freq not in freqs:
+            raise _rrule_error(
+                f"FREQ={freq} 不能与 {name} 同用。{name} is not allowed with FREQ={freq}."
+            )
+        for item in parts[name].split(","):
+            match = _NUMBER.fullmatch(item)
+            if not match or (match[1] and not signed) or not low <= int(match[2]) <= high:
+                sign = "±" if signed else ""
+                raise _rrule_error(
+                    f"{name} 的值须在 {sign}{low} 至 {sign}{high} 之间。{name} values must be "
+                    f"{sign}{low} to {sign}{high}; {item!r} is not."
+                )
+    if "BYSETPOS" in parts and not any(
+        name.startswith("BY") and name != "BYSETPOS" for name in parts
+    ):
+        raise _rrule_error(
+            "BYSETPOS 须与其他 BYxxx 同用。BYSETPOS needs another BYxxx part (RFC 5545)."
+        )
+    if "BYDAY" in parts:
+        limit = _BYDAY_ORDINAL_LIMIT.get(freq, 0)
+        if "BYWEEKNO" in parts:
+            limit = 0
+        for item in parts["BYDAY"].split(","):
+            match = _BYDAY_ITEM.fullmatch(item)
+            ordinal = match[2] if match else None
+            if (
+                not match
+                or (match[1] and not ordinal)
+                or (ordinal is not None and not 1 <= int(ordinal) <= limit)
+            ):
+                allowed = (
+                    f"±1 至 ±{limit} 的序号 ordinals ±1 to ±{limit}"
+                    if limit
+                    else "无序号 no ordinal"
+                )
+                raise _rrule_error(
+                    f"BYDAY 值 {item!r} 无效（FREQ={freq}：{allowed}）。Invalid BYDAY value "
+                    f"{item!r} for FREQ={freq}."
+                )
+    if "WKST" in parts and parts["WKST"] not in _WEEKDAYS:
+        raise _rrule_error("WKST 须为 MO 至 SU。WKST must be one of MO, TU, ..., SU.")
 
 
 def parse_exdates(values: object, *, rule: rrule | None) -> list[dt.datetime]:
@@ -82,29 +251,42 @@ def parse_exdates(values: object, *, rule: rrule | None) -> list[dt.datetime]:
     if values in (None, "", []):
         return []
     if not isinstance(values, list | tuple):
-        raise InvalidExdatesError("exdates 须为列表。exdates must be a list.")
+        raise _exdates_error("exdates 须为列表。exdates must be a list.")
     if rule is None:
-        raise InvalidExdatesError(
+        raise _exdates_error(
             "只有重复活动可以设置排除日期。Only a recurring event can have exception dates."
         )
     if len(values) > MAX_EXDATES:
-        raise InvalidExdatesError(f"At most {MAX_EXDATES} exception dates.")
+        raise _exdates_error(
+            f"最多 {MAX_EXDATES} 个排除日期。At most {MAX_EXDATES} exception dates."
+        )
     tz = local_tz()
+    start: dt.datetime = rule._dtstart  # type: ignore[attr-defined]  # no public getter
+    horizon = start + SERIES_SPAN
     parsed: set[dt.datetime] = set()
     for raw in values:
         moment = _parse_aware(raw)
         if moment is None:
-            raise InvalidExdatesError(
+            raise _exdates_error(
                 f"“{raw}” 不是带时区的 ISO 时间。{raw!r} is not an aware ISO 8601 datetime."
+            )
+        # Compared before any conversion: year 1 or 9999 in another zone cannot be converted.
+        if not start <= moment <= horizon:
+            raise _exdates_error(
+                f"{raw} 不在活动开始后五年内。{raw!r} is not within five years of the start."
             )
         moment = moment.astimezone(tz)
         if rule.after(moment, inc=True) != moment:
-            raise InvalidExdatesError(
+            raise _exdates_error(
                 f"{moment.isoformat()} 不是该重复规则中的一次活动。"
                 f"{moment.isoformat()} is not an occurrence of the rule."
             )
         parsed.add(moment)
     return sorted(parsed)
+
+
+def _exdates_error(message: str) -> InvalidExdatesError:
+    return InvalidExdatesError(message, fields={"exdates": [message]})
 
 
 def format_exdates(values: Iterable[dt.datetime]) -> list[str]:
@@ -124,8 +306,14 @@ def exdates_as_datetimes(values: Iterable[str]) -> list[dt.datetime]:
 def build_ruleset(
     *, starts_at: dt.datetime, rrule_text: str, exdates: Iterable[dt.datetime]
 ) -> rruleset:
+    """The series of a stored event, read leniently (no input bounds: rows written under older
+    rules stay readable). Raises ValueError (or another error of dateutil) for a rule that
+    does not parse at all."""
     rules = rruleset()
-    rules.rrule(parse_rrule(rrule_text, dtstart=starts_at))
+    rule = rrulestr(normalise_rrule(rrule_text), dtstart=starts_at.astimezone(local_tz()))
+    if not isinstance(rule, rrule):
+        raise ValueError(f"not a single RRULE: {rrule_text!r}")
+    rules.rrule(rule)
     for moment in exdates:
         rules.exdate(moment.astimezone(local_tz()))
     return rules
@@ -154,9 +342,7 @@ def last_occurrence_start(
             return None
         last = moment
     if last is None:
-        raise InvalidExdatesError(
-            "排除日期去掉了所有活动。The exception dates remove every occurrence."
-        )
+        raise _exdates_error("排除日期去掉了所有活动。The exception dates remove every occurrence.")
     return last
 
 
@@ -169,12 +355,29 @@ def occurrences_between(
     after: dt.datetime,
     before: dt.datetime,
 ) -> list[tuple[dt.datetime, dt.datetime]]:
-    """(start, end) of every occurrence overlapping [after, before), in local time."""
+    """(start, end) of every occurrence overlapping [after, before), in local time.
+
+    At most MAX_OCCURRENCES_LISTED. A stored rule that cannot be read or walked is logged and the
+    event counts as a one-off: one bad row must not take the page that lists it down.
+    """
     duration = ends_at - starts_at
+    one_off = [(starts_at, ends_at)] if starts_at < before and ends_at > after else []
     if not rrule_text:
-        return [(starts_at, ends_at)] if starts_at < before and ends_at > after else []
-    rules = build_ruleset(starts_at=starts_at, rrule_text=rrule_text, exdates=exdates)
-    return [(start, start + duration) for start in rules.between(after - duration, before)]
+        return one_off
+    low = after - duration
+    found: list[tuple[dt.datetime, dt.datetime]] = []
+    try:
+        for start in build_ruleset(starts_at=starts_at, rrule_text=rrule_text, exdates=exdates):
+            if start >= before:
+                break
+            if start > low:
+                found.append((start, start + duration))
+                if len(found) >= MAX_OCCURRENCES_LISTED:
+                    break
+    except Exception:  # any failure of dateutil on a stored row; logged, never a 500
+        logger.exception("Cannot walk the stored rule %r; shown as a one-off event.", rrule_text)
+        return one_off
+    return found
 
 
 def _parse_aware(raw: object) -> dt.datetime | None:

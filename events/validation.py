@@ -57,6 +57,10 @@ SUBSCRIBER_VISIBLE_FIELDS = (EDITABLE_FIELDS - REGISTRATION_SETTINGS) | {"status
 MAX_CAPACITY = 100_000
 MAX_PRICE = Decimal("999999.99")
 MAX_LINKS = 20
+# Every time of an event lies in this range: far enough for any real event, near enough that
+# every library, calendar app and date calculation (feeds, month views) can represent it.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 12, 31, tzinfo=dt.UTC)
 _url = URLValidator(schemes=["http", "https"])
 
 
@@ -163,6 +167,9 @@ def _aware(values: dict[str, Any], field: str, *, required: bool = False) -> dt.
         raise _invalid(field, "Not a datetime.")
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetimeError(fields={field: ["Give the UTC offset, e.g. +08:00."]})
+    # Compared as is: converting year 1 or 9999 to another zone would overflow.
+    if not EARLIEST <= value <= LATEST:
+        raise _invalid(field, f"Must be between {EARLIEST.date()} and {LATEST.date()} (UTC).")
     return value
 
 

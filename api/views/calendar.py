@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,6 +55,8 @@ CACHE_CONTROL_PUBLIC = "public, max-age=300"
 CACHE_CONTROL_PERSONAL = "private, max-age=300"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 
+logger = logging.getLogger(__name__)
+_FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}", re.ASCII)
 _VEVENTS = VEventCache(maxsize=25_000)
 # icalendar needs 15-130 ms for the VTIMEZONE: pay it when the URLconf loads (in gunicorn's
 # master with preload_app), not in a subscriber's first request.
@@ -141,6 +145,10 @@ def venue_feed(request: HttpRequest, venue_id: str) -> HttpResponse:
 def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A resident's confirmed bookings and registrations, behind a rotatable secret token."""
     try:
+        # Real tokens are 43 base64url characters; anything else (a NUL, a line feed, non-ASCII,
+        # which PostgreSQL may refuse in a query) is unknown without asking the database.
+        if not _FEED_TOKEN.fullmatch(token):
+            raise FeedNotFoundError()
         user = event_selectors.get_feed_token_user(token=token)
         if user is None:
             raise FeedNotFoundError()
@@ -166,8 +174,8 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
         body = _BODIES.get(etag)
         if body is None:
             site = _site()
-            items = [_booking_item(row, site) for row in _booking_rows(bookings)]
-            items += [_registration_item(row, site) for row in _registration_rows(registrations)]
+            items = list(_items(_booking_rows(bookings), _booking_item, site))
+            items += _items(_registration_rows(registrations), _registration_item, site)
             items.sort(key=lambda item: (item.starts_at, item.uid))
             body = build_calendar(
                 items,
@@ -221,7 +229,7 @@ def _public_feed(
             name = f"{venue_name} 活动 events"
         site = _site()
         body = build_calendar(
-            (_event_item(row, site) for row in _event_rows(events)),
+            _items(_event_rows(events), _event_item, site),
             name=name or "罗湖活动 Luohu events",
             description="罗湖区公共体育与文化活动。Public sports and culture events in Luohu.",
             source_url=site.url + request.get_full_path(),
@@ -273,6 +281,21 @@ def _parse_venue_id(value: str | None, *, source: str) -> int | None:
 
 
 # --- rows → items -------------------------------------------------------------------------------
+
+
+def _items(
+    rows: Iterable[dict[str, Any]],
+    build: Callable[[dict[str, Any], _Site], FeedItem],
+    site: _Site,
+) -> Iterator[FeedItem]:
+    """`build(row, site)` for each row; a row that cannot be made an item is logged and left
+    out (build_calendar does the same for an item that cannot be rendered), so that one bad
+    stored row never takes the other entries or the whole feed down."""
+    for row in rows:
+        try:
+            yield build(row, site)
+        except Exception:
+            logger.exception("Left a row out of a calendar feed: %s", row.get("uid"))
 
 
 class _Site:

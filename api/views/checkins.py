@@ -18,13 +18,13 @@ from rest_framework.authentication import (
     SessionAuthentication,
     get_authorization_header,
 )
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import FastTokenAuthentication
 from api.ids import parse_id
+from api.parsers import JSONParser
 from api.permissions import IsSignedIn
 from api.serializers.checkins import (
     CheckinCreateSerializer,

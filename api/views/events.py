@@ -11,14 +11,15 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.filters_events import EventFilter, EventFilterBackend
+from api.ids import parse_id
 from api.pagination import StandardPagination
+from api.parsers import JSONParser
 from api.permissions import IsSignedIn
 from api.serializers.events import (
     EventCancelSerializer,
@@ -34,6 +35,7 @@ from api.serializers.events import (
 from booking import payments
 from common.auth import signed_in_user
 from events import selectors, services
+from events.exceptions import EventNotFoundError, RegistrationNotFoundError
 from events.models import Event, Registration
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
@@ -53,6 +55,11 @@ LIST_PARAMETERS = [
     OpenApiParameter("venue", OpenApiTypes.INT, description="Venue id."),
 ]
 WRITE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 422: ERROR}
+
+
+def _event_id(pk: str) -> int:
+    """The event id in the URL: a positive whole number in ASCII digits, else 404."""
+    return parse_id(pk, not_found=EventNotFoundError)
 
 
 def _event_context(request: Request) -> dict[str, Any]:
@@ -130,8 +137,8 @@ class EventDetailView(APIView):
         return [AllowAny()]
 
     @extend_schema(operation_id="events_retrieve", responses={200: EventSerializer, 404: ERROR})
-    def get(self, request: Request, pk: int) -> Response:
-        event = selectors.get_event(event_id=pk, viewer=request.user)
+    def get(self, request: Request, pk: str) -> Response:
+        event = selectors.get_event(event_id=_event_id(pk), viewer=request.user)
         return Response(EventSerializer(event, context=_event_context(request)).data)
 
     @extend_schema(
@@ -139,11 +146,11 @@ class EventDetailView(APIView):
         request=EventUpdateSerializer,
         responses={200: EventSerializer, **WRITE_ERRORS},
     )
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: Request, pk: str) -> Response:
         form = EventUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         event = services.update_event(
-            event_id=pk, by_user=request.user, changes=dict(form.validated_data)
+            event_id=_event_id(pk), by_user=request.user, changes=dict(form.validated_data)
         )
         return _render_event(request, event)
 
@@ -155,8 +162,8 @@ class EventPublishView(APIView):
     permission_classes = [IsSignedIn]
 
     @extend_schema(request=None, responses={200: EventSerializer, **WRITE_ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
-        event = services.publish_event(event_id=pk, by_user=request.user)
+    def post(self, request: Request, pk: str) -> Response:
+        event = services.publish_event(event_id=_event_id(pk), by_user=request.user)
         return _render_event(request, event)
 
 
@@ -166,8 +173,8 @@ class EventApproveView(APIView):
     permission_classes = [IsSignedIn]
 
     @extend_schema(request=None, responses={200: EventSerializer, **WRITE_ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
-        event = services.approve_event(event_id=pk, by_user=request.user)
+    def post(self, request: Request, pk: str) -> Response:
+        event = services.approve_event(event_id=_event_id(pk), by_user=request.user)
         return _render_event(request, event)
 
 
@@ -180,10 +187,12 @@ class EventPostponeView(APIView):
     @extend_schema(
         request=EventPostponeSerializer, responses={200: EventSerializer, **WRITE_ERRORS}
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         form = EventPostponeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        event = services.postpone_event(event_id=pk, by_user=request.user, **form.validated_data)
+        event = services.postpone_event(
+            event_id=_event_id(pk), by_user=request.user, **form.validated_data
+        )
         return _render_event(request, event)
 
 
@@ -194,10 +203,12 @@ class EventCancelView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(request=EventCancelSerializer, responses={200: EventSerializer, **WRITE_ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         form = EventCancelSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        event = services.cancel_event(event_id=pk, by_user=request.user, **form.validated_data)
+        event = services.cancel_event(
+            event_id=_event_id(pk), by_user=request.user, **form.validated_data
+        )
         return _render_event(request, event)
 
 
@@ -220,7 +231,7 @@ class EventRegistrationListView(generics.ListAPIView):  # type: ignore[type-arg]
         query = RegistrationQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.list_registrations(
-            event_id=self.kwargs["pk"],
+            event_id=_event_id(self.kwargs["pk"]),
             viewer=self.request.user,
             status=query.validated_data.get("status"),
         ).select_related("event")
@@ -240,11 +251,13 @@ class EventRegisterView(APIView):
         request=RegistrationCreateSerializer,
         responses={201: RegistrationSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         form = RegistrationCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         result = services.register(
-            event_id=pk, resident=request.user, party_size=form.validated_data["party_size"]
+            event_id=_event_id(pk),
+            resident=request.user,
+            party_size=form.validated_data["party_size"],
         )
         registration = Registration.objects.select_related("event").get(pk=result.registration.pk)
         body = RegistrationSerializer(registration, context={"position": result.position}).data
@@ -282,8 +295,9 @@ class RegistrationCancelView(APIView):
     permission_classes = [IsSignedIn]
 
     @extend_schema(request=None, responses={200: RegistrationSerializer, **WRITE_ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         registration = payments.cancel_registration(
-            registration_id=pk, by_user=signed_in_user(request)
+            registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
+            by_user=signed_in_user(request),
         )
         return Response(RegistrationSerializer(registration).data)

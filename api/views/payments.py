@@ -4,12 +4,12 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.ids import parse_id
+from api.parsers import JSONParser
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
 from api.serializers.events import RegistrationSerializer

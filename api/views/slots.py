@@ -17,8 +17,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.filters import SlotFilter, StrictFilterBackend
+from api.ids import parse_id
 from api.serializers.slots import SlotSerializer
 from booking.availability import get_slot, list_slots
+from booking.exceptions import SlotNotFoundError
 from booking.models import Slot
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
@@ -49,5 +51,5 @@ class SlotViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
         return {**super().get_serializer_context(), "now": timezone.now()}
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        slot = get_slot(slot_id=kwargs["pk"])
+        slot = get_slot(slot_id=parse_id(kwargs["pk"], not_found=SlotNotFoundError))
         return Response(SlotSerializer(slot, context=self.get_serializer_context()).data)

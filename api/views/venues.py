@@ -23,14 +23,23 @@ from rest_framework.response import Response
 
 from api.caching import RenderedCache
 from api.filters import InvalidFilterError, StrictFilterBackend, VenueFilter
+from api.ids import parse_id
 from api.serializers.slots import AvailabilityQuerySerializer, AvailabilitySerializer
 from api.serializers.venues import VenueDetailSerializer, VenueSerializer
 from booking import rules
 from booking.availability import get_availability
+from venues.exceptions import VenueNotFoundError
 from venues.models import Venue
 from venues.selectors import get_venue_detail, list_venues
 
 _rendered_availability = RenderedCache()
+
+
+def _venue_id(pk: str) -> int:
+    """The venue id in the URL: a positive whole number in ASCII digits, else 404."""
+    return parse_id(pk, not_found=VenueNotFoundError)
+
+
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 VENUE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Venue id.")
 
@@ -57,7 +66,7 @@ class VenueViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         today = rules.local_date(timezone.now())
-        venue = get_venue_detail(venue_id=kwargs["pk"], on=today)
+        venue = get_venue_detail(venue_id=_venue_id(kwargs["pk"]), on=today)
         return Response(VenueDetailSerializer(venue).data)
 
     @extend_schema(
@@ -67,6 +76,7 @@ class VenueViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def availability(self, request: Request, pk: str | None = None) -> HttpResponse:
+        venue_id = _venue_id(pk or "")
         query = AvailabilityQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise InvalidFilterError(
@@ -77,14 +87,14 @@ class VenueViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
         days = query.validated_data["days"]
         ttl = settings.AVAILABILITY_CACHE_MS / 1000
         if ttl <= 0 or request.accepted_renderer.format != "json":
-            data = get_availability(venue_id=pk, date=date, days=days, now=now)
+            data = get_availability(venue_id=venue_id, date=date, days=days, now=now)
             return Response(AvailabilitySerializer(data).data)
         # The rendered grid is kept for a moment per process (api/caching.py): in a rush a
         # refresh costs a lookup instead of rendering thousands of slots.
-        key = (pk, date, days, get_language())
+        key = (venue_id, date, days, get_language())
         body = _rendered_availability.get(key)
         if body is None:
-            data = get_availability(venue_id=pk, date=date, days=days, now=now)
+            data = get_availability(venue_id=venue_id, date=date, days=days, now=now)
             body = JSONRenderer().render(AvailabilitySerializer(data).data)
             _rendered_availability.put(key, body, ttl)
         return HttpResponse(body, content_type="application/json")

@@ -17,6 +17,7 @@ from events.models import Event, Registration
 from events.recurrence import exdates_as_datetimes, occurrences_between
 from events.selectors import get_event, list_events
 from frontend.calendar_month import month_weeks, shift_month
+from frontend.views.params import parse_id, parse_month
 from venues.models import Venue
 
 LIST_DAYS = 60
@@ -60,20 +61,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = rules.local_date(now)
     view = "list" if request.GET.get("view") == "list" else "month"
-    try:
-        year, month = (int(part) for part in request.GET.get("month", "").split("-", 1))
-        dt.date(year, month, 1)
-    except ValueError:
-        year, month = today.year, today.month
+    year, month = parse_month(request.GET.get("month"), (today.year, today.month))
     category = request.GET.get("category", "")
     if category not in Event.Category.values:
         category = ""
     venues = list(Venue.objects.filter(is_active=True, events__isnull=False).distinct())
-    venue_id: int | None = None
-    if request.GET.get("venue", "").isdigit() and int(request.GET["venue"]) in {
-        v.pk for v in venues
-    }:
-        venue_id = int(request.GET["venue"])
+    venue_id = parse_id(request.GET.get("venue"))
+    if venue_id not in {v.pk for v in venues}:
+        venue_id = None
     tz = rules.local_tz()
     if view == "month":
         first = dt.date(year, month, 1)

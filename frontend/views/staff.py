@@ -1,7 +1,6 @@
 """Staff pages: the day's bookings of a venue, check-in by code or from the list, no-shows and
 strike waivers (all through /api/v1), and CSV exports of bookings and usage."""
 
-import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -21,7 +20,9 @@ from booking.checkin import checkin_code_for
 from booking.models import Booking, Slot
 from booking.selectors import is_venue_staff, list_bookings_for
 from common.auth import signed_in_user
+from common.csv import csv_line
 from frontend import roles
+from frontend.views.params import parse_day
 from venues.models import Venue
 
 MAX_EXPORT_DAYS = 366
@@ -35,10 +36,7 @@ def _venue_for_staff(request: HttpRequest, pk: int) -> Venue:
 
 
 def _day(request: HttpRequest, name: str, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get(name, ""))
-    except ValueError:
-        return default
+    return parse_day(request.GET.get(name), default)[0]
 
 
 @login_required
@@ -107,11 +105,6 @@ def _has_route(name: str) -> bool:
     return True
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _range(request: HttpRequest) -> tuple[dt.date, dt.date]:
     today = rules.local_date(timezone.now())
     first = _day(request, "from", today)
@@ -123,12 +116,11 @@ def _range(request: HttpRequest) -> tuple[dt.date, dt.date]:
 
 
 def _csv_response(rows: Iterable[list[object]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
     def lines() -> Iterator[str]:
         yield "\ufeff"  # a BOM, so that spreadsheet programs read the Chinese names as UTF-8
         for row in rows:
-            yield writer.writerow(row)
+            # csv_line defuses cells a spreadsheet would run as formulas (a resident's name).
+            yield csv_line(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

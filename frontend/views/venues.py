@@ -16,32 +16,24 @@ from booking.models import Booking
 from booking.selectors import list_bookings_for
 from frontend import reads
 from frontend.grid import build_grid
+from frontend.views.params import clean_text, parse_day
 from venues.exceptions import VenueNotFoundError
 from venues.models import BookingPolicy, Sport, Venue
 from venues.selectors import get_venue, list_venues
-
-
-def _parse_day(value: str | None, default: dt.date) -> tuple[dt.date, bool]:
-    if not value:
-        return default, True
-    try:
-        return dt.date.fromisoformat(value), True
-    except ValueError:
-        return default, False
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Search venues by sport, kind, area and day; show each venue's free places that day."""
     now = timezone.now()
     today = rules.local_date(now)
-    day, day_ok = _parse_day(request.GET.get("day"), today)
+    day, day_ok = parse_day(request.GET.get("day"), today)
     errors = [] if day_ok else [_("That is not a valid date; showing today.")]
     kinds = [value for value, _label in Venue.Kind.choices]
     filters: dict[str, Any] = {
-        "q": request.GET.get("q", "").strip()[:100],
+        "q": clean_text(request.GET.get("q")),
         "sport": request.GET.get("sport", ""),
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in kinds else "",
-        "street": request.GET.get("street", ""),
+        "street": clean_text(request.GET.get("street")),
         "free": request.GET.get("free") == "1",
     }
     sports = list(Sport.objects.all())
@@ -96,7 +88,7 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     now = timezone.now()
     today = rules.local_date(now)
-    day, _ok = _parse_day(request.GET.get("day"), today)
+    day, _ok = parse_day(request.GET.get("day"), today)
     policy = getattr(venue, "policy", None) or BookingPolicy(venue=venue)
     availability = get_availability(venue=venue, date=day, days=1, now=now)
     mine: frozenset[int] = frozenset()

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from booking import checkin, services
 from booking.models import CheckIn, GateDevice
-from tests.factories import SlotFactory, VenueFactory
+from tests.factories import SlotFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +144,41 @@ def test_other_venue_gate_is_told_wrong_venue(booking):
     client.credentials(HTTP_AUTHORIZATION=f"Gate {token}")
     response = client.post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
     assert (response.json()["allowed"], response.json()["reason"]) == (False, "wrong_venue")
+
+
+@pytest.mark.parametrize("scanner", ["gate", "staff"])
+def test_refusal_at_another_venue_reveals_nothing_of_the_booking(booking, resident, scanner):
+    """A gate or staff member of venue B learns only "not for this venue" from a valid code of
+    venue A's booking: no booking id, time, resident, venue or state."""
+    elsewhere = VenueFactory()
+    client = APIClient()
+    if scanner == "gate":
+        _, token = checkin.issue_gate_device(venue=elsewhere, name="elsewhere")
+        client.credentials(HTTP_AUTHORIZATION=f"Gate {token}")
+    else:
+        outsider = UserFactory(username="other-staff")
+        elsewhere.staff.add(outsider)
+        client.force_authenticate(outsider)
+
+    response = client.post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "allowed": False,
+        "reason": "wrong_venue",
+        "booking": None,
+        "checkin": body["checkin"],
+    }
+    text = response.content.decode()
+    for secret in (
+        f'"id":{booking.pk}',
+        booking.starts_at.isoformat()[:16],
+        timezone.localtime(booking.starts_at).isoformat()[:16],
+        resident.username,
+        booking.resource.name_zh,
+        booking.venue.name_zh,
+    ):
+        assert secret not in text
+    # The scan is still recorded against the booking, for the venue's own audit.
+    assert CheckIn.objects.get(pk=body["checkin"]).booking_id == booking.pk

@@ -129,3 +129,28 @@ def test_member_of_two_organisations_must_say_which():
     response = client.post("/api/v1/events/", event_body(organisation=second.pk), format="json")
     assert response.status_code == 201
     assert response.json()["organisation"]["id"] == second.pk
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("rrule", "FREQ=DAILY;COUNT=4294967297"),  # accepted, then gone from every feed
+        ("rrule", "FREQ=DAILY;UNTIL=99991231T235959Z"),
+        ("rrule", "FREQ=DAILY;INTERVAL=1000000000"),
+        ("rrule", "FREQ=MONTHLY;BYDAY=99MO"),  # an HTML 500
+        ("rrule", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"),
+        ("exdates", ["0001-01-01T00:00:00+14:00"]),  # an HTML 500
+        ("exdates", ["9999-12-31T23:59:59-12:00"]),  # an HTML 500
+        ("starts_at", "0001-01-01T00:00:00+00:00"),
+        ("ends_at", "9999-12-31T23:59:59+14:00"),
+        ("registration_closes_at", "9999-12-31T00:00:00+08:00"),
+    ],
+)
+def test_recurrence_and_times_past_the_bounds_are_400_with_field_errors(
+    organiser_client, field, value
+):
+    body = event_body(**{"rrule": "FREQ=WEEKLY;COUNT=3", field: value})
+    response = organiser_client.post("/api/v1/events/", body, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] in ("invalid_rrule", "invalid_exdates", "invalid_event")
+    assert list(response.json()["fields"]) == [field]
