@@ -15,7 +15,6 @@ from booking.models import (
     CheckIn,
     GateDevice,
     Payment,
-    RegistrationNotice,
     ReminderSent,
     Strike,
     StripeEvent,
@@ -105,8 +104,3 @@ class GateDeviceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class ReminderSentAdmin(ReadOnlyAdmin):
     list_display = ["booking", "kind", "sent_at"]
     list_filter = ["kind"]
-
-
-@admin.register(RegistrationNotice)
-class RegistrationNoticeAdmin(ReadOnlyAdmin):
-    list_display = ["registration", "sent_at"]

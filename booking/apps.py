@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = "预约 Booking"
+
+    def ready(self) -> None:
+        from booking import notifications
+
+        # The outbox (common.notices) sends booking confirmations and waiting-list promotion
+        # notices through this app's senders.
+        notifications.register_senders()

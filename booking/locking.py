@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from booking.models import Booking, Slot
 from booking.selectors import booking_reader
+from common.models import Notice
 
 
 def set_lock_timeout() -> None:
@@ -106,27 +107,68 @@ def list_active_bookings(
         return [reader.instance(row, db) for row in cursor.fetchall()]
 
 
-_inserts: dict[str, tuple[list[Any], str]] = {}  # per database vendor: fields and statement
+# Per database vendor and whether a confirmation notice goes in too: fields and statement(s).
+_inserts: dict[tuple[str, bool], tuple[list[Any], str, str]] = {}
+_NOTICE_COLUMNS = ("kind", "ref", "created_at", "due_at", "attempts", "last_error", "outcome")
 
 
 def insert_booking(booking: Booking) -> None:
     """INSERT a new Booking built in memory and set its id: what `save()` does for a new row,
-    with the fields' own conversions, minus the ORM's per-call query compilation."""
+    with the fields' own conversions, minus the ORM's per-call query compilation.
+
+    A confirmed booking owes its resident a confirmation: its outbox row
+    (`common.models.Notice`, kind `Booking.CONFIRMATION_NOTICE`) is inserted in the same
+    transaction, so it exists if and only if the booking commits; on PostgreSQL by the same
+    statement, which costs no extra round trip.
+    """
     # The connection itself, not the `connection` proxy: each field's conversion reads it.
     db = connections[DEFAULT_DB_ALIAS]
-    returning = db.features.can_return_columns_from_insert
-    if db.vendor not in _inserts:
-        fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
-        quote = db.ops.quote_name
-        sql = (
-            f"INSERT INTO {Booking._meta.db_table} ({', '.join(quote(cast(str, f.column)) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        _inserts[db.vendor] = fields, f"{sql} RETURNING id" if returning else sql
-    fields, sql = _inserts[db.vendor]
+    owes_notice = booking.status == Booking.Status.CONFIRMED
+    key = (db.vendor, owes_notice)
+    if key not in _inserts:
+        _inserts[key] = _insert_statements(db, owes_notice=owes_notice)
+    fields, sql, notice_sql = _inserts[key]
     values = [f.get_db_prep_save(f.pre_save(booking, True), db) for f in fields]
+    if owes_notice:
+        at = db.ops.adapt_datetimefield_value(booking.confirmed_at)
+        notice_values = [Booking.CONFIRMATION_NOTICE, at, at, 0, "", ""]
     with db.cursor() as cursor:
-        cursor.execute(sql, values)
-        booking.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+        if owes_notice and not notice_sql:  # one statement: booking, then its notice
+            cursor.execute(sql, values + notice_values)
+            booking.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql, values)
+            returning = db.features.can_return_columns_from_insert
+            booking.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+            if notice_sql:
+                cursor.execute(notice_sql, [notice_values[0], booking.pk, *notice_values[1:]])
     booking._state.adding = False
     booking._state.db = db.alias
+
+
+def _insert_statements(db: Any, *, owes_notice: bool) -> tuple[list[Any], str, str]:
+    """The booking's INSERT (with the notice's on PostgreSQL) and, elsewhere, the notice's."""
+    fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
+    quote = db.ops.quote_name
+    sql = (
+        f"INSERT INTO {Booking._meta.db_table} ({', '.join(quote(cast(str, f.column)) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    returning = db.features.can_return_columns_from_insert
+    if not owes_notice:
+        return fields, f"{sql} RETURNING id" if returning else sql, ""
+    notice_columns = ", ".join(quote(column) for column in _NOTICE_COLUMNS)
+    if db.vendor == "postgresql":
+        # The notice's values follow the booking's: kind, then (ref from the insert) the rest.
+        return (
+            fields,
+            f"WITH b AS ({sql} RETURNING id) "
+            f"INSERT INTO {Notice._meta.db_table} ({notice_columns}) "
+            "SELECT %s, b.id, %s, %s, %s, %s, %s FROM b RETURNING ref",
+            "",
+        )
+    notice_sql = (
+        f"INSERT INTO {Notice._meta.db_table} ({notice_columns}) "
+        f"VALUES ({', '.join(['%s'] * len(_NOTICE_COLUMNS))})"
+    )
+    return fields, f"{sql} RETURNING id" if returning else sql, notice_sql

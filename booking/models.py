@@ -94,6 +94,8 @@ class Booking(models.Model):
         NO_SHOW = "no_show", _("No-show")
 
     ACTIVE_STATUSES = (Status.HELD, Status.CONFIRMED, Status.CHECKED_IN)
+    # The kind of the outbox notice (common.models.Notice) that e-mails its confirmation.
+    CONFIRMATION_NOTICE = "booking.confirmed"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
@@ -367,19 +369,3 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder {self.kind} for booking {self.booking_id}"
-
-
-class RegistrationNotice(models.Model):
-    """The e-mail telling a resident they moved from an event's waiting list to a place, sent once.
-
-    Kept by the booking app (which may depend on events, not the other way round), so that a
-    sweep finds promoted registrations without a notice and events.services needs no hook.
-    """
-
-    registration = models.OneToOneField(
-        "events.Registration", on_delete=models.CASCADE, related_name="promotion_notice"
-    )
-    sent_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"Promotion notice for registration {self.registration_id}"

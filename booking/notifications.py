@@ -1,7 +1,10 @@
 """E-mails to residents: booking confirmation (with an .ics), reminders, waiting-list promotion.
 
-Senders are plain functions that the Celery tasks in `booking/tasks.py` call; `booking_confirmed`
-and `registration_promoted` enqueue those tasks (in-process in the quick start). Messages are
+Confirmations and promotion notices go through the outbox (common/notices.py): the transaction
+that confirms a booking (`booking.locking.insert_booking`, `booking.payments`) or promotes a
+registration (`events.services`) writes a `Notice` row, and the sweeper calls the senders
+registered here (`register_senders`, from the app's `ready()`), each notice once. Reminders
+are swept from the bookings themselves (`send_reminders`, `ReminderSent`). Messages are
 bilingual, Chinese first, like the rest of the service.
 """
 
@@ -9,27 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 from urllib.parse import urlsplit
 
-import redis
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from booking import rules
-from booking.models import Booking, RegistrationNotice, ReminderSent
+from booking.models import Booking, ReminderSent
+from common import notices
+from events.models import Registration
 
 logger = logging.getLogger(__name__)
-
-# Older promotions (e.g. from before this sweep existed) are not announced any more.
-PROMOTION_NOTICE_WINDOW = dt.timedelta(days=2)
-
-# Redis list of booking ids whose confirmation e-mail is still to be queued as a task.
-CONFIRMATION_QUEUE = "booking:confirmations"
-_redis_clients: dict[str, redis.Redis] = {}
 
 REMINDERS: tuple[tuple[str, dt.timedelta], ...] = (
     (ReminderSent.Kind.DAY_BEFORE, dt.timedelta(hours=24)),
@@ -37,73 +33,14 @@ REMINDERS: tuple[tuple[str, dt.timedelta], ...] = (
 )
 
 
-# --- enqueueing ----------------------------------------------------------------------------
-
-
-def booking_confirmed(*, booking_id: int) -> None:
-    """Queue the confirmation e-mail of a booking; never fails the caller.
-
-    With a broker, the id goes onto a Redis list (one LPUSH over a client kept per process) and
-    the `send_queued_confirmations` sweep (every few seconds under Celery beat) turns it into a
-    task: a Celery publish in the request cost a successful booking about a quarter of its CPU
-    (kombu builds a Redis client per publish), in a rush where the server's CPU is the limit.
-    In the quick start (no broker, tasks in-process) the e-mail is sent at once.
-    """
-    from booking import tasks
-
-    if not settings.CELERY_TASK_ALWAYS_EAGER and settings.REDIS_URL:
-        try:
-            _redis().lpush(CONFIRMATION_QUEUE, booking_id)
-            return
-        except Exception:  # Redis outage: try the broker (which logs if it fails too)
-            logger.exception("could not queue the confirmation of booking %s", booking_id)
-    _enqueue(tasks.send_booking_confirmation, booking_id)
-
-
-def send_queued_confirmations(*, batch: int = 500) -> int:
-    """Turn the booking ids queued by `booking_confirmed` into confirmation tasks.
-
-    Runs in a Celery worker (beat), so the publishes happen outside any request. Ids are popped
-    one batch at a time, oldest first; returns how many were queued as tasks.
-    """
-    from booking import tasks
-
-    if not settings.REDIS_URL:
-        return 0  # no broker: `booking_confirmed` sent each e-mail at once
-    queued = 0
-    while True:
-        ids = _redis().rpop(CONFIRMATION_QUEUE, batch) or []
-        for raw in ids:
-            _enqueue(tasks.send_booking_confirmation, int(raw))
-        queued += len(ids)
-        if len(ids) < batch:
-            return queued
-
-
-def _redis() -> redis.Redis:
-    """One Redis client per process and URL (thread-safe over its pool; rebuilt after fork)."""
-    url = settings.REDIS_URL
-    if url not in _redis_clients:
-        _redis_clients[url] = redis.Redis.from_url(url)
-    return _redis_clients[url]
-
-
-def registration_promoted(*, registration_id: int) -> None:
-    """Queue the e-mail telling a resident they moved from the waiting list to a place.
-
-    Optional: the `send_promotion_notices` sweep (every minute under Celery beat) sends every
-    notice anyway; an interface that knows of a promotion may call this to send it sooner.
-    """
-    from booking import tasks
-
-    _enqueue(tasks.send_registration_promoted, registration_id)
-
-
-def _enqueue(task: Any, *args: Any) -> None:
-    try:
-        task.delay(*args)
-    except Exception:  # a broker outage must not turn a booking into a 500
-        logger.exception("could not queue %s%s", task.name, args)
+def register_senders() -> None:
+    """Tell the outbox which function sends each kind of notice this app's mails cover."""
+    notices.register_sender(
+        Booking.CONFIRMATION_NOTICE, lambda ref: send_booking_confirmation(booking_id=ref)
+    )
+    notices.register_sender(
+        Registration.PROMOTION_NOTICE, lambda ref: send_registration_promoted(registration_id=ref)
+    )
 
 
 # --- senders -------------------------------------------------------------------------------
@@ -150,7 +87,9 @@ def booking_ics(booking: Booking) -> bytes:
 
 
 def send_booking_confirmation(*, booking_id: int) -> bool:
-    """E-mail a confirmed booking with its .ics. Returns whether a message was sent."""
+    """E-mail a confirmed booking with its .ics. Returns whether a message was sent (False when
+    there is nothing to send: the booking is no longer confirmed, or the resident has no
+    address). The sender of `Booking.CONFIRMATION_NOTICE`."""
     booking = (
         Booking.objects.select_related("venue", "resource", "resident")
         .filter(pk=booking_id, status=Booking.Status.CONFIRMED)
@@ -205,6 +144,13 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
                     _send_reminder(booking=booking, kind=kind)
             except IntegrityError:
                 continue  # another worker sent it
+            except DatabaseError:
+                raise  # the connection is gone: the next run retries every reminder left
+            except Exception:
+                # One message the mail server refuses must not hold back the others; this one
+                # is tried again on the next run.
+                logger.exception("reminder %s of booking %s failed", kind, booking.pk)
+                continue
             sent += 1
     return sent
 
@@ -227,62 +173,45 @@ def _send_reminder(*, booking: Booking, kind: str) -> None:
 
 
 def send_registration_promoted(*, registration_id: int, now: dt.datetime | None = None) -> bool:
-    """E-mail a resident whose waiting-list registration got a place, once. Returns whether sent.
+    """E-mail a resident whose waiting-list registration got a place. Returns whether a message
+    was sent (False when there is nothing to tell any more).
 
-    The `RegistrationNotice` row is written in the transaction that sends, so a repeat (the
-    sweep, a retried task) never mails twice and a failed send is tried again.
+    The sender of the promotion notice that `events.services` owes in the promoting
+    transaction (one per registration). A held place on a paid event is told to pay by its
+    `hold_expires_at` (`payments.payment_due_message`); a confirmed one that it has a place; a
+    registration that was released or cancelled before the notice went out gets nothing.
     """
-    from events.models import Registration
+    from booking import payments
 
+    now = now or timezone.now()
     registration = (
         Registration.objects.select_related("event", "resident")
-        .filter(
-            pk=registration_id,
-            status=Registration.Status.CONFIRMED,
-            promoted_at__isnull=False,
-            promotion_notice__isnull=True,
-        )
+        .filter(pk=registration_id, promoted_at__isnull=False)
         .first()
     )
     if registration is None or not registration.resident.email:
         return False
+    if registration.status == Registration.Status.HELD:
+        message = payments.payment_due_message(registration, now=now)
+        if message is None:
+            return False
+        message.send()
+        return True
+    if registration.status != Registration.Status.CONFIRMED:
+        return False
     event = registration.event
     when = _local(event.starts_at)
-    try:
-        with transaction.atomic():
-            RegistrationNotice.objects.create(
-                registration=registration, sent_at=now or timezone.now()
-            )
-            _send(
-                to=registration.resident.email,
-                subject=f"候补成功 You have a place: {event.title_zh}",
-                body=(
-                    f"好消息：您已从候补名单转为正式报名：{event.title_zh}（{when}）。\n"
-                    f"不能参加请及时取消，以便让给下一位。\n"
-                    f"{settings.SITE_URL}/events/{event.pk}/\n\n"
-                    f"Good news: a place opened up and your registration for "
-                    f"{event.title_en or event.title_zh} ({when}) is now confirmed. If you "
-                    f"cannot come, please cancel so the next person can go.\n"
-                ),
-                attachments=[],
-            )
-    except IntegrityError:
-        return False  # sent by someone else meanwhile
+    _send(
+        to=registration.resident.email,
+        subject=f"候补成功 You have a place: {event.title_zh}",
+        body=(
+            f"好消息：您已从候补名单转为正式报名：{event.title_zh}（{when}）。\n"
+            f"不能参加请及时取消，以便让给下一位。\n"
+            f"{settings.SITE_URL}/events/{event.pk}/\n\n"
+            f"Good news: a place opened up and your registration for "
+            f"{event.title_en or event.title_zh} ({when}) is now confirmed. If you "
+            f"cannot come, please cancel so the next person can go.\n"
+        ),
+        attachments=[],
+    )
     return True
-
-
-def send_promotion_notices(*, now: dt.datetime | None = None) -> int:
-    """Send the notice of every registration promoted in the last two days without one yet.
-
-    The sweep behind `registration_promoted`: events.services needs no hook (and events never
-    imports booking). Returns how many were sent.
-    """
-    from events.models import Registration
-
-    now = now or timezone.now()
-    due = Registration.objects.filter(
-        status=Registration.Status.CONFIRMED,
-        promoted_at__gte=now - PROMOTION_NOTICE_WINDOW,
-        promotion_notice__isnull=True,
-    ).values_list("pk", flat=True)
-    return sum(send_registration_promoted(registration_id=pk, now=now) for pk in list(due[:500]))

@@ -53,7 +53,8 @@ from booking.exceptions import (
     PaymentProviderError,
     PaymentUnavailableError,
 )
-from booking.models import Booking, Payment, RegistrationNotice, Slot, StripeEvent
+from booking.models import Booking, Payment, Slot, StripeEvent
+from common import notices
 from events import services as event_services
 from events.exceptions import EventsError, RegistrationNotFoundError
 from events.models import Event, Registration
@@ -345,8 +346,9 @@ def _succeeded(
         booking.sequence = F("sequence") + 1
         booking.save(update_fields=["status", "confirmed_at", "sequence", "updated_at"])
         payment.save(update_fields=["status", "succeeded_at", "updated_at"])
-        booking_pk = booking.pk
-        after.append(lambda: _notify_confirmed(booking_pk))
+        # The confirmation is owed in this transaction: it exists if and only if it commits.
+        notices.owe(kind=Booking.CONFIRMATION_NOTICE, refs=[booking.pk], now=now)
+        after.append(notices.ring)
         return "confirmed"
     # The place was released (hold expired, payment failed or booking cancelled) before the
     # money arrived: give it back.
@@ -998,50 +1000,28 @@ def _expire_registration_holds(*, now: dt.datetime, limit: int) -> int:
     return expired
 
 
-def send_payment_due_notices(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """E-mail residents promoted from a paid event's waiting list to a held place: it is theirs
-    once they pay, by `hold_expires_at`. Once each (the `RegistrationNotice` row is written in
-    the sending transaction, so the plain promotion notice is not sent after they pay).
-    Returns how many were sent."""
-    now = now or timezone.now()
-    due = (
-        Registration.objects.filter(
-            status=Registration.Status.HELD,
-            promoted_at__isnull=False,
-            promotion_notice__isnull=True,
-            hold_expires_at__gt=now,
-        )
-        .select_related("event", "resident")
-        .order_by("id")[:limit]
+def payment_due_message(registration: Registration, *, now: dt.datetime) -> EmailMessage | None:
+    """The e-mail telling a resident promoted from a paid event's waiting list to a held place
+    that it is theirs once they pay, by `hold_expires_at`; None once the hold has run out.
+    Sent as the promotion notice (`booking.notifications.send_registration_promoted`)."""
+    if registration.hold_expires_at is None or registration.hold_expires_at <= now:
+        return None
+    event = registration.event
+    until = timezone.localtime(registration.hold_expires_at).strftime("%Y-%m-%d %H:%M")
+    starts = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
+    url = f"{settings.SITE_URL}{registration_payment_path(registration)}"
+    return EmailMessage(
+        subject=f"候补成功，请付款 A place for you, please pay: {event.title_zh}",
+        body=(
+            f"好消息：{event.title_zh}（{starts}）有名额了，已为您保留至 {until}。"
+            f"请在此之前付款 ¥{registration.amount}，否则名额将让给下一位：\n{url}\n\n"
+            f"Good news: a place opened up at {event.title_en or event.title_zh} "
+            f"({starts}). It is held for you until {until}: pay "
+            f"¥{registration.amount} by then to keep it, or it goes to the next "
+            f"person waiting:\n{url}\n"
+        ),
+        to=[registration.resident.email],
     )
-    sent = 0
-    for registration in due:
-        email = registration.resident.email
-        if not email:
-            continue
-        event = registration.event
-        until = timezone.localtime(registration.hold_expires_at).strftime("%Y-%m-%d %H:%M")
-        starts = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
-        url = f"{settings.SITE_URL}{registration_payment_path(registration)}"
-        try:
-            with transaction.atomic():
-                RegistrationNotice.objects.create(registration=registration, sent_at=now)
-                EmailMessage(
-                    subject=f"候补成功，请付款 A place for you, please pay: {event.title_zh}",
-                    body=(
-                        f"好消息：{event.title_zh}（{starts}）有名额了，已为您保留至 {until}。"
-                        f"请在此之前付款 ¥{registration.amount}，否则名额将让给下一位：\n{url}\n\n"
-                        f"Good news: a place opened up at {event.title_en or event.title_zh} "
-                        f"({starts}). It is held for you until {until}: pay "
-                        f"¥{registration.amount} by then to keep it, or it goes to the next "
-                        f"person waiting:\n{url}\n"
-                    ),
-                    to=[email],
-                ).send()
-        except IntegrityError:
-            continue  # sent by someone else meanwhile
-        sent += 1
-    return sent
 
 
 def _owned_registration(*, registration_id: Any, user: AbstractBaseUser) -> Registration:
@@ -1079,9 +1059,3 @@ def _run_after(calls: list[Callable[[], object]]) -> None:
             call()
         except Exception:
             logger.exception("post-commit step %r failed", call)
-
-
-def _notify_confirmed(booking_id: int) -> None:
-    from booking import notifications
-
-    notifications.booking_confirmed(booking_id=booking_id)

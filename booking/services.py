@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from booking import locking, notifications, payments, rules, selectors, standing
+from booking import locking, payments, rules, selectors, standing
 from booking.exceptions import (
     AlreadyBookedError,
     BookingBusyError,
@@ -42,6 +42,7 @@ from booking.exceptions import (
     WindowNotOpenError,
 )
 from booking.models import Booking, Slot
+from common import notices
 from venues.models import BookingPolicy
 
 logger = logging.getLogger(__name__)
@@ -175,12 +176,13 @@ def _after_booking_placed(booking: Booking) -> None:
     """Run after a new booking has committed (never for a replay).
 
     A held (paid) booking gets its payment started here, outside any lock: no Stripe call may
-    run while the slot row is locked.
+    run while the slot row is locked. A confirmed one rings the outbox's doorbell: its
+    confirmation notice was written with it (`locking.insert_booking`).
     """
     if booking.status == Booking.Status.HELD:
         payments.start_payment(booking=booking)
     else:
-        notifications.booking_confirmed(booking_id=booking.pk)
+        notices.ring()
 
 
 def _after_cancel(booking: Booking) -> None:

@@ -1,5 +1,9 @@
 """Background jobs (Celery). Periodic ones are scheduled by CELERY_BEAT_SCHEDULE in settings;
-each also exists as a management command. Tasks are thin: they call one service each."""
+each also exists as a management command. Tasks are thin: they call one service each.
+
+Every task here is an idempotent sweep, so running one twice (a redelivery after a worker was
+killed, see the CELERY_* settings) does no harm. Confirmation and promotion e-mails are not
+tasks: they are outbox notices, sent by `common.send_notices` (common/notices.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +18,8 @@ SLOT_GENERATION_DAYS = 15  # two booking windows of a week, plus today
 @shared_task(name="booking.expire_holds")
 def expire_holds() -> int:
     """Release unpaid holds past their expiry (a paid event's place goes to its waiting list, who
-    are told to pay); retry refunds that failed earlier."""
+    are owed a notice telling them to pay); retry refunds that failed earlier."""
     expired = payments.expire_holds()
-    payments.send_payment_due_notices()
     payments.retry_pending_refunds()
     return expired
 
@@ -31,18 +34,6 @@ def mark_no_shows() -> int:
     return standing.mark_no_shows()
 
 
-@shared_task(name="booking.send_promotion_notices")
-def send_promotion_notices() -> int:
-    """Tell residents promoted from an event's waiting list (each once)."""
-    return notifications.send_promotion_notices()
-
-
-@shared_task(name="booking.send_queued_confirmations")
-def send_queued_confirmations() -> int:
-    """Queue the confirmation e-mails of bookings made since the last run (see notifications)."""
-    return notifications.send_queued_confirmations()
-
-
 @shared_task(name="booking.generate_slots")
 def generate_slots(days: int = SLOT_GENERATION_DAYS) -> int:
     """Keep the rolling window of slots generated from the opening rules."""
@@ -50,24 +41,3 @@ def generate_slots(days: int = SLOT_GENERATION_DAYS) -> int:
 
     summary = generate(start=rules.local_date(timezone.now()), days=days)
     return summary.created
-
-
-@shared_task(
-    name="booking.send_booking_confirmation",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_booking_confirmation(booking_id: int) -> bool:
-    return notifications.send_booking_confirmation(booking_id=booking_id)
-
-
-@shared_task(
-    name="booking.send_registration_promoted",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_registration_promoted(registration_id: int) -> bool:
-    """E-mail a resident promoted from an event's waiting list (once; the sweep also sends it)."""
-    return notifications.send_registration_promoted(registration_id=registration_id)

@@ -1,9 +1,11 @@
-"""Admin building blocks shared by the domain apps."""
+"""Admin building blocks shared by the domain apps, and the outbox of notices (read-only)."""
 
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+
+from common.models import Notice
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -21,3 +23,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    """What is owed and what went out; a notice stuck in failure shows its `last_error`."""
+
+    list_display = ["kind", "ref", "outcome", "attempts", "created_at", "due_at", "sent_at"]
+    list_filter = ["kind", "outcome"]
+    readonly_fields = ["last_error"]

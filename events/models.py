@@ -228,6 +228,9 @@ class Registration(models.Model):
     ACTIVE_STATUSES = (Status.HELD, Status.CONFIRMED, Status.WAITLISTED)
     # Statuses whose party counts in `Event.registered_count` (a held place is taken too).
     PLACE_STATUSES = (Status.HELD, Status.CONFIRMED)
+    # The kind of the outbox notice (common.models.Notice) owed when the waiting list gives it
+    # a place; written by the promoting transaction, sent by the booking app's sender.
+    PROMOTION_NOTICE = "events.promoted"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")

@@ -21,6 +21,9 @@ frees the place and promotes the waiting list like a cancellation. A promotion o
 gives a `held` place too (settings.EVENT_PROMOTION_HOLD_MINUTES to pay). This app never talks to
 Stripe: without settings.STRIPE_ENABLED a paid event refuses registrations
 (`payment_unavailable`) and promotes nobody.
+
+A promotion owes the resident a notice: an outbox row (`common.notices.owe`) written in the
+promoting transaction, sent after the commit by the sender the booking app registered.
 """
 
 import datetime as dt
@@ -35,6 +38,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common import notices
 from events import selectors
 from events.exceptions import (
     AlreadyRegisteredError,
@@ -880,5 +884,9 @@ def _promote_locked(*, event_id: int, now: dt.datetime) -> list[Registration]:
         for registration in promoted:
             registration.status = Registration.Status.CONFIRMED
             registration.promoted_at = now
+    # Each promoted resident is owed a notice (a place, or a place to pay for), written in this
+    # transaction; the outbox sends it once this commits (common/notices.py).
+    notices.owe(kind=Registration.PROMOTION_NOTICE, refs=[r.pk for r in promoted], now=now)
+    transaction.on_commit(notices.ring)
     logger.info("promoted %d waiting registrations of event %s", len(promoted), event_id)
     return promoted

@@ -10,7 +10,7 @@ same service, serializers, renderer and error handler as `BookingCreateView`.
 Anything else returns None and goes through `BookingCreateView`, which words every error: no
 token or a malformed `Authorization` header, session cookies (CSRF), another content type or
 charset, a body that is not a well-formed booking, input the service refuses before reading,
-and an unknown or inactive token. tests/api/test_booking_rush.py compares the two paths.
+and an unknown, expired or inactive token. tests/api/test_booking_rush.py compares the two paths.
 """
 
 import json
@@ -24,7 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.json import strict_constant
 
-from api.authentication import TOKEN_USER_SQL, token_of
+from api.authentication import TOKEN_USER_SQL, token_of, token_user_params
 from api.exceptions import domain_error_parts, exception_handler
 from api.serializers.bookings import read_well_formed_booking
 from api.throttling import AttemptNumber, BookingCreateThrottle, Window, token_ident
@@ -57,7 +57,7 @@ def create_booking(request: HttpRequest, view: CreateView) -> HttpResponse | Non
         return None
     try:
         data = json.loads(request.body.decode(), parse_constant=strict_constant)
-    except ValueError:  # also UnicodeDecodeError; DRF words the parse error
+    except (ValueError, RecursionError):  # also UnicodeDecodeError; DRF words the parse error
         return None
     wanted = read_well_formed_booking(data)
     if wanted is None:
@@ -80,7 +80,8 @@ def create_booking(request: HttpRequest, view: CreateView) -> HttpResponse | Non
     try:
         read = selectors.get_slot_for_booking(
             slot_id=slot_id,
-            resident=selectors.ResidentLookup(TOKEN_USER_SQL, (token,)),
+            # An expired token finds no user: DRF then answers 401 `token_expired`.
+            resident=selectors.ResidentLookup(TOKEN_USER_SQL, token_user_params(token, now)),
             idempotency_key=key,
             now=now,
         )

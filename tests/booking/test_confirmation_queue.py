@@ -1,55 +1,54 @@
-"""With a broker, a booking queues its confirmation on a Redis list; the beat sweep sends it."""
+"""With a broker, a booking writes its confirmation to the outbox in its own transaction and the
+request sends nothing; the sweep (beat, the doorbell's task, a command) sends it once."""
 
 import datetime as dt
-import os
 from io import StringIO
 
 import pytest
-import redis
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from booking import notifications, services, tasks
-from tests.factories import SlotFactory
+from booking import services
+from common import notices, tasks
+from common.models import Notice
+from config import celery_app
+from tests.factories import SlotFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/8"
+# Nothing listens there: the doorbell's publish fails (in its own thread) and the notices wait
+# in the database for the sweep, as in a Redis outage.
+CLOSED_BROKER = "redis://127.0.0.1:6390/0"
 
 
 @pytest.fixture
-def broker(settings):  # type: ignore[no-untyped-def]
-    """Settings of a deployment with a broker (the list lives in this Redis database)."""
-    settings.REDIS_URL = REDIS_URL
+def broker(settings, monkeypatch):  # type: ignore[no-untyped-def]
+    """Settings of a deployment with a broker: tasks are not run in-process."""
+    # The Celery app's copy first, while it still reads the test settings (eager): what it
+    # restores afterwards is what it read.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    settings.REDIS_URL = CLOSED_BROKER
+    settings.CELERY_BROKER_URL = CLOSED_BROKER
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    client = redis.Redis.from_url(REDIS_URL)
-    client.delete(notifications.CONFIRMATION_QUEUE)
-    yield client
-    client.delete(notifications.CONFIRMATION_QUEUE)
 
 
-def run_sweep(settings, **kwargs) -> int:  # type: ignore[no-untyped-def]
-    """The beat sweep, with the tasks it queues run in-process as a worker would run them."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    try:
-        return notifications.send_queued_confirmations(**kwargs)
-    finally:
-        settings.CELERY_TASK_ALWAYS_EAGER = False
+def confirmations() -> list[Notice]:
+    return list(Notice.objects.filter(kind="booking.confirmed").order_by("id"))
 
 
-def test_booking_request_only_queues_the_confirmation_id(broker, resident, court):
+def test_booking_request_only_writes_the_confirmation_notice(broker, resident, court):
     slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1))
 
     booking = services.place_booking(resident=resident, slot_id=slot.pk).booking
 
-    assert mail.outbox == []  # nothing sent or published inside the booking request
-    assert broker.lrange(notifications.CONFIRMATION_QUEUE, 0, -1) == [str(booking.pk).encode()]
+    assert mail.outbox == []  # nothing sent inside the booking request
+    (notice,) = confirmations()
+    assert (notice.ref, notice.sent_at, notice.attempts) == (booking.pk, None, 0)
+    assert notice.created_at == booking.confirmed_at
 
 
-def test_sweep_sends_each_queued_confirmation_once(
-    broker, settings, resident, other_resident, court
-):
+def test_sweep_sends_each_owed_confirmation_once(broker, resident, other_resident, court):
     first, second = (
         SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1, hours=h))
         for h in (0, 1)
@@ -60,54 +59,57 @@ def test_sweep_sends_each_queued_confirmation_once(
     ]
 
     assert mail.outbox == []
-    assert run_sweep(settings) == 2
+    assert notices.send_due_notices() == 2
 
     assert [m.attachments[0][0] for m in mail.outbox] == [f"booking-{pk}.ics" for pk in ids]
-    assert broker.llen(notifications.CONFIRMATION_QUEUE) == 0
-    assert run_sweep(settings) == 0  # a second run sends nothing again
+    assert [(n.ref, n.outcome) for n in confirmations()] == [(pk, "sent") for pk in ids]
+    assert notices.send_due_notices() == 0  # a second run sends nothing again
     assert len(mail.outbox) == 2
 
 
-def test_sweep_drains_more_than_one_batch(broker, settings, resident, court):
-    slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1))
-    booking = services.place_booking(resident=resident, slot_id=slot.pk).booking
-    broker.lpush(notifications.CONFIRMATION_QUEUE, booking.pk, booking.pk)
+def test_sweep_sends_every_due_notice_in_one_run(broker, court):
+    for h in range(3):
+        slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1, hours=h))
+        resident = UserFactory(username=f"resident-{h}", email=f"r{h}@example.com")
+        services.place_booking(resident=resident, slot_id=slot.pk)
 
-    assert run_sweep(settings, batch=2) == 3
-    assert broker.llen(notifications.CONFIRMATION_QUEUE) == 0
+    assert tasks.send_notices.apply().get() == 3  # the task beat runs
     assert len(mail.outbox) == 3
+    assert Notice.objects.filter(sent_at__isnull=True).count() == 0
 
 
 def test_sweep_runs_every_few_seconds_under_beat(settings):
     (entry,) = (
-        e
-        for e in settings.CELERY_BEAT_SCHEDULE.values()
-        if e["task"] == tasks.send_queued_confirmations.name
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks.send_notices.name
     )
     assert entry["schedule"] <= 10
 
 
-def test_without_a_broker_the_confirmation_is_sent_at_once(resident, court):
+def test_without_a_broker_the_confirmation_is_sent_at_once_and_recorded(resident, court):
     slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1))
 
-    services.place_booking(resident=resident, slot_id=slot.pk)
+    booking = services.place_booking(resident=resident, slot_id=slot.pk).booking
 
     assert len(mail.outbox) == 1
+    (notice,) = confirmations()
+    assert (notice.ref, notice.outcome) == (booking.pk, "sent")
+    assert notice.sent_at is not None
 
 
-def test_sweep_is_also_a_management_command(broker, settings, resident, court):
+def test_sweep_is_also_a_management_command(broker, resident, court):
     slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1))
     services.place_booking(resident=resident, slot_id=slot.pk)
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # the tasks it queues run in-process
     out = StringIO()
 
-    call_command("send_queued_confirmations", stdout=out)
+    call_command("send_notices", stdout=out)
 
-    assert "Queued 1 confirmation(s)." in out.getvalue()
+    assert "Sent 1 notice(s)." in out.getvalue()
     assert len(mail.outbox) == 1
 
 
-def test_sweep_without_a_broker_has_nothing_to_do(settings):
-    settings.REDIS_URL = ""
+def test_sweep_without_a_broker_has_nothing_left_to_do(resident, court):
+    slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1))
+    services.place_booking(resident=resident, slot_id=slot.pk)  # sent in-process at once
 
-    assert notifications.send_queued_confirmations() == 0
+    assert notices.send_due_notices() == 0
+    assert len(mail.outbox) == 1

@@ -12,9 +12,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from icalendar import Calendar
 
-from booking import notifications, services, tasks
-from booking.models import Booking, RegistrationNotice, ReminderSent, Slot
+from booking import services, tasks
+from booking.models import Booking, ReminderSent, Slot
+from common import tasks as common_tasks
+from common.models import Notice
 from config import celery_app
+from events import services as event_services
+from events.models import Registration
 from tests.factories import (
     BookingFactory,
     EventFactory,
@@ -23,6 +27,7 @@ from tests.factories import (
     SlotFactory,
     UserFactory,
 )
+from tests.mail_backends import RefusingBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -127,25 +132,54 @@ def test_generate_slots_task_rolls_the_window(court):
     assert tasks.generate_slots.delay().get() == 0  # idempotent
 
 
+def promote_from_waiting_list(event, waiting):  # type: ignore[no-untyped-def]
+    """Fill the event's one place, queue `waiting`, then free the place: `waiting` moves up."""
+    holder = UserFactory(username=f"holder-{waiting.username}")
+    first = event_services.register(event_id=event.pk, resident=holder).registration
+    queued = event_services.register(event_id=event.pk, resident=waiting).registration
+    event_services.cancel_registration(registration_id=first.pk, by_user=holder)
+    queued.refresh_from_db()
+    return queued
+
+
 def test_promoted_registration_is_told_once(resident):
-    registration = RegistrationFactory(resident=resident, promoted_at=timezone.now())
-    assert tasks.send_registration_promoted.delay(registration.pk).get() is True
-    assert tasks.send_registration_promoted.delay(registration.pk).get() is False
-    assert tasks.send_promotion_notices.delay().get() == 0
+    registration = promote_from_waiting_list(EventFactory(capacity=1), resident)
+    assert registration.promoted_at is not None
+    assert common_tasks.send_notices.delay().get() == 1
+    assert common_tasks.send_notices.delay().get() == 0
     assert len(mail.outbox) == 1
     assert registration.event.title_zh in mail.outbox[0].subject
-    assert RegistrationNotice.objects.filter(registration=registration).exists()
+    notice = Notice.objects.get(kind=Registration.PROMOTION_NOTICE, ref=registration.pk)
+    assert notice.outcome == "sent"
 
 
-def test_promotion_sweep_finds_recent_promotions_only(resident, other_resident):
-    event = EventFactory()
-    recent = RegistrationFactory(event=event, resident=resident, promoted_at=timezone.now())
-    RegistrationFactory(
-        event=event, resident=other_resident, promoted_at=timezone.now() - dt.timedelta(days=5)
-    )
-    RegistrationFactory(event=event, resident=UserFactory(username="regular"))  # never waited
-    assert notifications.send_promotion_notices() == 1
-    assert mail.outbox[0].to == [recent.resident.email]
+def test_only_registrations_given_a_place_are_told(resident, other_resident):
+    event = EventFactory(capacity=1)
+    promoted = promote_from_waiting_list(event, resident)
+    still_waiting = event_services.register(event_id=event.pk, resident=other_resident)
+    assert still_waiting.position == 1
+    RegistrationFactory(resident=UserFactory(username="regular"))  # never waited
+    assert common_tasks.send_notices.delay().get() == 1
+    assert [m.to for m in mail.outbox] == [[promoted.resident.email]]
+
+
+def test_a_failing_reminder_does_not_hold_back_the_others(
+    settings, resident, other_resident, court
+):
+    first = book_at(resident, court, booked_at=START - dt.timedelta(days=3))
+    other_slot = SlotFactory(resource=court, starts_at=START - dt.timedelta(hours=1), ends_at=START)
+    with time_machine.travel(START - dt.timedelta(days=3), tick=False):
+        services.place_booking(resident=other_resident, slot_id=other_slot.pk)
+    mail.outbox.clear()
+    settings.MAILERS = {"default": {"BACKEND": "tests.mail_backends.RefusingBackend"}}
+    RefusingBackend.refused = {resident.email}
+
+    assert reminders_at(START - dt.timedelta(hours=23, minutes=55)) == 1
+    assert [m.to for m in mail.outbox] == [[other_resident.email]]
+    assert not ReminderSent.objects.filter(booking=first).exists()  # tried again next run
+    RefusingBackend.refused = set()
+    assert reminders_at(START - dt.timedelta(hours=23, minutes=50)) == 1
+    assert ReminderSent.objects.filter(booking=first, kind="24h").exists()
 
 
 @pytest.mark.parametrize(
@@ -154,6 +188,7 @@ def test_promotion_sweep_finds_recent_promotions_only(resident, other_resident):
         ("expire_holds", "Expired 0 hold(s)"),
         ("send_reminders", "Sent 0 reminder(s)"),
         ("mark_no_shows", "Marked 0 no-show(s)"),
+        ("send_notices", "Sent 0 notice(s)"),
     ],
 )
 def test_each_job_is_a_management_command(command, expected):
@@ -171,4 +206,15 @@ def test_every_scheduled_job_is_a_registered_task():
         "booking.send_reminders",
         "booking.mark_no_shows",
         "booking.generate_slots",
+        "common.send_notices",
     } <= scheduled
+
+
+def test_a_lost_worker_s_task_comes_back_and_no_publish_waits_for_the_broker():
+    conf = celery_app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.broker_transport_options["visibility_timeout"] <= 300  # kombu's default: 3600
+    assert conf.broker_connection_retry_on_startup
+    assert conf.broker_connection_max_retries is None  # a worker never gives up on Redis
+    assert conf.task_publish_retry is False

@@ -15,9 +15,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         expired = payments.expire_holds()
-        told = payments.send_payment_due_notices()
         refunded = payments.retry_pending_refunds()
-        self.stdout.write(
-            f"Expired {expired} hold(s); told {told} promoted resident(s) to pay; "
-            f"issued {refunded} pending refund(s)."
-        )
+        self.stdout.write(f"Expired {expired} hold(s); issued {refunded} pending refund(s).")
