@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -28,7 +29,10 @@ CLOSED = "closed"
 PAST = "past"
 WINDOW_NOT_OPEN = "window_not_open"
 FULL = "full"
-REASONS = (WINDOW_NOT_OPEN, FULL, PAST, CLOSED)
+# A paid slot while no payment provider is configured (settings.STRIPE_ENABLED off): booking it
+# would be refused with 422 `payment_unavailable`, so it is not offered as bookable.
+PAYMENT_UNAVAILABLE = "payment_unavailable"
+REASONS = (WINDOW_NOT_OPEN, FULL, PAST, CLOSED, PAYMENT_UNAVAILABLE)
 
 
 @dataclass(slots=True)
@@ -75,6 +79,11 @@ class Availability:
     resources: list[ResourceAvailability]
 
 
+def online_payment_available() -> bool:
+    """Whether paid slots can be paid for online (a payment provider is configured)."""
+    return bool(settings.STRIPE_ENABLED)
+
+
 def slot_reason(
     *,
     starts_at: dt.datetime,
@@ -82,12 +91,21 @@ def slot_reason(
     is_closed: bool,
     opens_at: dt.datetime,
     now: dt.datetime,
+    price: Decimal = Decimal(0),
+    payable: bool = True,
 ) -> str | None:
-    """Why a slot cannot be booked now, in the order a resident would want to hear it."""
+    """Why a slot cannot be booked now, in the order a resident would want to hear it.
+
+    `payable` says whether online payment is available (`online_payment_available()`); without
+    it a paid slot is `payment_unavailable` (place_booking refuses it with that code) before
+    any reason that may pass with time (window, places): it will never be bookable online.
+    """
     if is_closed:
         return CLOSED
     if starts_at <= now:
         return PAST
+    if price > 0 and not payable:
+        return PAYMENT_UNAVAILABLE
     if now < opens_at:
         return WINDOW_NOT_OPEN
     if remaining <= 0:
@@ -126,6 +144,7 @@ def get_availability(
     day_starts = [rules.day_bounds(date + dt.timedelta(days=i))[0] for i in range(days + 1)]
     # A day's slots all open together: one window computation per day, not per slot.
     opens = [rules.booking_opens_at(starts_at=d, policy=policy) for d in day_starts[:-1]]
+    payable = online_payment_available()
     rows = (
         Slot.objects.filter(
             venue_id=policy.venue_id,
@@ -168,6 +187,8 @@ def get_availability(
             is_closed=closed,
             opens_at=opens[day],
             now=now,
+            price=price,
+            payable=payable,
         )
         resources[resource_id].slots.append(
             SlotAvailability(
@@ -263,6 +284,8 @@ def reason_for(slot: Slot, *, now: dt.datetime) -> tuple[str | None, dt.datetime
         is_closed=slot.is_closed,
         opens_at=opens_at,
         now=now,
+        price=slot.price,
+        payable=online_payment_available(),
     )
     return reason, opens_at if reason == WINDOW_NOT_OPEN else None
 

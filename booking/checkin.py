@@ -85,23 +85,40 @@ class CheckinResult:
 
 
 def _private_key() -> Ed25519PrivateKey:
-    return _private_key_for(settings.CHECKIN_SIGNING_KEY, settings.SECRET_KEY, settings.DEBUG)
-
-
-@functools.cache
-def _private_key_for(configured: str, secret_key: str, debug: bool) -> Ed25519PrivateKey:
+    configured = settings.CHECKIN_SIGNING_KEY
     if configured:
-        try:
-            raw = base64.b64decode(configured, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ImproperlyConfigured("CHECKIN_SIGNING_KEY is not valid base64.") from exc
-        if len(raw) != 32:
-            raise ImproperlyConfigured("CHECKIN_SIGNING_KEY must be 32 raw bytes, base64-encoded.")
-        return Ed25519PrivateKey.from_private_bytes(raw)
-    if not debug:
+        return _configured_key(configured)
+    # Only a DEBUG server may sign with a key anybody who knows its SECRET_KEY can derive (the
+    # quick start's is public); SECRET_KEY is not even read otherwise. config/checks.py
+    # refuses to start without CHECKIN_SIGNING_KEY when DEBUG is off: this is the backstop.
+    if not settings.DEBUG:
         raise ImproperlyConfigured(
             "CHECKIN_SIGNING_KEY must be set when DEBUG is off (base64 of 32 random bytes)."
         )
+    return _dev_key(settings.SECRET_KEY)
+
+
+def load_signing_key(value: str) -> Ed25519PrivateKey:
+    """Decode CHECKIN_SIGNING_KEY (base64 of the 32 raw bytes of an Ed25519 private key).
+
+    Raises ImproperlyConfigured on a malformed value; the start-up check calls it too.
+    """
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured("CHECKIN_SIGNING_KEY is not valid base64.") from exc
+    if len(raw) != 32:
+        raise ImproperlyConfigured("CHECKIN_SIGNING_KEY must be 32 raw bytes, base64-encoded.")
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+@functools.cache
+def _configured_key(value: str) -> Ed25519PrivateKey:
+    return load_signing_key(value)
+
+
+@functools.cache
+def _dev_key(secret_key: str) -> Ed25519PrivateKey:
     logger.warning(
         "CHECKIN_SIGNING_KEY is not set: check-in codes are signed with a development key "
         "derived from SECRET_KEY. Set a real key before gates trust these codes."
@@ -199,19 +216,24 @@ def checkin_window(
 # --- codes of bookings ---------------------------------------------------------------------
 
 
-def checkin_code_for(booking: Booking) -> str:
-    """The signed code of a confirmed (or checked-in) booking; empty for any other status."""
-    if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN):
-        return ""
+def checkin_window_of(booking: Booking) -> tuple[dt.datetime, dt.datetime]:
+    """A booking's check-in window (`checkin_window` with its venue's kind and policy)."""
     venue = booking.venue
-    valid_from, valid_to = checkin_window(
+    return checkin_window(
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         venue_kind=venue.kind,
         policy=getattr(venue, "policy", None),
     )
+
+
+def checkin_code_for(booking: Booking) -> str:
+    """The signed code of a confirmed (or checked-in) booking; empty for any other status."""
+    if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN):
+        return ""
+    valid_from, valid_to = checkin_window_of(booking)
     claims = CheckinClaims(
-        booking_id=booking.pk, venue_id=venue.pk, valid_from=valid_from, valid_to=valid_to
+        booking_id=booking.pk, venue_id=booking.venue_id, valid_from=valid_from, valid_to=valid_to
     )
     return sign_claims(claims, _private_key())
 
@@ -294,7 +316,9 @@ def check_in(
 
     Scanned by a gate (`device`) or by venue staff. Every scan is recorded, refused or not.
     Invariant: a booking is checked in at most once (its row is locked while deciding).
-    Raises nothing for a bad code: the result says why it was refused.
+    Raises nothing for a bad code: the result says why it was refused. A code of another
+    venue's booking is refused as `wrong_venue` before anything else is checked, and its result
+    carries no booking, so a gate or staff member learns nothing about it.
     """
     if (device is None) == (staff is None):
         raise ValueError("check_in needs exactly one of device or staff")
@@ -319,7 +343,12 @@ def check_in(
             booking.sequence = F("sequence") + 1
             booking.save(update_fields=["status", "checked_in_at", "sequence", "updated_at"])
             booking.refresh_from_db(fields=["sequence"])
-        return _record(booking, device, staff, now, reason)
+        result = _record(booking, device, staff, now, reason)
+    if reason == "wrong_venue":
+        # Another venue's booking: the scan is recorded against it, but the answer says only
+        # "not for this venue", nothing of the booking (who, when, where, its state).
+        return CheckinResult(allowed=False, reason=reason, booking=None, checkin=result.checkin)
+    return result
 
 
 def _refusal(
@@ -334,7 +363,15 @@ def _refusal(
         return "wrong_venue"
     if staff is not None and not is_venue_staff(user=staff, venue_id=booking.venue_id):
         return "wrong_venue"
-    status = booking.status
+    return _booking_refusal(
+        status=booking.status, valid_from=claims.valid_from, valid_to=claims.valid_to, now=now
+    )
+
+
+def _booking_refusal(
+    *, status: str, valid_from: dt.datetime, valid_to: dt.datetime, now: dt.datetime
+) -> Reason | None:
+    """The rule of the booking itself: its status, then its check-in window at `now`."""
     if status in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
         return "cancelled"
     if status == Booking.Status.HELD:
@@ -343,11 +380,23 @@ def _refusal(
         return "no_show"
     if status == Booking.Status.CHECKED_IN:
         return "already_used"
-    if now < claims.valid_from:
+    if now < valid_from:
         return "too_early"
-    if now > claims.valid_to:
+    if now > valid_to:
         return "too_late"
     return None
+
+
+def checkin_refusal(*, booking: Booking, now: dt.datetime) -> Reason | None:
+    """Why `check_in` would refuse this booking's code at `now` (at its own venue); None if not.
+
+    The same rule as `check_in` applies, without a scan: pages offer check-in only while it can
+    succeed. Needs `booking.venue` (and its policy, if any) loaded to avoid queries.
+    """
+    valid_from, valid_to = checkin_window_of(booking)
+    return _booking_refusal(
+        status=booking.status, valid_from=valid_from, valid_to=valid_to, now=now
+    )
 
 
 def _record(

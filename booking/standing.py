@@ -189,18 +189,33 @@ def mark_no_show(
             raise BookingNotFoundError() from exc
         if not is_venue_staff(user=by_user, venue_id=booking.venue_id):
             raise NotVenueStaffError()
-        if booking.status != Booking.Status.CONFIRMED:
-            raise NotNoShowableError(
-                f"只有已确认、未签到的预约可标记为爽约（当前：{booking.get_status_display()}）。"
-                f"Only a confirmed booking without check-in can be a no-show (it is {booking.status})."
-            )
-        if now < booking.starts_at:
-            raise NotNoShowableError(
-                "时段开始后才能标记爽约。A booking can be marked as a no-show once its slot has started."
-            )
+        refusal = _no_show_refusal(booking=booking, now=now)
+        if refusal is not None:
+            raise refusal
         _set_no_show(booking=booking, now=now)
     booking.refresh_from_db()
     return booking
+
+
+def can_mark_no_show(*, booking: Booking, now: dt.datetime) -> bool:
+    """Whether venue staff may mark this booking as a no-show at `now` (as `mark_no_show` does).
+
+    Pages offer the action only when it can succeed; staff membership is checked by the caller.
+    """
+    return _no_show_refusal(booking=booking, now=now) is None
+
+
+def _no_show_refusal(*, booking: Booking, now: dt.datetime) -> NotNoShowableError | None:
+    if booking.status != Booking.Status.CONFIRMED:
+        return NotNoShowableError(
+            f"只有已确认、未签到的预约可标记为爽约（当前：{booking.get_status_display()}）。"
+            f"Only a confirmed booking without check-in can be a no-show (it is {booking.status})."
+        )
+    if now < booking.starts_at:
+        return NotNoShowableError(
+            "时段开始后才能标记爽约。A booking can be marked as a no-show once its slot has started."
+        )
+    return None
 
 
 def _set_no_show(*, booking: Booking, now: dt.datetime) -> None:

@@ -33,11 +33,13 @@ class Cell:
 
     @property
     def state(self) -> str:
-        """One of: mine, free, taken, full, not-open, past, closed."""
+        """One of: mine, free, full, not-open, past, closed, no-payment."""
         if self.mine:
             return "mine"
         if self.bookable:
             return "free"
+        if self.reason == "payment_unavailable":
+            return "no-payment"  # a paid slot while online payment is off: said before the click
         if self.reason == "window_not_open":
             return "not-open"
         if self.reason in ("past", "closed"):

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, Sum
 
 from booking import rules
+from booking.availability import online_payment_available
 from booking.models import Booking, Slot
 from venues.models import Venue
 
@@ -19,7 +20,8 @@ class Occupancy:
 
 
 def free_places_on(*, venues: list[Venue], day: dt.date, now: dt.datetime) -> dict[int, int]:
-    """Free places per venue on `day` in slots that have not started and whose window is open."""
+    """Free places per venue on `day` in slots that have not started and whose window is open
+    (paid ones only while online payment is available)."""
     day_start, day_end = rules.day_bounds(day)
     open_ids = [
         venue.pk
@@ -28,18 +30,17 @@ def free_places_on(*, venues: list[Venue], day: dt.date, now: dt.datetime) -> di
     ]
     if not open_ids:
         return {}
-    rows = (
-        Slot.objects.filter(
-            venue_id__in=open_ids,
-            resource__is_active=True,
-            is_closed=False,
-            remaining__gt=0,
-            starts_at__gte=max(day_start, now),
-            starts_at__lt=day_end,
-        )
-        .values("venue_id")
-        .annotate(free=Sum("remaining"))
+    slots = Slot.objects.filter(
+        venue_id__in=open_ids,
+        resource__is_active=True,
+        is_closed=False,
+        remaining__gt=0,
+        starts_at__gte=max(day_start, now),
+        starts_at__lt=day_end,
     )
+    if not online_payment_available():
+        slots = slots.filter(price=0)  # paid places cannot be booked online (payment_unavailable)
+    rows = slots.values("venue_id").annotate(free=Sum("remaining"))
     return {row["venue_id"]: row["free"] for row in rows}
 
 

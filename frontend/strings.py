@@ -72,6 +72,7 @@ def js_strings() -> dict[str, str]:
         "slot.aria": _("Book {resource}, {time}"),
         "slot.opens": _("Opens"),
         "slot.closed": _("Closed"),
+        "slot.no_payment": _("Online payment unavailable"),
         "nav.my_bookings": _("My bookings"),
         "cancel.confirm": _("Cancel this booking?"),
         "cancel.confirm_late": _(

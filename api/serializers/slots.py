@@ -55,7 +55,12 @@ class _SlotStateFields(serializers.Serializer):  # type: ignore[type-arg]
     public_benefit = serializers.BooleanField(help_text="公益开放 hours.")
     bookable = serializers.BooleanField()
     reason = serializers.ChoiceField(
-        choices=av.REASONS, allow_null=True, help_text="Why it is not bookable; null when it is."
+        choices=av.REASONS,
+        allow_null=True,
+        help_text=(
+            "Why it is not bookable; null when it is. `payment_unavailable`: a paid slot while "
+            "no payment provider is configured (booking it would answer 422 of that code)."
+        ),
     )
     opens_at = serializers.DateTimeField(
         allow_null=True, help_text="When booking opens; set when reason is window_not_open."

@@ -11,14 +11,14 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking import rules
-from booking.checkin import checkin_code_for
+from booking.checkin import checkin_code_for, checkin_refusal, checkin_window_of
 from booking.models import Booking, Slot
 from booking.selectors import is_venue_staff, list_bookings_for
+from booking.standing import can_mark_no_show
 from common.auth import signed_in_user
 from common.csv import csv_line
 from frontend import roles
@@ -65,12 +65,17 @@ def venue_day(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("starts_at", "resource__sort_order", "id")
     )
     for booking in bookings:
-        # The same signed code the resident's QR carries: checking in from the list goes
-        # through the same /api/v1/checkins/ path as a scan.
+        # Each action is offered only while the service behind it would accept it, by the
+        # service's own rule. Check-in from the list sends the same signed code the resident's
+        # QR carries, through the same /api/v1/checkins/ path as a scan.
+        refusal = checkin_refusal(booking=booking, now=now)
         booking.staff_code = (  # type: ignore[attr-defined]
-            checkin_code_for(booking) if booking.status == Booking.Status.CONFIRMED else ""
+            checkin_code_for(booking) if refusal is None else ""
         )
-        booking.ended = booking.ends_at <= now  # type: ignore[attr-defined]
+        booking.checkin_opens_at = (  # type: ignore[attr-defined]
+            checkin_window_of(booking)[0] if refusal == "too_early" else None
+        )
+        booking.can_mark_no_show = can_mark_no_show(booking=booking, now=now)  # type: ignore[attr-defined]
     counts = {
         status: sum(1 for b in bookings if b.status == status) for status in Booking.Status.values
     }
@@ -87,7 +92,6 @@ def venue_day(request: HttpRequest, pk: int) -> HttpResponse:
             "bookings": bookings,
             "counts": counts,
             "other_venues": roles.staffed_venues(request.user).exclude(pk=venue.pk),
-            "can_mark_no_show": _has_route("api:v1:booking-no-show"),
             "page_config": {
                 "checkins_url": "/api/v1/checkins/",
                 "bookings_url": "/api/v1/bookings/",
@@ -95,14 +99,6 @@ def venue_day(request: HttpRequest, pk: int) -> HttpResponse:
             },
         },
     )
-
-
-def _has_route(name: str) -> bool:
-    try:
-        reverse(name, args=[1])
-    except NoReverseMatch:
-        return False
-    return True
 
 
 def _range(request: HttpRequest) -> tuple[dt.date, dt.date]:

@@ -48,7 +48,8 @@ def noon_venue(db):  # type: ignore[no-untyped-def]
     return venue
 
 
-def test_shape_follows_the_contract(api_client, noon_venue):
+def test_shape_follows_the_contract(api_client, noon_venue, settings):
+    settings.STRIPE_ENABLED = True  # a paid slot is bookable when it can be paid for online
     court = ResourceFactory(venue=noon_venue, name_zh="1号场", name_en="Court 1", capacity=4)
     start = at(DAY, 19)
     slot = SlotFactory(
@@ -184,3 +185,84 @@ def test_availability_takes_three_queries_for_any_venue_size(
         response = api_client.get(url(venue.pk), {"date": DAY.isoformat(), "days": 7})
     slots = [s for r in response.json()["resources"] for s in r["slots"]]
     assert len(slots) == resources * 7 * 16
+
+
+def test_paid_slot_is_bookable_only_while_a_payment_provider_is_configured(
+    api_client, resident_client, noon_venue, settings
+):
+    """What availability says is what booking answers: a paid slot without Stripe is refused
+    with 422 `payment_unavailable`, so availability gives that reason, not `bookable: true`."""
+    settings.STRIPE_ENABLED = False
+    court = ResourceFactory(venue=noon_venue)
+
+    def make(start, **kwargs):  # type: ignore[no-untyped-def]
+        return SlotFactory(
+            resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1), **kwargs
+        )
+
+    paid = make(at(DAY, 19), price=Decimal("40.00"))
+    free = make(at(DAY, 20), price=Decimal("0.00"))
+    paid_closed = make(at(DAY, 21), price=Decimal("40.00"), is_closed=True)
+    paid_past = make(at(DAY, 8), price=Decimal("40.00"))
+    # Not open yet, but never bookable online either: the lasting reason comes first.
+    paid_later = make(at(DAY + dt.timedelta(days=8), 9), price=Decimal("40.00"))
+    with time_machine.travel(at(DAY, 12, 30), tick=False):
+        body = api_client.get(url(noon_venue.pk), {"date": DAY.isoformat(), "days": 9}).json()
+        booked = resident_client.post("/api/v1/bookings/", {"slot": paid.pk}, format="json")
+    slots = {s["id"]: s for s in body["resources"][0]["slots"]}
+    assert (slots[paid.pk]["bookable"], slots[paid.pk]["reason"]) == (
+        False,
+        "payment_unavailable",
+    )
+    assert slots[paid.pk]["price"] == "40.00"
+    assert (slots[free.pk]["bookable"], slots[free.pk]["reason"]) == (True, None)
+    assert slots[paid_closed.pk]["reason"] == "closed"
+    assert slots[paid_past.pk]["reason"] == "past"
+    assert (slots[paid_later.pk]["reason"], slots[paid_later.pk]["opens_at"]) == (
+        "payment_unavailable",
+        None,
+    )
+    assert booked.status_code == 422
+    assert booked.json()["code"] == "payment_unavailable"
+
+    # With a payment provider configured the same slots are bookable (and booking holds them).
+    settings.STRIPE_ENABLED = True
+    with time_machine.travel(at(DAY, 12, 30), tick=False):
+        body = api_client.get(url(noon_venue.pk), {"date": DAY.isoformat(), "days": 9}).json()
+    slots = {s["id"]: s for s in body["resources"][0]["slots"]}
+    assert (slots[paid.pk]["bookable"], slots[paid.pk]["reason"]) == (True, None)
+    assert (slots[free.pk]["bookable"], slots[free.pk]["reason"]) == (True, None)
+    assert slots[paid_later.pk]["reason"] == "window_not_open"
+
+
+def test_the_kept_grid_and_the_slot_list_say_the_same_about_payment(
+    api_client, noon_venue, settings
+):
+    """The rendered grid kept per process (AVAILABILITY_CACHE_MS) and GET /api/v1/slots/ give
+    the same answer as a freshly built availability."""
+    from api.views import venues as venue_views
+
+    settings.STRIPE_ENABLED = False
+    settings.AVAILABILITY_CACHE_MS = 60_000
+    venue_views._rendered_availability.clear()
+    court = ResourceFactory(venue=noon_venue)
+    start = at(DAY, 19)
+    paid = SlotFactory(
+        resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1), price="40.00"
+    )
+    try:
+        with time_machine.travel(at(DAY, 12, 30), tick=False):
+            first = api_client.get(url(noon_venue.pk), {"date": DAY.isoformat()})
+            kept = api_client.get(url(noon_venue.pk), {"date": DAY.isoformat()})
+            listed = api_client.get("/api/v1/slots/", {"venue": noon_venue.pk}).json()
+            one = api_client.get(f"/api/v1/slots/{paid.pk}/").json()
+    finally:
+        venue_views._rendered_availability.clear()
+    assert first.content == kept.content
+    slot = kept.json()["resources"][0]["slots"][0]
+    assert (slot["bookable"], slot["reason"]) == (False, "payment_unavailable")
+    results = listed["results"] if isinstance(listed, dict) else listed
+    assert [(s["id"], s["bookable"], s["reason"]) for s in results] == [
+        (paid.pk, False, "payment_unavailable")
+    ]
+    assert (one["bookable"], one["reason"]) == (False, "payment_unavailable")

@@ -82,6 +82,7 @@ def test_availability_component_carries_the_contract_fields(read_schema):
         "full",
         "past",
         "closed",
+        "payment_unavailable",
     }
 
 

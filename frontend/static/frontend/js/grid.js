@@ -38,6 +38,7 @@
     var refused = refusedAt.has(slot.id) && Date.now() - refusedAt.get(slot.id) < REFUSAL_MEMORY_MS;
     if (mySlots.has(slot.id)) { state = "mine"; }
     else if (slot.bookable && !refused) { state = "free"; }
+    else if (slot.reason === "payment_unavailable") { state = "no-payment"; }
     else if (slot.reason === "window_not_open") { state = "not-open"; }
     else if (slot.reason === "past" || slot.reason === "closed") { state = slot.reason; }
     else { state = "full"; }
@@ -64,7 +65,14 @@
         full: resource.exclusive ? t("booking.taken") : t("booking.full"),
       };
       el.className = "slot " + (state === "full" ? "taken" : state);
-      el.textContent = labels[state];
+      el.textContent = state === "no-payment" ? "¥" + slot.price : labels[state];
+      if (state === "no-payment") {
+        // A paid slot while online payment is off: the price and why it cannot be booked here.
+        var why = document.createElement("span");
+        why.className = "price";
+        why.textContent = t("slot.no_payment");
+        el.appendChild(why);
+      }
       if (state === "not-open" && slot.opens_at) {
         var when = document.createElement("span");
         when.className = "price";

@@ -67,9 +67,11 @@
     button.disabled = true;
     try {
       if (action === "no-show") {
-        await api.post(config.bookings_url + tr.dataset.booking + "/no-show/", {});
-        setStatus(tr.dataset.booking, "no_show");
-        button.remove();
+        var result = await api.post(config.bookings_url + tr.dataset.booking + "/no-show/", {});
+        setStatus(tr.dataset.booking, (result.data && result.data.status) || "no_show");
+        // A no-show cannot check in any more: the row offers neither action now.
+        tr.querySelectorAll('[data-action="checkin"], [data-action="no-show"], [data-role="checkin-opens"]')
+          .forEach(function (b) { b.remove(); });
         api.announce(message, t("staff.no_show"), "success");
       } else if (action === "waive") {
         await api.post(config.strikes_url + button.dataset.strike + "/waive/", {});
