@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +21,7 @@ from icalendar import Calendar, Event
 from booking import rules
 from booking.models import Booking, ReminderSent
 from common import notices
+from common.urls import absolute_url, site_base, site_host
 from events.models import Registration
 
 logger = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def _send(*, to: str, subject: str, body: str, attachments: list[tuple[str, byte
 
 def booking_ics(booking: Booking) -> bytes:
     """A one-event calendar for a booking; UTC times, so no VTIMEZONE is needed."""
-    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    host = site_host(site_base())
     calendar = Calendar()
     calendar.add("prodid", "-//Luohu Sports//Booking//ZH")
     calendar.add("version", "2.0")
@@ -77,7 +76,7 @@ def booking_ics(booking: Booking) -> bytes:
         "description",
         f"预约 #{booking.pk}，{booking.party_size} 人。请凭签到二维码入场。\n"
         f"Booking #{booking.pk} for {booking.party_size}. Show your check-in QR code.\n"
-        f"{settings.SITE_URL}/bookings/{booking.pk}/",
+        + absolute_url("/me/bookings/"),
     )
     event.add("sequence", booking.sequence)
     event.add("status", "CANCELLED" if not booking.is_active else "CONFIRMED")
@@ -100,14 +99,15 @@ def send_booking_confirmation(*, booking_id: int) -> bool:
     when = f"{_local(booking.starts_at)}–{booking.ends_at.astimezone(rules.local_tz()):%H:%M}"
     place = f"{booking.venue.name_zh} · {booking.resource.name_zh}"
     paid = f"，已付 ¥{booking.price}" if booking.price else ""
+    link = absolute_url("/me/bookings/")
     _send(
         to=booking.resident.email,
         subject=f"预约成功 Booking confirmed: {place} {when}",
         body=(
             f"您已预约 {place}，时间 {when}，{booking.party_size} 人{paid}。\n"
-            f"入场时请出示签到二维码：{settings.SITE_URL}/bookings/{booking.pk}/\n\n"
+            f"入场时请出示签到二维码：{link}\n\n"
             f"Your booking at {place}, {when}, for {booking.party_size} is confirmed.\n"
-            f"Show the check-in QR code at the entrance: {settings.SITE_URL}/bookings/{booking.pk}/\n"
+            f"Show the check-in QR code at the entrance: {link}\n"
         ),
         attachments=[(f"booking-{booking.pk}.ics", booking_ics(booking), "text/calendar")],
     )
@@ -164,7 +164,7 @@ def _send_reminder(*, booking: Booking, kind: str) -> None:
         subject=f"预约提醒 Reminder: {place} {when}",
         body=(
             f"提醒：您{lead_zh}在 {place} 有预约（{when}）。不能到场请提前取消，爽约将被记录。\n"
-            f"{settings.SITE_URL}/bookings/{booking.pk}/\n\n"
+            f"{absolute_url('/me/bookings/')}\n\n"
             f"Reminder: your booking at {place} starts {lead_en} ({when}). If you cannot come, "
             f"please cancel in time: no-shows are recorded.\n"
         ),
@@ -207,7 +207,7 @@ def send_registration_promoted(*, registration_id: int, now: dt.datetime | None 
         body=(
             f"好消息：您已从候补名单转为正式报名：{event.title_zh}（{when}）。\n"
             f"不能参加请及时取消，以便让给下一位。\n"
-            f"{settings.SITE_URL}/events/{event.pk}/\n\n"
+            f"{absolute_url(f'/events/{event.pk}/')}\n\n"
             f"Good news: a place opened up and your registration for "
             f"{event.title_en or event.title_zh} ({when}) is now confirmed. If you "
             f"cannot come, please cancel so the next person can go.\n"

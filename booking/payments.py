@@ -55,6 +55,7 @@ from booking.exceptions import (
 )
 from booking.models import Booking, Payment, Slot, StripeEvent
 from common import notices
+from common.urls import absolute_url
 from events import services as event_services
 from events.exceptions import EventsError, RegistrationNotFoundError
 from events.models import Event, Registration
@@ -1009,7 +1010,8 @@ def payment_due_message(registration: Registration, *, now: dt.datetime) -> Emai
     event = registration.event
     until = timezone.localtime(registration.hold_expires_at).strftime("%Y-%m-%d %H:%M")
     starts = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
-    url = f"{settings.SITE_URL}{registration_payment_path(registration)}"
+    # No request here (the outbox sweeper sends it): SITE_URL, or the dev server's address.
+    url = absolute_url(registration_payment_path(registration))
     return EmailMessage(
         subject=f"候补成功，请付款 A place for you, please pay: {event.title_zh}",
         body=(

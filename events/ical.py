@@ -28,11 +28,13 @@ from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Timezone, vRecur
+from icalendar import Component, Timezone, vRecur
 
 __all__ = [
     "DEFAULT_TZID",
+    "OBSERVANCE_PROPERTIES",
     "REFRESH_INTERVAL",
+    "VTIMEZONE_PROPERTIES",
     "FeedItem",
     "VEventCache",
     "build_calendar",
@@ -228,11 +230,34 @@ def _zone(tzid: str) -> ZoneInfo:
     return ZoneInfo(tzid)
 
 
+# What RFC 5545 §3.6.5 allows in a VTIMEZONE and in its STANDARD/DAYLIGHT observances (plus
+# X- properties, and for VTIMEZONE IANA-registered ones: RFC 7808's TZUNTIL, TZID-ALIAS-OF).
+VTIMEZONE_PROPERTIES = frozenset({"TZID", "LAST-MODIFIED", "TZURL", "TZUNTIL", "TZID-ALIAS-OF"})
+OBSERVANCE_PROPERTIES = frozenset(
+    {"DTSTART", "TZOFFSETTO", "TZOFFSETFROM", "RRULE", "RDATE", "COMMENT", "TZNAME"}
+)
+
+
 @cache
 def render_vtimezone(tzid: str = DEFAULT_TZID) -> bytes:
-    """The VTIMEZONE for `tzid`, written by icalendar once per process (it takes ~15-130 ms)."""
-    ical: bytes = Timezone.from_tzinfo(_zone(tzid), tzid=tzid).to_ical()
+    """The VTIMEZONE for `tzid`, written by icalendar once per process (it takes ~15-130 ms).
+
+    icalendar adds a COMMENT to the VTIMEZONE itself ("This timezone only works from ..."),
+    where RFC 5545 allows none (libical's restriction check flags it): properties the RFC does
+    not allow where they stand are dropped.
+    """
+    timezone = Timezone.from_tzinfo(_zone(tzid), tzid=tzid)
+    _keep_only(timezone, VTIMEZONE_PROPERTIES)
+    for observance in timezone.subcomponents:
+        _keep_only(observance, OBSERVANCE_PROPERTIES)
+    ical: bytes = timezone.to_ical()
     return ical
+
+
+def _keep_only(component: Component, allowed: frozenset[str]) -> None:
+    for name in list(component):
+        if name.upper() not in allowed and not name.upper().startswith("X-"):
+            del component[name]
 
 
 class VEventCache:

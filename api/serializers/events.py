@@ -6,7 +6,6 @@ range, RRULE, category, capacity) are checked by events.services, which raise co
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +14,7 @@ from rest_framework import serializers
 
 from api.ids import MAX_ID
 from booking.payments import registration_payment_path
+from common.urls import RequestLike, absolute_url, webcal_url
 from events.models import Event, Registration
 from events.services import MAX_PARTY_SIZE
 
@@ -167,16 +167,17 @@ class MyRegistrationSerializer(serializers.Serializer):  # type: ignore[type-arg
     party_size = serializers.IntegerField()
 
 
-def feed_links(path: str) -> dict[str, str]:
-    """`{"ics", "webcal"}` for a feed path under settings.SITE_URL (https in production)."""
-    ics = f"{settings.SITE_URL}{path}"
-    return {"ics": ics, "webcal": "webcal://" + ics.split("://", 1)[-1]}
+def feed_links(path: str, request: RequestLike | None) -> dict[str, str]:
+    """`{"ics", "webcal"}` for a feed path: under SITE_URL when set, else under the scheme and
+    host:port the request reached (common/urls.py)."""
+    ics = absolute_url(path, request)
+    return {"ics": ics, "webcal": webcal_url(ics)}
 
 
-def event_calendar_links(event: Event) -> dict[str, str]:
+def event_calendar_links(event: Event, request: RequestLike | None) -> dict[str, str]:
     if event.venue_id is not None:
-        return feed_links(f"/calendar/venues/{event.venue_id}.ics")
-    return feed_links(f"/calendar/events.ics?category={event.category}")
+        return feed_links(f"/calendar/venues/{event.venue_id}.ics", request)
+    return feed_links(f"/calendar/events.ics?category={event.category}", request)
 
 
 class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -253,7 +254,7 @@ class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     @extend_schema_field(CalendarLinksSerializer)
     def get_calendar(self, event: Event) -> dict[str, str]:
-        return event_calendar_links(event)
+        return event_calendar_links(event, self.context.get("request"))
 
     @extend_schema_field(MyRegistrationSerializer(allow_null=True))
     def get_my_registration(self, event: Event) -> dict[str, Any] | None:

@@ -20,9 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -34,6 +32,7 @@ from api.exceptions import DOMAIN_STATUS, error_body
 from booking import selectors as booking_selectors
 from booking.models import Booking
 from common.errors import DomainError, InvalidInputError, NotFoundError
+from common.urls import site_base, site_host
 from events import feed_selectors
 from events import selectors as event_selectors
 from events.feed_selectors import FeedState, FeedWindow
@@ -165,7 +164,8 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
             registrations,
             updated_fields=("updated_at", "event__updated_at", "event__venue__updated_at"),
         )
-        etag = _etag("me", token, window, booking_state, registration_state)
+        site = _site(request)
+        etag = _etag("me", token, site, window, booking_state, registration_state)
         last_modified = _last_modified(window, booking_state, registration_state)
         headers = _headers(etag, last_modified, CACHE_CONTROL_PERSONAL, "my-luohu.ics")
         not_modified = _not_modified(request, etag, last_modified, headers)
@@ -173,7 +173,6 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
             return not_modified
         body = _BODIES.get(etag)
         if body is None:
-            site = _site()
             items = list(_items(_booking_rows(bookings), _booking_item, site))
             items += _items(_registration_rows(registrations), _registration_item, site)
             items.sort(key=lambda item: (item.starts_at, item.uid))
@@ -212,7 +211,8 @@ def _public_feed(
         # An empty feed may be a mistyped venue: 404 rather than an empty 200.
         venue = _venue_names(venue_id)
     key = f"events|{','.join(categories)}|{venue_id or ''}"
-    etag = _etag(key, "", window, state)
+    site = _site(request)
+    etag = _etag(key, "", site, window, state)
     last_modified = _last_modified(window, state)
     filename = f"luohu-venue-{venue_id}.ics" if name is None else "luohu-events.ics"
     headers = _headers(etag, last_modified, CACHE_CONTROL_PUBLIC, filename)
@@ -227,7 +227,6 @@ def _public_feed(
             # Parsers read the calendar name unescaped: keep ASCII , ; \ out of it.
             venue_name = venue_name.translate({ord(","): "，", ord(";"): "；", ord("\\"): "/"})
             name = f"{venue_name} 活动 events"
-        site = _site()
         body = build_calendar(
             _items(_event_rows(events), _event_item, site),
             name=name or "罗湖活动 Luohu events",
@@ -299,13 +298,16 @@ def _items(
 
 
 class _Site:
-    def __init__(self) -> None:
-        self.url = settings.SITE_URL.rstrip("/")
-        self.host = urlsplit(self.url).hostname or "localhost"
+    """The base of the feed's links (URL, SOURCE, the links in DESCRIPTION) and UIDs' host."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.host = site_host(url)
 
 
-def _site() -> _Site:
-    return _Site()
+def _site(request: HttpRequest) -> _Site:
+    # SITE_URL, else the scheme and host:port this request reached (common/urls.py).
+    return _Site(site_base(request))
 
 
 # What a VEVENT shows of its venue (location, geo) and what its LAST-MODIFIED follows.
@@ -562,8 +564,10 @@ def _booking_item(row: dict[str, Any], site: _Site) -> FeedItem:
 # --- HTTP plumbing ------------------------------------------------------------------------------
 
 
-def _etag(kind: str, secret: str, window: FeedWindow, *states: FeedState) -> str:
-    parts = [FEED_FORMAT, kind, secret, window.day_start.date().isoformat(), settings.SITE_URL]
+def _etag(kind: str, secret: str, site: _Site, window: FeedWindow, *states: FeedState) -> str:
+    # The base is part of the body (links, UIDs): a feed reached through another host name or
+    # port (SITE_URL unset) is another representation, with its own ETag and cached body.
+    parts = [FEED_FORMAT, kind, secret, window.day_start.date().isoformat(), site.url]
     for state in states:
         parts.append(str(state.count))
         parts.extend(str(marker) for marker in state.markers)

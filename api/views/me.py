@@ -13,8 +13,8 @@ from events.models import CalendarFeedToken
 ERROR = OpenApiResponse(description='`{"code", "detail"}`')
 
 
-def _render(token: CalendarFeedToken) -> Response:
-    links = feed_links(f"/calendar/me/{token.token}.ics")
+def _render(request: Request, token: CalendarFeedToken) -> Response:
+    links = feed_links(f"/calendar/me/{token.token}.ics", request)
     body = {
         "token_url": links["ics"],
         "webcal_url": links["webcal"],
@@ -34,7 +34,7 @@ class MyCalendarView(APIView):
 
     @extend_schema(operation_id="me_calendar", responses={200: CalendarTokenSerializer, 401: ERROR})
     def get(self, request: Request) -> Response:
-        return _render(services.get_or_create_feed_token(user=request.user))
+        return _render(request, services.get_or_create_feed_token(user=request.user))
 
 
 class MyCalendarRotateView(APIView):
@@ -48,4 +48,4 @@ class MyCalendarRotateView(APIView):
         responses={200: CalendarTokenSerializer, 401: ERROR},
     )
     def post(self, request: Request) -> Response:
-        return _render(services.rotate_feed_token(user=request.user))
+        return _render(request, services.rotate_feed_token(user=request.user))

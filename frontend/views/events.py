@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from booking import rules
 from common.auth import signed_in_user
+from common.urls import absolute_url, webcal_url
 from events.exceptions import EventNotFoundError
 from events.models import Event, Registration
 from events.recurrence import exdates_as_datetimes, occurrences_between
@@ -51,9 +52,10 @@ def _occurrences(events: Any, start: dt.datetime, end: dt.datetime) -> list[Occu
 
 
 def _feed_links(request: HttpRequest, path: str) -> dict[str, str]:
-    # SITE_URL, like the API's `calendar` links: subscribers keep the URL for years.
-    https = f"{settings.SITE_URL}{path}"
-    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
+    # Like the API's `calendar` links: under SITE_URL when set (subscribers keep the URL for
+    # years), else under the scheme and host:port this page was reached on (common/urls.py).
+    url = absolute_url(path, request)
+    return {"url": url, "scheme": url.split("://", 1)[0], "webcal": webcal_url(url)}
 
 
 def calendar(request: HttpRequest) -> HttpResponse:
@@ -113,7 +115,6 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "venue_id": venue_id,
         "feed": _feed_links(request, feed_path),
         "feed_all": _feed_links(request, "/calendar/events.ics"),
-        "site_url": settings.SITE_URL,
     }
     return render(request, "frontend/events.html", context)
 

@@ -1,8 +1,11 @@
-"""Independent parsers for the feed conformance tests: icalendar, recurring-ical-events, ical.js.
+"""Independent parsers for the feed conformance tests: icalendar, recurring-ical-events, ical.js
+and `ical` (PyPI).
 
 `parse_with_icaljs` runs Mozilla's ical.js (the parser inside Thunderbird) with node on
 tests/js/parse_ics.mjs. The npm package is installed by scripts/ensure-test-deps.sh (`make test`);
 when it is missing, the first call runs `npm ci` here, so the suite never silently skips it.
+`parse_with_ical` uses the `ical` package (Home Assistant's calendar library, the dev extras),
+which validates every known property's value type and keeps unknown ones apart as "extras".
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import ical.calendar
 import icalendar
 import recurring_ical_events
+from ical.calendar_stream import IcsCalendarStream
 
 JS_DIR = Path(__file__).resolve().parent
 SCRIPT = JS_DIR / "parse_ics.mjs"
@@ -130,7 +135,9 @@ def summarise_icalendar(body: bytes) -> dict[str, dict[str, Any]]:
             "geo": [round(geo.latitude, 6), round(geo.longitude, 6)] if geo else None,
             "start_utc": utc_iso(event.decoded("DTSTART")),
             "end_utc": utc_iso(event.decoded("DTEND")),
-            "last_modified": utc_iso(event.decoded("LAST-MODIFIED")),
+            "last_modified": (
+                utc_iso(event.decoded("LAST-MODIFIED")) if "LAST-MODIFIED" in event else None
+            ),
             "dtstamp": utc_iso(event.decoded("DTSTAMP")),
         }
     return result
@@ -156,11 +163,55 @@ def summarise_icaljs(parsed: Any) -> dict[str, dict[str, Any]]:
     return result
 
 
+def parse_with_ical(body: bytes) -> ical.calendar.Calendar:
+    """Parse with the `ical` package; raises ical.exceptions.CalendarParseError if invalid."""
+    return IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
+
+
+def summarise_ical(calendar: ical.calendar.Calendar) -> dict[str, dict[str, Any]]:
+    """The same per-UID summary as `summarise_icalendar`, as read by the `ical` package."""
+    result = {}
+    for event in calendar.events:
+        assert event.uid is not None
+        assert isinstance(event.dtstart, dt.datetime) and isinstance(event.dtend, dt.datetime)
+        geo = event.geo
+        result[event.uid] = {
+            "summary": event.summary or "",
+            "description": event.description or "",
+            "location": event.location or "",
+            "status": event.status.value if event.status else "",
+            "sequence": event.sequence or 0,
+            "url": event.url or "",
+            "geo": [round(geo.lat, 6), round(geo.lng, 6)] if geo else None,
+            "start_utc": utc_iso(event.dtstart),
+            "end_utc": utc_iso(event.dtend),
+            "last_modified": utc_iso(event.last_modified) if event.last_modified else None,
+            "dtstamp": utc_iso(event.dtstamp),
+        }
+    return result
+
+
+def assert_ical_reads_it_all(body: bytes) -> ical.calendar.Calendar:
+    """`ical` parses the feed, reads what icalendar reads, and finds nothing it does not know
+    in a VEVENT or a VTIMEZONE (a property out of place would land in `extras`)."""
+    calendar = parse_with_ical(body)
+    assert summarise_ical(calendar) == summarise_icalendar(body)
+    for event in calendar.events:
+        assert event.extras == [], (event.uid, event.extras)
+    for timezone in calendar.timezones:
+        assert timezone.extras == [], (timezone.tz_id, timezone.extras)
+        for observance in [*timezone.standard, *timezone.daylight]:
+            assert observance.extras == [], (timezone.tz_id, observance.extras)
+    return calendar
+
+
 def assert_parsers_agree(body: bytes) -> Any:
-    """Parse with icalendar and ical.js, check both read the same events; return ical.js's."""
+    """Parse with icalendar, ical.js and `ical`, check all read the same events; return
+    ical.js's."""
     assert_wire_format(body)
     parsed = parse_with_icaljs(body)
     assert summarise_icaljs(parsed) == summarise_icalendar(body)
+    assert_ical_reads_it_all(body)
     for event in parsed["events"]:
         # The VTIMEZONE in the file resolved the TZID (a missing one would read as floating).
         assert event["dtstart_zone"] == event["dtstart_tzid"] == "Asia/Shanghai", event["uid"]
