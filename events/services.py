@@ -39,7 +39,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from common import notices
-from events import selectors
+from events import lifecycle, selectors
 from events.exceptions import (
     AlreadyRegisteredError,
     ApprovalRequiredError,
@@ -239,13 +239,13 @@ def publish_event(*, event_id: Any, by_user: User, now: dt.datetime | None = Non
         event = _get_managed_event(event_id=event_id, by_user=by_user, lock=True)
         if event.status == Event.Status.CANCELLED:
             raise EventCancelledError()
-        if event.status not in (Event.Status.DRAFT, Event.Status.POSTPONED):
+        if event.status not in lifecycle.PUBLISHABLE_STATUSES:
             raise InvalidStatusTransitionError(
                 f"活动状态为“{event.get_status_display()}”，无法发布。"
                 f"An event that is {event.status} cannot be published.",
                 extra={"status": event.status},
             )
-        if event.last_ends_at is not None and event.last_ends_at <= now:
+        if lifecycle.is_over(event, now=now):
             raise EventEndedError(
                 "活动已结束，无法发布。The event is over; it cannot be published."
             )
@@ -309,7 +309,7 @@ def postpone_event(
         event = _get_managed_event(event_id=event_id, by_user=by_user, lock=True)
         if event.status == Event.Status.CANCELLED:
             raise EventCancelledError()
-        if event.status not in (Event.Status.PUBLISHED, Event.Status.POSTPONED):
+        if not lifecycle.can_postpone(event):
             raise InvalidStatusTransitionError(
                 "只有已发布的活动可以延期。Only a published event can be postponed.",
                 extra={"status": event.status},
@@ -342,7 +342,7 @@ def cancel_event(
     now = now or timezone.now()
     with _atomic():
         event = _get_managed_event(event_id=event_id, by_user=by_user, lock=True)
-        if event.status == Event.Status.CANCELLED:
+        if not lifecycle.can_cancel(event):
             raise EventCancelledError("活动已取消。The event is already cancelled.")
         event.status = Event.Status.CANCELLED
         event.status_reason = _reason(reason)

@@ -13,4 +13,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "is_organiser": SimpleLazyObject(lambda: roles.is_organiser(user)),
         "is_venue_staff": SimpleLazyObject(lambda: roles.is_venue_staff(user)),
+        "is_admin": SimpleLazyObject(lambda: roles.is_admin(user)),
     }

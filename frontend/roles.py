@@ -8,9 +8,16 @@ from venues.models import Venue
 
 
 def is_organiser(user: Any) -> bool:
+    """Members of an organisation: the console lists their organisations' events, so a district
+    admin who belongs to none would only meet its 403 (admins have /admin/ instead)."""
     if not user.is_authenticated:
         return False
-    return bool(user.is_superuser or user.organisations.exists())
+    return bool(user.organisations.exists())
+
+
+def is_admin(user: Any) -> bool:
+    """District admins: may open the Django admin (approvals, venues, users)."""
+    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
 
 
 def staffed_venues(user: Any) -> QuerySet[Venue]:

@@ -1,7 +1,10 @@
 """Page routes. Pages read through selectors; their JavaScript writes through /api/v1."""
 
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from frontend.views import accounts, bookings, events, organiser, staff, venues
 
@@ -24,4 +27,10 @@ urlpatterns = [
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", accounts.register, name="register"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the SVG icon.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("frontend/img/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
 ]

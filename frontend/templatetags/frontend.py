@@ -1,10 +1,13 @@
 """Template helpers of the pages."""
 
+import datetime as dt
 from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils import dateformat, timezone
 from django.utils.html import json_script
+from django.utils.translation import pgettext, pgettext_lazy
 
 from frontend.strings import js_strings as _js_strings
 
@@ -28,3 +31,48 @@ def query(context: dict[str, Any], **changes: Any) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+# Weekday abbreviations, Monday first: Django's zh-hans "D" is a bare "一", which reads as a dash
+# in "2026-12-07 一 09:00"; "周一" (and "Mon" in English) cannot be misread.
+WEEKDAYS = (
+    pgettext_lazy("weekday", "Mon"),
+    pgettext_lazy("weekday", "Tue"),
+    pgettext_lazy("weekday", "Wed"),
+    pgettext_lazy("weekday", "Thu"),
+    pgettext_lazy("weekday", "Fri"),
+    pgettext_lazy("weekday", "Sat"),
+    pgettext_lazy("weekday", "Sun"),
+)
+
+
+def _local(value: dt.date) -> dt.date:
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+@register.filter
+def weekday(value: dt.date | None) -> str:
+    """The weekday of a date or datetime (local time): "周一" in Chinese, "Mon" in English."""
+    if value is None or value == "":
+        return ""
+    return str(WEEKDAYS[_local(value).weekday()])
+
+
+@register.filter
+def when(value: dt.date | None) -> str:
+    """A start time as "2026-12-07 周一 09:00" (zh) or "2026-12-07 Mon 09:00" (en)."""
+    if value is None or value == "":
+        return ""
+    local = _local(value)
+    return f"{dateformat.format(local, 'Y-m-d')} {weekday(local)} {dateformat.format(local, 'H:i')}"
+
+
+@register.filter
+def month_title(value: dt.date | None) -> str:
+    """A month heading in the active language's format: "2026年12月" or "December 2026"."""
+    if value is None or value == "":
+        return ""
+    # Translators: a PHP-style date format (Django's "date" filter) for a month heading.
+    return dateformat.format(value, pgettext("month title format", "F Y"))

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from events.exceptions import EventNotFoundError
+from events.lifecycle import allowed_actions
 from events.models import Event, Organisation
 from events.selectors import get_event, list_registrations, organisation_ids_of, visible_events
 from venues.models import Venue
@@ -62,6 +63,8 @@ def event_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {
             "nav": "organiser",
             "event": event,
+            # Only the commands the event's state allows get a button (the rule the API enforces).
+            "actions": allowed_actions(event) if event else frozenset(),
             "organisations": Organisation.objects.filter(pk__in=org_ids),
             "categories": Event.Category.choices,
             "venues": Venue.objects.filter(is_active=True).order_by("name_zh"),

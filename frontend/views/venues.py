@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from booking import rules
@@ -16,10 +16,49 @@ from booking.models import Booking
 from booking.selectors import list_bookings_for
 from frontend import reads
 from frontend.grid import build_grid
+from frontend.maps import MapLink, map_links
 from frontend.views.params import clean_text, parse_day
 from venues.exceptions import VenueNotFoundError
 from venues.models import BookingPolicy, Sport, Venue
 from venues.selectors import get_venue, list_venues
+
+# Labels of the amenity codes stored in Venue.amenities; an unknown code is shown as written.
+AMENITY_LABELS = {
+    "accessible_toilet": gettext_lazy("Accessible toilet"),
+    "air_conditioning": gettext_lazy("Air conditioning"),
+    "changing_rooms": gettext_lazy("Changing rooms"),
+    "drinking_water": gettext_lazy("Drinking water"),
+    "floodlights": gettext_lazy("Floodlights"),
+    "gaming_pcs": gettext_lazy("Gaming PCs"),
+    "lifeguards": gettext_lazy("Lifeguards"),
+    "lockers": gettext_lazy("Lockers"),
+    "outdoor": gettext_lazy("Outdoors"),
+    "parking": gettext_lazy("Parking"),
+    "qr_entry": gettext_lazy("QR code entry"),
+    "showers": gettext_lazy("Showers"),
+    "streaming": gettext_lazy("Live streaming"),
+}
+
+
+def amenity_labels(codes: list[Any] | None) -> list[str]:
+    """The amenities' names in the active language."""
+    return [str(AMENITY_LABELS.get(str(code), str(code))) for code in (codes or [])]
+
+
+def venue_map_links(venue: Venue) -> list[MapLink]:
+    """Map links for the venue, or none without coordinates."""
+    if venue.latitude is None or venue.longitude is None:
+        return []
+    labels = {
+        "amap": _("Amap (高德地图)"),
+        "baidu": _("Baidu Maps (百度地图)"),
+        "tencent": _("Tencent Maps (腾讯地图)"),
+        "osm": _("OpenStreetMap"),
+        "geo": _("Open in a map app"),
+    }
+    return map_links(
+        latitude=venue.latitude, longitude=venue.longitude, name=venue.name, labels=labels
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -136,7 +175,8 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "description": (
             venue.description_en if english and venue.description_en else venue.description_zh
         ),
-        "amenities": [str(a) for a in (venue.amenities or [])],
+        "amenities": amenity_labels(venue.amenities),
+        "map_links": venue_map_links(venue),
         "grid_config": {
             "venue": venue.pk,
             "day": day.isoformat(),

@@ -111,23 +111,28 @@
   function updateStatus(data) {
     if (!data || !data.status) { return; }
     if (statusLabel) { statusLabel.textContent = t("event_status." + data.status); }
-    document.querySelectorAll("[data-command]").forEach(function (button) {
-      var command = button.dataset.command;
-      var show = {
-        publish: data.status === "draft" || data.status === "postponed",
-        postpone: data.status === "published",
-        cancel: data.status !== "cancelled",
-      }[command];
-      button.hidden = !show;
-    });
   }
+
+  /* Which commands an event's state allows is decided by the server (events.lifecycle, the rule
+   * the API enforces): after a command the page is loaded again, with only the allowed buttons. */
+  function reloadWith(done) {
+    var url = new URL(window.location.href);
+    url.searchParams.delete("created");
+    url.searchParams.set("done", done);
+    window.location.assign(url.pathname + url.search);
+  }
+
+  var confirmBox = document.getElementById("cancel-confirm");
 
   document.querySelectorAll("[data-command]").forEach(function (button) {
     button.addEventListener("click", async function () {
       var command = button.dataset.command;
       if (command === "cancel" && button.dataset.confirmed !== "1") {
         button.dataset.confirmed = "1";
-        api.announce(message, t("organiser.confirm_cancel") + " " + t("organiser.click_again"), "info");
+        // Shown next to the button (not at the top of the form), so it is on screen on a phone.
+        var box = confirmBox || message;
+        api.announce(box, t("organiser.confirm_cancel") + " " + t("organiser.click_again"), "info");
+        box.scrollIntoView({ block: "nearest" });
         return;
       }
       button.disabled = true;
@@ -136,20 +141,27 @@
       try {
         var result = await api.post(config.events_url + config.event + "/" + command + "/", body);
         updateStatus(result.data);
-        var key = command === "publish" && result.data && result.data.status === "pending_approval"
-          ? "organiser.submitted" : "organiser." + command + (command === "cancel" ? "led" : command === "publish" ? "ed" : "d");
-        api.announce(message, t(key), "success");
+        var done = command === "publish" && result.data && result.data.status === "pending_approval"
+          ? "submitted" : command + (command === "cancel" ? "led" : command === "publish" ? "ed" : "d");
+        reloadWith(done);
+        return;
       } catch (err) {
         if (!(err instanceof api.ApiError)) { throw err; }
-        api.announce(message, err.detail || api.messageFor(err), "error");
-      } finally {
-        button.disabled = false;
-        delete button.dataset.confirmed;
-        message.focus();
+        var target = command === "cancel" && confirmBox ? confirmBox : message;
+        api.announce(target, err.detail || api.messageFor(err), "error");
+        target.focus();
       }
+      button.disabled = false;
+      delete button.dataset.confirmed;
     });
   });
 
+  var DONE = ["submitted", "published", "postponed", "cancelled"];
+  var done = new URLSearchParams(window.location.search).get("done");
+  if (DONE.indexOf(done) !== -1) {
+    api.announce(message, t("organiser." + done), "success");
+    message.focus();
+  }
   if (new URLSearchParams(window.location.search).get("created") === "1") {
     api.announce(message, t("organiser.saved"), "success");
   }
