@@ -83,6 +83,9 @@ def js_strings() -> dict[str, str]:
         "status.cancelled": _("Cancelled"),
         "cancel.done": _("Booking cancelled."),
         "cancel.done_late": _("Booking cancelled (late cancellation)."),
+        "cancel.refund": _(
+            "The ¥{amount} you paid is refunded to the card or account you paid with."
+        ),
         "feed.rotated": _("A new calendar link was made. The old link no longer works."),
         "feed.copied": _("Link copied."),
         "event.registered": _("You are registered."),

@@ -55,7 +55,11 @@
       item.querySelector('[data-role="cancel-box"]').remove();
       var qr = item.querySelector('[data-role="qr"]');
       if (qr) { qr.remove(); }
-      api.announce(message, booking.late_cancellation ? t("cancel.done_late") : t("cancel.done"), "success");
+      var text = booking.late_cancellation ? t("cancel.done_late") : t("cancel.done");
+      if (item.dataset.paid && (!booking.late_cancellation || item.dataset.refundLate === "1")) {
+        text += (/[。）]$/.test(text) ? "" : " ") + t("cancel.refund", { amount: item.dataset.paid });
+      }
+      api.announce(message, text, "success");
       message.focus();
     } catch (err) {
       if (!(err instanceof api.ApiError)) { throw err; }

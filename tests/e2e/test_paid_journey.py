@@ -1,0 +1,187 @@
+"""A resident books a paid slot, pays with a test card on the pay page, sees it confirmed, then
+cancels it in My bookings and is told about the refund: against localstripe, the fake Stripe
+server the quick start runs (scripts/quickstart_stripe.py), with its webhook pointed at the site.
+On a phone in Chinese and on a desktop in English."""
+
+import datetime as dt
+import time
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from booking.models import Booking, Payment, StripeEvent
+from tests.e2e.conftest import ARTIFACTS, WAIT_MS, api_call, at, sign_in, tomorrow
+from tests.factories import (
+    BookingPolicyFactory,
+    ResourceFactory,
+    SlotFactory,
+    SportFactory,
+    UserFactory,
+    VenueFactory,
+)
+from tests.stripe_server import STRIPE_TEST_WEBHOOK_SECRET, stripe_test_client
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+WEBHOOK = "/api/v1/payments/stripe/webhook/"
+BOOK = api_call("POST", "/api/v1/bookings/")
+PAY = api_call("POST", r"/api/v1/bookings/\d+/pay/")
+CANCEL = api_call("POST", r"/api/v1/bookings/\d+/cancel/")
+
+PHONE_ZH = {
+    "viewport": {"width": 390, "height": 844},
+    "locale": "zh-CN",
+    "is_mobile": True,
+    "has_touch": True,
+    "text": {
+        "court": "羽毛球1号场",
+        "held": "已保留（待支付）",
+        "card": "测试卡：支付成功",
+        "pay": "支付 ¥40.00",
+        "paid": "支付成功，预约已确认。",
+        "confirmed": "已确认",
+        "cancel": "取消预约",
+        "yes": "确定取消",
+        "cancelled": "已取消",
+        "refund": "您支付的 ¥40.00 将原路退回。",
+    },
+}
+DESKTOP_EN = {
+    "viewport": {"width": 1280, "height": 800},
+    "locale": "en-US",
+    "is_mobile": False,
+    "has_touch": False,
+    "text": {
+        "court": "Badminton court 1",
+        "held": "Held (awaiting payment)",
+        "card": "Test card: payment succeeds",
+        "pay": "Pay ¥40.00",
+        "paid": "Paid: your booking is confirmed.",
+        "confirmed": "Confirmed",
+        "cancel": "Cancel booking",
+        "yes": "Yes, cancel it",
+        "cancelled": "Cancelled",
+        "refund": "The ¥40.00 you paid is refunded to the card or account you paid with.",
+    },
+}
+
+
+@pytest.fixture
+def paid_court():  # type: ignore[no-untyped-def]
+    badminton = SportFactory()
+    venue = VenueFactory(name_zh="罗湖体育中心（演示）", name_en="Luohu Sports Centre (demo)")
+    venue.sports.add(badminton)
+    BookingPolicyFactory(venue=venue)
+    court = ResourceFactory(
+        venue=venue, name_zh="羽毛球1号场", name_en="Badminton court 1", sport=badminton
+    )
+    starts = at(tomorrow(), 19)
+    return SlotFactory(
+        resource=court,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        price=Decimal("40.00"),
+    )
+
+
+@pytest.fixture
+def webhook_to_site(stripe_settings, localstripe, live_server):  # type: ignore[no-untyped-def]
+    """localstripe posts its signed events to the live server, as in the quick start."""
+    localstripe.register_webhook(
+        url=f"{live_server.url}{WEBHOOK}", secret=STRIPE_TEST_WEBHOOK_SECRET
+    )
+    yield
+    # Later tests deliver their own events: point localstripe's webhook at a dead port.
+    localstripe.register_webhook(url="http://127.0.0.1:9/", secret=STRIPE_TEST_WEBHOOK_SECRET)
+
+
+def wait_for_event(intent_id: str) -> StripeEvent:
+    """The webhook's record of the intent's success (written last in its transaction)."""
+    events = StripeEvent.objects.filter(
+        type="payment_intent.succeeded", payment__stripe_payment_intent_id=intent_id
+    ).exclude(outcome="")
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while time.monotonic() < deadline and not events.exists():
+        time.sleep(0.1)
+    event = events.first()
+    assert event is not None, "localstripe's payment_intent.succeeded webhook never arrived"
+    return event
+
+
+@pytest.mark.parametrize("device", [PHONE_ZH, DESKTOP_EN], ids=["phone-zh", "desktop-en"])
+def test_resident_pays_for_a_slot_with_a_test_card_then_cancels_it_for_a_refund(
+    browser, live_server, paid_court, webhook_to_site, device, request
+):
+    text = device["text"]
+    context = browser.new_context(
+        viewport=device["viewport"],
+        locale=device["locale"],
+        is_mobile=device["is_mobile"],
+        has_touch=device["has_touch"],
+        timezone_id="Asia/Shanghai",
+    )
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    try:
+        UserFactory(username="payer")
+        base = live_server.url
+        sign_in(page, base, "payer")
+
+        # The venue grid offers the paid slot with its price; one click holds it and opens
+        # the pay page.
+        page.goto(f"{base}/venues/{paid_court.venue_id}/?day={tomorrow().isoformat()}")
+        button = page.locator(f'button.slot[data-slot="{paid_court.pk}"]')
+        expect(button).to_contain_text("¥40")
+        with page.expect_response(BOOK) as answer:
+            button.click()
+        assert answer.value.status == 201
+        booking = Booking.objects.get(slot=paid_court)
+        page.wait_for_url(f"{base}/bookings/{booking.pk}/pay/")
+        expect(page.locator("main")).to_contain_text(text["court"])
+        expect(page.locator("#pay-status")).to_have_text(text["held"])
+
+        # Pay with the test card that succeeds.
+        page.select_option("#pay-method", "pm_card_visa")
+        expect(page.locator("#pay-method option:checked")).to_have_text(text["card"])
+        with page.expect_response(PAY) as answer:
+            page.get_by_role("button", name=text["pay"]).click()
+        assert answer.value.status == 200
+        expect(page.locator("#pay-message")).to_contain_text(text["paid"])
+        expect(page.locator("#pay-status")).to_have_text(text["confirmed"])
+        booking.refresh_from_db()
+        assert booking.status == Booking.Status.CONFIRMED
+        payment = Payment.objects.get(booking=booking)
+        assert payment.status == Payment.Status.SUCCEEDED
+        intent_id = payment.stripe_payment_intent_id
+        assert intent_id
+        # localstripe's signed webhook reaches the site and is accepted (the pay call applied
+        # the success first, or the webhook did: either way once).
+        assert wait_for_event(intent_id).outcome in {"confirmed", "already_succeeded"}
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-paid.png"), full_page=True)
+
+        # My bookings: confirmed, with the refund promised; cancel it.
+        page.locator("#pay-message a").click()
+        item = page.locator(f"#booking-{booking.pk}")
+        expect(item.locator('[data-role="status"]')).to_have_text(text["confirmed"])
+        item.get_by_role("button", name=text["cancel"]).click()
+        with page.expect_response(CANCEL) as answer:
+            item.get_by_role("button", name=text["yes"]).click()
+        assert answer.value.status == 200
+        expect(page.locator("#bookings-message")).to_contain_text(text["refund"])
+        expect(item.locator('[data-role="status"]')).to_have_text(text["cancelled"])
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-refunded.png"), full_page=True)
+
+        # The money went back at (local) Stripe.
+        payment.refresh_from_db()
+        assert payment.status == Payment.Status.REFUNDED
+        assert payment.amount_refunded == Decimal("40.00")
+        refund = stripe_test_client().v1.refunds.retrieve(payment.stripe_refund_id)
+        assert (refund.payment_intent, refund.amount, refund.status) == (
+            intent_id,
+            4000,
+            "succeeded",
+        )
+    finally:
+        context.close()
