@@ -32,6 +32,7 @@ BENCH_DB_URL = os.environ.get(
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 # A throwaway Ed25519 seed for check-in codes (DEBUG=0 requires one), new for every run.
 BENCH_CHECKIN_KEY = base64.b64encode(os.urandom(32)).decode()
+BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789abcdef"
 
 
 def server_env(port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -41,7 +42,8 @@ def server_env(port: int, extra: dict[str, str] | None = None) -> dict[str, str]
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "0",
-            "SECRET_KEY": env.get("BENCH_SECRET_KEY", "bench-only-secret-key-not-for-production"),
+            # DEBUG=0 refuses to start on a key shorter than 50 characters (config/checks.py).
+            "SECRET_KEY": env.get("BENCH_SECRET_KEY", BENCH_SECRET_KEY),
             "DATABASE_URL": BENCH_DB_URL,
             "REDIS_URL": BENCH_REDIS_URL,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -49,6 +51,9 @@ def server_env(port: int, extra: dict[str, str] | None = None) -> dict[str, str]
             # be what answers them.
             "THROTTLE_BOOKING_CREATE": "1000000/min",
             "CHECKIN_SIGNING_KEY": BENCH_CHECKIN_KEY,
+            "SITE_URL": "http://127.0.0.1",
+            # The load generator speaks plain HTTP to gunicorn: no HTTPS redirect, no HSTS.
+            "SECURE_TRANSPORT": "0",
             "LOG_LEVEL": "WARNING",
             "HOST": "127.0.0.1",
             "PORT": str(port),

@@ -27,6 +27,7 @@ Only 127.0.0.1 is contacted. Exit status 0 when every response was as expected, 
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import http.client
 import json
@@ -101,7 +102,10 @@ def server_env(port: int) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "0",
-            "SECRET_KEY": "bench-only-secret-key-not-for-production",
+            # DEBUG=0 needs production-strength keys and plain HTTP switched on (config/checks.py).
+            "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+            "CHECKIN_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "SECURE_TRANSPORT": "0",
             "DATABASE_URL": DB_URL,
             "REDIS_URL": REDIS_URL,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -389,6 +393,13 @@ def run_size(size: int, repeat: int, port: int, log_dir: Path) -> dict[str, Any]
             parsed = icalendar.Calendar.from_ical(body)
             if len(parsed.walk("VEVENT")) != vevents:
                 client.errors.append("icalendar read a different number of events")
+        cpu = cpu_seconds(worker)
+        _, status, gzipped, gz_headers = client.get(FEED, {"Accept-Encoding": "gzip"})
+        # The plain body is cached by then: this is the cost of compressing it (api/compression.py).
+        result["feed_gzip_worker_cpu_ms"] = ms(cpu_seconds(worker) - cpu)
+        result["feed_gzip_bytes"] = len(gzipped)
+        if status != 200 or gz_headers["Content-Encoding"] != "gzip":
+            client.errors.append("the feed was not gzipped for a client that accepts it")
         etag = headers["ETag"]
         result["feed_304"] = summary(client.series(FEED, repeat, 304, {"If-None-Match": etag}))
         result["feed_warm_200"] = summary(client.series(FEED, max(5, repeat // 5), 200))
@@ -438,6 +449,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
         ("GET /api/v1/events/ (median)", lambda r: f"{r['events_api']['median_ms']} ms"),
         ("  page_size=100 (median)", lambda r: f"{r['events_api_page_100']['median_ms']} ms"),
         ("feed size", lambda r: f"{r['feed_bytes'] / 1e6:.1f} MB, {r['feed_vevents']} VEVENTs"),
+        ("  gzipped", lambda r: f"{r['feed_gzip_bytes'] / 1e3:.0f} kB"),
+        ("  worker CPU to gzip it", lambda r: f"{r['feed_gzip_worker_cpu_ms']} ms"),
         ("worker RSS before feed", lambda r: f"{r['rss_before_feed_mb']} MB"),
         ("worker peak RSS (VmHWM)", lambda r: f"{r['worker_peak_rss_mb']} MB"),
         ("cold / health", lambda r: f"{r['ratios_to_health']['feed_cold']}x"),

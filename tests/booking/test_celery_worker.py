@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from booking import services
 from booking.models import Booking, Payment, Slot
 from tests.factories import SlotFactory
+from tests.redis_server import free_port, start_redis, stop_redis
 from tests.stripe_server import STRIPE_TEST_KEY, stripe_test_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +82,11 @@ def test_worker_expires_a_hold_and_cancels_its_intent(
             "REDIS_URL": BROKER_URL,
             "STRIPE_SECRET_KEY": STRIPE_TEST_KEY,
             "STRIPE_API_BASE": localstripe.url,
+            # A production worker: DEBUG off, so no development fallbacks for these.
+            "DEBUG": "0",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "CHECKIN_SIGNING_KEY": settings.CHECKIN_SIGNING_KEY,
+            "SITE_URL": settings.SITE_URL,
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "PYTHONWARNINGS": "ignore",
         },
@@ -126,3 +133,146 @@ def test_worker_expires_a_hold_and_cancels_its_intent(
             client.delete(key)
         client.close()
     assert "booking.expire_holds" in output, output
+
+
+# --- the outbox's sweeper in a real worker, and a worker that outlives its Redis ----------------
+
+
+def _start_worker(*, broker_url: str, queue: str, pool: tuple[str, ...] = ("--pool", "solo")):  # type: ignore[no-untyped-def]
+    """A worker subprocess as in production (DEBUG off) on `queue`, mails to locmem."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            *pool,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@localhost",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": broker_url,
+            "DEBUG": "0",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "CHECKIN_SIGNING_KEY": settings.CHECKIN_SIGNING_KEY,
+            "SITE_URL": settings.SITE_URL,
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "PYTHONWARNINGS": "ignore",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a wedged worker
+        process.kill()
+        output, _ = process.communicate()
+    return output
+
+
+def _owe_a_confirmation(court, *, hour: int = 0) -> int:  # type: ignore[no-untyped-def]
+    """A committed booking whose confirmation is owed and not sent (nobody rang)."""
+    from common.models import Notice
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=f"worker-{uuid.uuid4().hex[:8]}", email="w@example.com")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1, hours=hour)
+    slot = SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    booking = services.place_booking(resident=user, slot_id=slot.pk).booking
+    assert Notice.objects.get(ref=booking.pk).sent_at is None
+    return booking.pk
+
+
+def _notice_sent(booking_id: int) -> bool:
+    from common.models import Notice
+
+    return Notice.objects.filter(ref=booking_id, outcome="sent").exists()
+
+
+@pytest.fixture
+def quiet_doorbell(settings, monkeypatch):  # type: ignore[no-untyped-def]
+    """This process books as a server would with its Redis down: the notices wait in the
+    database, and only the sweep task the test sends delivers them."""
+    from config import celery_app
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)  # before the settings
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6390/0"  # closed
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_worker_sweeps_the_outbox_and_marks_notices_sent(quiet_doorbell, court):
+    queue = f"h6test-{uuid.uuid4().hex[:12]}"
+    booking_id = _owe_a_confirmation(court)
+    worker = _start_worker(broker_url=BROKER_URL, queue=queue)
+    probe = Celery("probe", broker=BROKER_URL)
+    try:
+        assert _wait_for(lambda: bool(probe.control.ping([f"{queue}@localhost"], timeout=0.5)))
+        probe.send_task("common.send_notices", queue=queue)  # what beat sends every 3 s
+        assert _wait_for(lambda: _notice_sent(booking_id))
+    finally:
+        output = _stop(worker)
+        probe.close()
+    assert "common.send_notices" in output, output
+
+
+def _pings(probe: Celery, hostname: str) -> bool:
+    try:
+        return bool(probe.control.ping([hostname], timeout=0.5))
+    except (OSError, redis.ConnectionError):
+        return False
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_worker_reconnects_after_its_redis_restarts_and_sends_what_was_owed(
+    quiet_doorbell, court, tmp_path
+):
+    """Redis (its own server here, without persistence as in production) stops for a few
+    seconds and comes back empty: the worker reconnects by itself, and the notices owed
+    meanwhile, kept in PostgreSQL, go out with the next sweep."""
+    port = free_port()
+    broker = f"redis://127.0.0.1:{port}/0"
+    queue = f"h6test-{uuid.uuid4().hex[:12]}"
+    server = start_redis(port, tmp_path)
+    worker = _start_worker(broker_url=broker, queue=queue, pool=("--concurrency", "1"))
+    probe = Celery("probe", broker=broker)
+    try:
+        assert _wait_for(lambda: bool(probe.control.ping([f"{queue}@localhost"], timeout=0.5)))
+        stop_redis(server)
+        booking_id = _owe_a_confirmation(court)  # owed while Redis is down
+        time.sleep(3)
+        server = start_redis(port, tmp_path)
+
+        probe.close()  # its connections died with the server
+        probe = Celery("probe", broker=broker)
+        assert _wait_for(lambda: _pings(probe, f"{queue}@localhost"), timeout=40), (
+            "the worker did not come back"
+        )
+        probe.send_task("common.send_notices", queue=queue)
+        assert _wait_for(lambda: _notice_sent(booking_id))
+        assert worker.poll() is None  # still the same worker process
+    finally:
+        output = _stop(worker)
+        probe.close()
+        stop_redis(server)
+    assert "Connection to broker lost" in output, output
+    assert "Unrecoverable error" not in output, output
