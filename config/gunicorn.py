@@ -37,6 +37,10 @@ def _bool(name: str, default: bool) -> bool:
 bind = f"{_str('HOST', '127.0.0.1')}:{_int('PORT', 8000)}"
 
 worker_class = _str("GUNICORN_WORKER_CLASS", "gthread")
+if worker_class == "gthread":
+    # gthread, stopped without resetting queued connections and with each request's wait for
+    # a thread measured (the wait sheds load: api/outage.py). See config/gunicorn_worker.py.
+    worker_class = "config.gunicorn_worker.ThreadWorker"
 workers = _int("GUNICORN_WORKERS", os.cpu_count() or 1)
 threads = _int("GUNICORN_THREADS", 2)
 # Idle keep-alive connections cost a poller entry, not a thread. Behind a proxy that keeps
@@ -46,10 +50,12 @@ backlog = _int("GUNICORN_BACKLOG", 2048)
 worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 1000)
 # Each worker listens on its own socket and the kernel hashes new connections over them:
 # without it one worker accepted three times as many of 128 keep-alive connections as another
-# and the flash crowd's p99 was about 40% higher. Connections still queued on a worker's own
-# socket are reset when that worker exits, so restart workers outside a rush.
+# and the flash crowd's p99 was about 40% higher. A stopping worker keeps accepting for
+# GUNICORN_DRAIN_SECONDS (1 s), then takes what is queued on its socket and closes it before it
+# finishes its requests, so that a restart resets no connection (config/gunicorn_worker.py).
 reuse_port = _bool("GUNICORN_REUSE_PORT", True)
 timeout = _int("GUNICORN_TIMEOUT", 30)
+# How long a stopping worker may take to finish the requests it accepted (SIGTERM, SIGHUP).
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)

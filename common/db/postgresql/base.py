@@ -5,15 +5,43 @@ persistent connection. In a booking rush that was one round trip of two for a re
 and about a tenth of the server's CPU per attempt (bench/README.md). A connection that answered
 a query less than `HEALTH_CHECK_AFTER_IDLE` seconds ago is taken as alive; one idle for longer
 (the ones a database restart or a dropped TCP connection leaves behind) is checked as before.
+
+Schema changes run without the connection's `statement_timeout` (DB_STATEMENT_TIMEOUT_MS, which
+bounds what a request may wait for): building an index on a big table may rightly take minutes.
 """
 
 import time
 from typing import Any
 
-from django.db.backends.postgresql import base
+from django.db import DatabaseError
+from django.db.backends.postgresql import base, schema
+
+
+class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
+    # Plain SET and RESET, not parameters: PostgreSQL's SET takes no bound parameter, and this
+    # backend binds parameters on the server (server_side_binding).
+    def __enter__(self) -> Any:
+        editor = super().__enter__()
+        if not self.collect_sql:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 0")
+        return editor
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        super().__exit__(exc_type, exc_value, traceback)
+        if self.collect_sql:
+            return
+        try:  # back to the connection's own setting (a rolled-back transaction did it already)
+            with self.connection.cursor() as cursor:
+                cursor.execute("RESET statement_timeout")
+        except DatabaseError:
+            if exc_type is None:
+                raise
 
 
 class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
+    SchemaEditorClass = DatabaseSchemaEditor
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.last_used = float("-inf")  # monotonic time of the latest cursor on this connection
