@@ -1,4 +1,9 @@
-"""factory_boy factories for every model. Times are aware and relative to now."""
+"""factory_boy factories for every model. Times are aware and relative to now.
+
+Default times are built from the local calendar day, not from the hour the test runs at: a
+default slot is tomorrow at 19:00 whenever the suite runs, so that it never lands on the same hour
+as a slot a test places itself, nor on the day after tomorrow late in the evening.
+"""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,6 +12,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from booking import rules
 from booking.models import Booking, Slot
 from venues.models import BookingPolicy, Closure, OpeningRule, Resource, Sport, Venue
 
@@ -73,15 +79,20 @@ def _next_hour(hours_ahead: int = 24) -> dt.datetime:
     return now + dt.timedelta(hours=hours_ahead)
 
 
+def _tomorrow_evening() -> dt.datetime:
+    tomorrow = rules.local_date(timezone.now()) + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(19), tzinfo=rules.local_tz())
+
+
 class SlotFactory(factory.django.DjangoModelFactory):
-    """A free slot tomorrow-ish, inside a 7-day window released at midnight."""
+    """A free slot tomorrow at 19:00 local, inside a 7-day window released at midnight."""
 
     class Meta:
         model = Slot
 
     resource = factory.SubFactory(ResourceFactory)
     venue = factory.LazyAttribute(lambda s: s.resource.venue)
-    starts_at = factory.LazyFunction(_next_hour)
+    starts_at = factory.LazyFunction(_tomorrow_evening)
     ends_at = factory.LazyAttribute(lambda s: s.starts_at + dt.timedelta(hours=1))
     capacity = factory.LazyAttribute(lambda s: s.resource.capacity)
     places = factory.LazyAttribute(lambda s: 1 if s.resource.exclusive else s.capacity)

@@ -145,4 +145,13 @@ def _serve() -> None:  # pragma: no cover - runs in the subprocess
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # Under a pinned test clock (LUOHU_TEST_NOW, tests/conftest.py) start at the test run's
+    # instant: webhook signatures carry this clock's time, and a verifier refuses one that is
+    # older than its tolerance (the test process restarts at the instant for every test, so this
+    # clock is never behind it).
+    offset = os.environ.get("LUOHU_TEST_CLOCK_OFFSET")
+    if offset:
+        import time_machine
+
+        time_machine.travel(time.time() + float(offset), tick=True).start()
     _serve()

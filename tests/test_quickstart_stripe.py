@@ -109,7 +109,9 @@ def test_the_exported_settings_take_a_test_card_payment_and_refund_it(settings):
 # own reads lock against the webhook's writes (the quick start's file database does not).
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_registered_webhook_confirms_a_payment_made_at_stripe(settings, live_server):
+def test_the_registered_webhook_confirms_a_payment_made_at_stripe(
+    settings, live_server, real_clock
+):
     server, env = quickstart.setup(port=0, webhook_url=f"{live_server.url}{WEBHOOK}")
     try:
         client = use(settings, env)

@@ -7,15 +7,25 @@ setup and assertions are ordinary blocking calls, so Django's async-safety guard
 
 import datetime as dt
 import os
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from booking import rules
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# CI machines are shared and noisy: a step waits for the state it needs (the page's API call
+# answered, then the text that answer produces), never for a fixed time, and each wait has room.
+# Playwright's own default is 5 s, which a loaded machine has exceeded.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -69,6 +79,27 @@ def shot(page: Any, request: pytest.FixtureRequest):  # type: ignore[no-untyped-
     return save
 
 
+@pytest.fixture
+def page(page: Any) -> Any:
+    """pytest-playwright's page, with the same generous limit for clicks and navigations."""
+    page.set_default_timeout(WAIT_MS)
+    page.set_default_navigation_timeout(WAIT_MS)
+    return page
+
+
+def api_call(method: str, path: str) -> Callable[[Any], bool]:
+    """A predicate for `page.expect_response`: the answer to `method` on a path matching the
+    regular expression `path` (matched in full), e.g. api_call("POST", "/api/v1/bookings/")."""
+    pattern = re.compile(path)
+
+    def matches(response: Any) -> bool:
+        return response.request.method == method and bool(
+            pattern.fullmatch(urlsplit(response.url).path)
+        )
+
+    return matches
+
+
 def sign_in(page: Any, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
@@ -77,8 +108,24 @@ def sign_in(page: Any, base_url: str, username: str, password: str = PASSWORD) -
     page.wait_for_url(f"{base_url}/")
 
 
+_today: list[dt.date] = []
+
+
+@pytest.fixture(autouse=True)
+def _one_day_per_test() -> Iterator[None]:
+    """`today()` and `tomorrow()` are those of the test's start: a test that runs across
+    midnight keeps building and finding the same day's slots."""
+    _today.append(rules.local_date(timezone.now()))
+    yield
+    _today.clear()
+
+
+def today() -> dt.date:
+    return _today[0] if _today else rules.local_date(timezone.now())
+
+
 def tomorrow() -> dt.date:
-    return rules.local_date(timezone.now()) + dt.timedelta(days=1)
+    return today() + dt.timedelta(days=1)
 
 
 def at(day: dt.date, hour: int) -> dt.datetime:

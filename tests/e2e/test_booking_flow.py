@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from booking.models import Booking, Slot
-from tests.e2e.conftest import at, sign_in, tomorrow
+from tests.e2e.conftest import api_call, at, sign_in, tomorrow
 from tests.factories import (
     BookingPolicyFactory,
     ResourceFactory,
@@ -18,6 +18,8 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+BOOK = api_call("POST", "/api/v1/bookings/")
 
 
 @pytest.fixture
@@ -73,7 +75,9 @@ def test_resident_books_in_one_click_sees_it_cancels_and_another_resident_sees_i
     slot = slot_at(sports_centre, 2, 19)
     button = page.locator(f'button.slot[data-slot="{slot.pk}"]')
     expect(button).to_be_visible()
-    button.click()
+    with page.expect_response(BOOK) as answer:
+        button.click()
+    assert answer.value.status == 201
     expect(page.locator("#booking-message")).to_contain_text("预约成功")
     # The grid updates in place: the slot is now the resident's, not a button any more.
     expect(page.locator(f'.slot.mine[data-slot="{slot.pk}"]')).to_be_visible()
@@ -93,11 +97,17 @@ def test_resident_books_in_one_click_sees_it_cancels_and_another_resident_sees_i
     old_link = feed.input_value()
     expect(page.locator("#feed-webcal")).to_have_attribute("href", re.compile(r"^webcal://"))
     shot("my-bookings")
-    page.click("#feed-rotate")
+    with page.expect_response(api_call("POST", "/api/v1/me/calendar/rotate/")) as answer:
+        page.click("#feed-rotate")
+    assert answer.value.ok
     expect(feed).not_to_have_value(old_link)
     expect(page.locator("#bookings-message")).to_contain_text("旧链接已失效")
     item.get_by_role("button", name="取消预约").click()
-    item.get_by_role("button", name="确定取消").click()
+    with page.expect_response(
+        api_call("POST", rf"/api/v1/bookings/{booking.pk}/cancel/")
+    ) as answer:
+        item.get_by_role("button", name="确定取消").click()
+    assert answer.value.status == 200
     expect(page.locator("#bookings-message")).to_contain_text("预约已取消")
     expect(item.locator('[data-role="status"]')).to_have_text("已取消")
     booking.refresh_from_db()
@@ -116,7 +126,9 @@ def test_double_click_on_a_slot_makes_one_booking(page, live_server, sports_cent
     sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/venues/{sports_centre.pk}/?day={tomorrow().isoformat()}")
     slot = slot_at(sports_centre, 1, 20)
-    page.locator(f'button.slot[data-slot="{slot.pk}"]').dblclick()
+    with page.expect_response(BOOK) as answer:
+        page.locator(f'button.slot[data-slot="{slot.pk}"]').dblclick()
+    assert answer.value.status == 201  # the second click is ignored while the first is sent
     expect(page.locator(f'.slot.mine[data-slot="{slot.pk}"]')).to_be_visible()
     shot("after-double-click")
     assert Booking.objects.filter(slot=slot).count() == 1
@@ -144,10 +156,14 @@ def test_a_refused_booking_says_why(page, live_server, sports_centre, shot):
     page.goto(f"{live_server.url}/venues/{sports_centre.pk}/?day={tomorrow().isoformat()}")
     for court, hour in ((1, 9), (2, 10)):
         slot = slot_at(sports_centre, court, hour)
-        page.locator(f'button.slot[data-slot="{slot.pk}"]').click()
+        with page.expect_response(BOOK) as answer:
+            page.locator(f'button.slot[data-slot="{slot.pk}"]').click()
+        assert answer.value.status == 201
         expect(page.locator(f'.slot.mine[data-slot="{slot.pk}"]')).to_be_visible()
     third = slot_at(sports_centre, 3, 11)
-    page.locator(f'button.slot[data-slot="{third.pk}"]').click()
+    with page.expect_response(BOOK) as answer:
+        page.locator(f'button.slot[data-slot="{third.pk}"]').click()
+    assert answer.value.status == 422
     message = page.locator("#booking-message")
     expect(message).to_contain_text("已达上限")
     expect(message).to_have_class(re.compile(r"\berror\b"))
@@ -162,7 +178,9 @@ def test_the_grid_is_usable_with_the_keyboard(page, live_server, sports_centre):
     first = page.locator("button.slot").first
     first.focus()
     slot_id = int(first.get_attribute("data-slot"))
-    page.keyboard.press("Enter")
+    with page.expect_response(BOOK) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 201
     expect(page.locator(f'.slot.mine[data-slot="{slot_id}"]')).to_be_focused()
     assert Booking.objects.filter(slot_id=slot_id).count() == 1
 
@@ -186,7 +204,9 @@ def test_a_slot_taken_by_someone_else_is_refused_and_shown_taken(
         "() => window.LuohuGrid.refresh()"
     )
     services.place_booking(resident=winner, slot_id=slot.pk)
-    button.click()
+    with page.expect_response(BOOK) as answer:
+        button.click()
+    assert answer.value.status == 409
     expect(page.locator("#booking-message")).to_contain_text("被别人预约")
     expect(page.locator(f'.slot.taken[data-slot="{slot.pk}"]')).to_be_visible()
     expect(page.locator(f'button.slot[data-slot="{slot.pk}"]')).to_have_count(0)

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
+from booking import rules
 from booking.models import Booking
 from events.models import Event
-from tests.e2e.conftest import sign_in, tomorrow
+from tests.e2e.conftest import api_call, sign_in, tomorrow
 from tests.factories import (
     BookingFactory,
     BookingPolicyFactory,
@@ -42,7 +43,9 @@ def test_organiser_creates_and_publishes_an_event_that_reaches_the_calendar_and_
     # The end before the start: the API's validation message appears under the field.
     page.fill("#e-ends_at", f"{day.isoformat()}T13:00")
     page.fill("#e-capacity", "32")
-    page.click("#save-event")
+    with page.expect_response(api_call("POST", "/api/v1/events/")) as answer:
+        page.click("#save-event")
+    assert answer.value.status == 400
     expect(page.locator("#e-ends_at-error")).to_be_visible()
     expect(page.locator("#e-ends_at")).to_have_attribute("aria-invalid", "true")
     shot("validation")
@@ -51,7 +54,9 @@ def test_organiser_creates_and_publishes_an_event_that_reaches_the_calendar_and_
     page.wait_for_url("**/organiser/events/*/?created=1")
     event = Event.objects.get(title_zh="罗湖围棋公开赛（演示）")
     assert event.status == Event.Status.DRAFT
-    page.get_by_role("button", name="发布", exact=True).click()
+    with page.expect_response(api_call("POST", rf"/api/v1/events/{event.pk}/publish/")) as answer:
+        page.get_by_role("button", name="发布", exact=True).click()
+    assert answer.value.ok
     expect(page.locator("#event-status")).to_have_text("已发布")
     shot("published")
     event.refresh_from_db()
@@ -74,7 +79,9 @@ def test_resident_registers_for_an_event(page, live_server, shot):
     event = EventFactory(title_zh="梧桐山登高赛（演示）", capacity=1)
     sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/events/{event.pk}/")
-    page.click("#register")
+    with page.expect_response(api_call("POST", r"/api/v1/events/\d+/registrations/")) as answer:
+        page.click("#register")
+    assert answer.value.status == 201
     expect(page.locator("#event-message")).to_contain_text("报名成功")
     expect(page.locator("#unregister")).to_be_focused()
     shot("registered")
@@ -89,7 +96,12 @@ def test_staff_checks_a_resident_in_from_the_days_list(page, live_server, shot):
     court = ResourceFactory(venue=venue, name_zh="健身区", exclusive=False, capacity=20)
     from django.utils import timezone
 
-    starts = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(minutes=5)
+    # Check-in is open from 15 minutes before the start, and the staff page shows today: a start
+    # five minutes ahead, or five minutes ago when that would be tomorrow (from 23:55 on).
+    now = timezone.now().replace(second=0, microsecond=0)
+    starts = now + dt.timedelta(minutes=5)
+    if rules.local_date(starts) != rules.local_date(now):
+        starts = now - dt.timedelta(minutes=5)
     slot = SlotFactory(resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
     booking = BookingFactory(
         slot=slot, resident=UserFactory(username="alice"), status=Booking.Status.CONFIRMED
@@ -98,7 +110,10 @@ def test_staff_checks_a_resident_in_from_the_days_list(page, live_server, shot):
     page.get_by_role("link", name="场馆工作人员").click()
     row = page.locator(f'tr[data-booking="{booking.pk}"]')
     expect(row).to_contain_text("alice")
-    row.get_by_role("button", name="签到").click()
+    checkin = api_call("POST", "/api/v1/checkins/")
+    with page.expect_response(checkin) as answer:
+        row.get_by_role("button", name="签到").click()
+    assert answer.value.ok
     expect(page.locator("#staff-message")).to_contain_text("签到成功")
     expect(row.locator('[data-role="status"]')).to_have_text("已签到")
     shot("checked-in")
@@ -109,7 +124,9 @@ def test_staff_checks_a_resident_in_from_the_days_list(page, live_server, shot):
     from booking.checkin import checkin_code_for
 
     page.fill("#checkin-code", checkin_code_for(booking))
-    page.get_by_role("button", name="签到", exact=True).last.click()
+    with page.expect_response(checkin) as answer:
+        page.get_by_role("button", name="签到", exact=True).last.click()
+    assert answer.value.ok  # refused with its reason in the body
     expect(page.locator("#staff-message")).to_contain_text("已经签到过")
 
 

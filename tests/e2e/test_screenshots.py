@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from booking.models import Booking
-from tests.e2e.conftest import ARTIFACTS, at, sign_in, tomorrow
+from tests.e2e.conftest import ARTIFACTS, WAIT_MS, api_call, at, sign_in, tomorrow
 from tests.factories import (
     BookingFactory,
     BookingPolicyFactory,
@@ -54,6 +54,7 @@ def test_readme_screenshots_of_the_venue_grid_and_the_event_calendar(browser, li
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
     )
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     badminton = SportFactory()
     venue = VenueFactory(
@@ -89,7 +90,9 @@ def test_readme_screenshots_of_the_venue_grid_and_the_event_calendar(browser, li
     sign_in(page, live_server.url, "demo")
     page.goto(f"{live_server.url}/venues/{venue.pk}/?day={day.isoformat()}")
     free = page.locator("button.slot").nth(5)
-    free.click()
+    with page.expect_response(api_call("POST", "/api/v1/bookings/")) as answer:
+        free.click()
+    assert answer.value.status == 201
     expect(page.locator("#booking-message")).to_contain_text("预约成功")
     expect(page.locator("#grid .slot.mine")).to_have_count(1)  # the grid has refreshed in place
     assert Booking.objects.filter(resident__username="demo").count() == 1

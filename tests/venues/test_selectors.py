@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from booking.rules import local_date
+from booking.rules import day_bounds, local_date
 from tests.factories import (
     OpeningRuleFactory,
     ResourceFactory,
@@ -43,20 +43,29 @@ def test_available_on_ignores_started_closed_and_full_slots():
     court = ResourceFactory(venue=venue)
     now = timezone.now()
     today = local_date(now)
-    start = now - dt.timedelta(minutes=30)
+    # Started today, even a minute after midnight; tomorrow's slots are built from its midday,
+    # so that none of them falls on the day after, whatever the hour.
+    start = max(now - dt.timedelta(minutes=30), day_bounds(today)[0])
     SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1))
-    later = now + dt.timedelta(days=1)
+    tomorrow = today + dt.timedelta(days=1)
+    later = day_bounds(tomorrow)[0] + dt.timedelta(hours=12)
     SlotFactory(
         resource=court, starts_at=later, ends_at=later + dt.timedelta(hours=1), is_closed=True
     )
+    SlotFactory(
+        resource=court,
+        starts_at=later + dt.timedelta(hours=1),
+        ends_at=later + dt.timedelta(hours=2),
+        remaining=0,
+    )
     assert list(list_venues(available_on=today, now=now)) == []
-    assert list(list_venues(available_on=local_date(later), now=now)) == []
+    assert list(list_venues(available_on=tomorrow, now=now)) == []
     SlotFactory(
         resource=court,
         starts_at=later + dt.timedelta(hours=2),
         ends_at=later + dt.timedelta(hours=3),
     )
-    assert list(list_venues(available_on=local_date(later), now=now)) == [venue]
+    assert list(list_venues(available_on=tomorrow, now=now)) == [venue]
 
 
 def test_get_venue_prefetches_active_resources(django_assert_num_queries):
