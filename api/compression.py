@@ -32,15 +32,15 @@ api/views/calendar.py, so a repeat 200 of a big feed costs no compression either
 
 from __future__ import annotations
 
-import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.regex_helper import _lazy_re_compile
+
+from common.bytecache import BoundedBytesCache
 
 __all__ = ["COMPRESS_LEVEL", "MIN_JSON_BYTES", "CompressionMiddleware", "gzip_bytes"]
 
@@ -61,41 +61,7 @@ def gzip_bytes(data: bytes, level: int = COMPRESS_LEVEL) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-class _GzipCache:
-    """Compressed feed bodies by the strong ETag of the plain one, bounded in bytes."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._data: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, etag: str) -> bytes | None:
-        with self._lock:
-            body = self._data.get(etag)
-            if body is not None:
-                self._data.move_to_end(etag)
-            return body
-
-    def put(self, etag: str, body: bytes) -> None:
-        if len(body) > self.max_bytes // 2:
-            return
-        with self._lock:
-            if etag in self._data:
-                return
-            self._data[etag] = body
-            self._size += len(body)
-            while self._size > self.max_bytes:
-                _, old = self._data.popitem(last=False)
-                self._size -= len(old)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._size = 0
-
-
-_FEEDS = _GzipCache(max_bytes=8 * 1024 * 1024)
+_FEEDS = BoundedBytesCache(max_bytes=8 * 1024 * 1024)
 
 
 def clear_cache() -> None:

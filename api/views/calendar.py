@@ -15,8 +15,6 @@ import datetime as dt
 import hashlib
 import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -31,6 +29,7 @@ from django.views.decorators.http import require_safe
 from api.exceptions import DOMAIN_STATUS, error_body
 from booking import selectors as booking_selectors
 from booking.models import Booking
+from common.bytecache import BoundedBytesCache
 from common.errors import DomainError, InvalidInputError, NotFoundError
 from common.urls import site_base, site_host
 from events import feed_selectors
@@ -71,41 +70,7 @@ class FeedNotFoundError(NotFoundError):
     default_detail = "日历订阅不存在。This calendar feed does not exist."
 
 
-class _BodyCache:
-    """The last feed bodies by ETag, bounded in bytes: a repeat 200 costs no rendering."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._data: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, etag: str) -> bytes | None:
-        with self._lock:
-            body = self._data.get(etag)
-            if body is not None:
-                self._data.move_to_end(etag)
-            return body
-
-    def put(self, etag: str, body: bytes) -> None:
-        if len(body) > self.max_bytes // 2:
-            return
-        with self._lock:
-            if etag in self._data:
-                return
-            self._data[etag] = body
-            self._size += len(body)
-            while self._size > self.max_bytes:
-                _, old = self._data.popitem(last=False)
-                self._size -= len(old)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._size = 0
-
-
-_BODIES = _BodyCache(max_bytes=48 * 1024 * 1024)
+_BODIES = BoundedBytesCache(max_bytes=48 * 1024 * 1024)
 
 
 def clear_caches() -> None:
