@@ -32,6 +32,8 @@ from django.template import loader
 from django.views import defaults
 from rest_framework.renderers import JSONRenderer
 
+from api.exceptions import error_body
+
 logger = logging.getLogger(__name__)
 
 JSON_PREFIXES = ("/api/", "/calendar/")
@@ -102,7 +104,7 @@ def answer(request: HttpRequest, trouble: Trouble) -> HttpResponse:
     """The 503 (JSON for the API and the feeds, the plain page otherwise)."""
     headers = {"Retry-After": str(trouble.retry_after)}
     if request.path.startswith(JSON_PREFIXES):
-        body = _renderer.render({"code": trouble.code, "detail": trouble.detail})
+        body = _renderer.render(error_body(trouble.code, trouble.detail))
         response = HttpResponse(
             body, status=trouble.status, content_type="application/json", headers=headers
         )
@@ -191,7 +193,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return answer(request, trouble)
     if request.path.startswith(JSON_PREFIXES):
         body = _renderer.render(
-            {"code": "server_error", "detail": "服务器内部错误。Internal server error."}
+            error_body("server_error", "服务器内部错误。Internal server error.")
         )
         return HttpResponse(body, status=500, content_type="application/json")
     return defaults.server_error(request)
