@@ -17,13 +17,13 @@ from rest_framework.request import Request
 
 from booking.availability import list_slots
 from booking.models import Slot
+from common.calendar_range import FIRST_DAY, LAST_DAY
 from common.errors import InvalidInputError
 from venues.models import Resource, Sport, Venue
 from venues.selectors import list_venues
 
 # Far enough for any booking question, near enough that date arithmetic never overflows.
-MIN_DATE = dt.date(2000, 1, 1)
-MAX_DATE = dt.date(2100, 12, 31)
+MIN_DATE, MAX_DATE = FIRST_DAY, LAST_DAY
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
 

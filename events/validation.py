@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from common.calendar_range import FIRST_DAY, LAST_DAY
 from events import recurrence
 from events.exceptions import (
     InvalidEventError,
@@ -59,8 +60,8 @@ MAX_PRICE = Decimal("999999.99")
 MAX_LINKS = 20
 # Every time of an event lies in this range: far enough for any real event, near enough that
 # every library, calendar app and date calculation (feeds, month views) can represent it.
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(2100, 12, 31, tzinfo=dt.UTC)
+EARLIEST = dt.datetime.combine(FIRST_DAY, dt.time(), tzinfo=dt.UTC)
+LATEST = dt.datetime.combine(LAST_DAY, dt.time(), tzinfo=dt.UTC)
 _url = URLValidator(schemes=["http", "https"])
 
 

@@ -7,9 +7,8 @@ computed, and PostgreSQL refuses NUL characters in text.
 
 import datetime as dt
 
-# The days a page shows: the same range the API accepts (api/filters.py).
-FIRST_DAY = dt.date(2000, 1, 1)
-LAST_DAY = dt.date(2100, 12, 31)
+# The days a page shows: the same range the API accepts.
+from common.calendar_range import FIRST_DAY, LAST_DAY
 
 
 def parse_day(value: str | None, default: dt.date) -> tuple[dt.date, bool]:
