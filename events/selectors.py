@@ -242,7 +242,7 @@ def waitlist_position(*, registration: Registration) -> int | None:
     return ahead + 1
 
 
-# --- inputs of the iCal feeds (events/ical.py, api/views/calendar.py) ----------------------
+# --- inputs of the iCal feeds (common/ical.py, api/views/calendar.py) ----------------------
 
 
 def list_public_events_for_feed(

@@ -2,7 +2,7 @@
 
 Each view parses its input, asks the feed selectors for the feed's state (one aggregate query),
 answers a conditional repeat with 304 straight away, and otherwise turns rows into
-`events.ical.FeedItem`s and calls `build_calendar`. Rendered VEVENTs are kept per process until
+`common.ical.FeedItem`s and calls `build_calendar`. Rendered VEVENTs are kept per process until
 their item changes, and the last bodies are kept by ETag, so a big feed is built once.
 
 Plain Django views, not DRF: a calendar client negotiates nothing, and these are hot paths.
@@ -35,7 +35,7 @@ from common.urls import site_base, site_host
 from events import feed_selectors
 from events import selectors as event_selectors
 from events.feed_selectors import FeedState, FeedWindow
-from events.ical import (
+from common.ical import (
     STATUS_CANCELLED,
     STATUS_CONFIRMED,
     STATUS_TENTATIVE,

@@ -31,7 +31,7 @@ from tests.js.parsers import (
 
 pytestmark = pytest.mark.django_db
 
-# RFC 5545 §3.6.5, written out here rather than taken from events/ical.py.
+# RFC 5545 §3.6.5, written out here rather than taken from common/ical.py.
 VTIMEZONE_ALLOWED = {"TZID", "LAST-MODIFIED", "TZURL"}
 # IANA properties registered for VTIMEZONE since (RFC 7808).
 VTIMEZONE_IANA = {"TZUNTIL", "TZID-ALIAS-OF"}
