@@ -14,8 +14,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from api.views.calendar import clear_caches
 from booking.notifications import send_booking_confirmation
+from common.feeds import clear_caches
 from events import services
 from tests.factories import (
     BookingFactory,
