@@ -349,7 +349,7 @@ FEED_BOOKING_STATUSES = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
 
 def list_resident_bookings_for_feed(*, user_id: int, window: FeedWindow) -> BookingQuerySet:
     """A resident's bookings for their personal iCal feed: confirmed or checked in, plus those
-    cancelled in the last `feeds.CANCELLED_RETENTION` (shown as STATUS:CANCELLED), inside the window."""
+    cancelled within `feeds.CANCELLED_RETENTION` (shown as STATUS:CANCELLED), in the window."""
     since = window.now - feeds.CANCELLED_RETENTION
     recent_cancel = Q(status=Booking.Status.CANCELLED) & Q(feeds.cancelled_since(since))
     return (

@@ -2,10 +2,11 @@
 
 `build_calendar(items, name=...) -> bytes` writes a VCALENDAR with one VTIMEZONE and one VEVENT
 per `FeedItem`; `build_message(items, method=..., stamp=...)` writes the same VEVENTs as a
-one-off message (an e-mail's .ics). The VTIMEZONE comes from `icalendar` (rendered once per process); the VEVENTs are
-written by the small serializer below, because `icalendar` spends seconds on a 10,000-event feed,
-mostly in its character-by-character line folding. The tests parse the output with `icalendar`,
-`recurring-ical-events` and Mozilla's ical.js and compare it with what `icalendar` itself writes.
+one-off message (an e-mail's .ics). The VTIMEZONE comes from `icalendar` (rendered once per
+process); the VEVENTs are written by the small serializer below, because `icalendar` spends
+seconds on a 10,000-event feed, mostly in its character-by-character line folding. The tests
+parse the output with `icalendar`, `recurring-ical-events` and Mozilla's ical.js and compare it
+with what `icalendar` itself writes.
 
 Rules the serializer keeps (RFC 5545 §3.1, §3.3.11):
 - CRLF line ends; lines folded at 75 octets, never inside a UTF-8 character;
