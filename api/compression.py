@@ -27,7 +27,7 @@ gets its 304. A 304 to a client that accepts gzip carries the weak form too, lik
 revalidates. Every answer of a kind that may be compressed says `Vary: Accept-Encoding`.
 
 Compressed feed bodies are kept by their (strong) ETag, as the plain ones are in
-api/views/calendar.py, so a repeat 200 of a big feed costs no compression either.
+common/feeds.py, so a repeat 200 of a big feed costs no compression either.
 """
 
 from __future__ import annotations

@@ -16,12 +16,12 @@ import logging
 from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
-from icalendar import Calendar, Event
 
 from booking import rules
+from booking.feeds import booking_ics
 from booking.models import Booking, ReminderSent
 from common import notices
-from common.urls import absolute_url, site_base, site_host
+from common.urls import absolute_url
 from events.models import Registration
 
 logger = logging.getLogger(__name__)
@@ -54,35 +54,6 @@ def _send(*, to: str, subject: str, body: str, attachments: list[tuple[str, byte
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)
     message.send()
-
-
-def booking_ics(booking: Booking) -> bytes:
-    """A one-event calendar for a booking; UTC times, so no VTIMEZONE is needed."""
-    host = site_host(site_base())
-    calendar = Calendar()
-    calendar.add("prodid", "-//Luohu Sports//Booking//ZH")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"booking-{booking.uid}@{host}")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", booking.starts_at.astimezone(dt.UTC))
-    event.add("dtend", booking.ends_at.astimezone(dt.UTC))
-    event.add("summary", f"{booking.venue.name_zh} · {booking.resource.name_zh}")
-    address = booking.venue.address_zh or booking.venue.address_en
-    if address:
-        event.add("location", address)
-    event.add(
-        "description",
-        f"预约 #{booking.pk}，{booking.party_size} 人。请凭签到二维码入场。\n"
-        f"Booking #{booking.pk} for {booking.party_size}. Show your check-in QR code.\n"
-        + absolute_url("/me/bookings/"),
-    )
-    event.add("sequence", booking.sequence)
-    event.add("status", "CANCELLED" if not booking.is_active else "CONFIRMED")
-    calendar.add_component(event)
-    ical: bytes = calendar.to_ical()  # icalendar is untyped
-    return ical
 
 
 def send_booking_confirmation(*, booking_id: int) -> bool:

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from booking.exceptions import BookingNotFoundError
 from booking.models import Booking, BookingQuerySet, ResidentStanding, Slot
-from events import feed_selectors
-from events.feed_selectors import FeedWindow
+from common import feeds
+from common.feeds import FeedWindow
 from venues.models import BookingPolicy, Resource, Venue
 
 WHEN_UPCOMING = "upcoming"
@@ -349,9 +349,9 @@ FEED_BOOKING_STATUSES = (Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
 
 def list_resident_bookings_for_feed(*, user_id: int, window: FeedWindow) -> BookingQuerySet:
     """A resident's bookings for their personal iCal feed: confirmed or checked in, plus those
-    cancelled in the last `CANCELLED_KEPT_DAYS` (shown as STATUS:CANCELLED), inside the window."""
-    since = window.now - dt.timedelta(days=feed_selectors.CANCELLED_KEPT_DAYS)
-    recent_cancel = Q(status=Booking.Status.CANCELLED) & Q(feed_selectors.cancelled_since(since))
+    cancelled within `feeds.CANCELLED_RETENTION` (shown as STATUS:CANCELLED), in the window."""
+    since = window.now - feeds.CANCELLED_RETENTION
+    recent_cancel = Q(status=Booking.Status.CANCELLED) & Q(feeds.cancelled_since(since))
     return (
         Booking.objects.filter(resident_id=user_id, ends_at__gt=window.start)
         .filter(starts_at__lt=window.end)

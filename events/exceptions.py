@@ -82,6 +82,11 @@ class InvalidPartySizeError(EventsError, InvalidInputError):
     default_detail = "人数必须为 1 到 10 的整数。Party size must be a whole number from 1 to 10."
 
 
+class InvalidFeedFilterError(EventsError, InvalidInputError):
+    # Raised with the precise code of what is wrong: unknown_category, invalid_venue.
+    code = "invalid_feed_filter"
+
+
 # --- not found (404) ------------------------------------------------------------------------
 
 
@@ -93,6 +98,11 @@ class EventNotFoundError(EventsError, NotFoundError):
 class RegistrationNotFoundError(EventsError, NotFoundError):
     code = "registration_not_found"
     default_detail = "报名记录不存在。The registration does not exist."
+
+
+class FeedNotFoundError(EventsError, NotFoundError):
+    code = "feed_not_found"
+    default_detail = "日历订阅不存在。This calendar feed does not exist."
 
 
 # --- not allowed (403) ----------------------------------------------------------------------

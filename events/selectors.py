@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from common.feeds import CANCELLED_RETENTION
 from events.exceptions import (
     EventNotFoundError,
     NotOrganiserError,
@@ -33,9 +34,6 @@ from events.exceptions import (
 )
 from events.models import CalendarFeedToken, Event, EventQuerySet, Organisation, Registration
 
-# Cancelled items stay in feeds this long after their last change, so that calendar apps
-# polling every few hours learn about the cancellation before the item disappears.
-FEED_CANCELLED_RETENTION = dt.timedelta(days=30)
 MAX_QUERY_LENGTH = 100
 
 Viewer = Any  # a User or AnonymousUser
@@ -242,7 +240,7 @@ def waitlist_position(*, registration: Registration) -> int | None:
     return ahead + 1
 
 
-# --- inputs of the iCal feeds (events/ical.py, api/views/calendar.py) ----------------------
+# --- inputs of the iCal feeds (events/feed_selectors.py, events/feeds.py) -------------------
 
 
 def list_public_events_for_feed(
@@ -269,7 +267,7 @@ def list_public_events_for_feed(
         | Q(
             status=Event.Status.CANCELLED,
             published_at__isnull=False,
-            updated_at__gte=now - FEED_CANCELLED_RETENTION,
+            updated_at__gte=now - CANCELLED_RETENTION,
         )
     ).overlapping(window_start, window_end)
     if category:

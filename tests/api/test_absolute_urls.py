@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from api.views.calendar import clear_caches
 from booking.notifications import send_booking_confirmation
+from common.feeds import clear_caches
 from common.urls import absolute_url, fallback_base
 from config import checks
 from events import services

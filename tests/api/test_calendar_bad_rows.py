@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from api.views.calendar import clear_caches
+from common.feeds import clear_caches
 from events import services
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 from tests.js.parsers import parse_with_icalendar

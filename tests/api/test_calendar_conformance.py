@@ -14,8 +14,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from api.views.calendar import clear_caches
 from booking.notifications import send_booking_confirmation
+from common.feeds import clear_caches
 from events import services
 from tests.factories import (
     BookingFactory,
@@ -31,7 +31,7 @@ from tests.js.parsers import (
 
 pytestmark = pytest.mark.django_db
 
-# RFC 5545 §3.6.5, written out here rather than taken from events/ical.py.
+# RFC 5545 §3.6.5, written out here rather than taken from common/ical.py.
 VTIMEZONE_ALLOWED = {"TZID", "LAST-MODIFIED", "TZURL"}
 # IANA properties registered for VTIMEZONE since (RFC 7808).
 VTIMEZONE_IANA = {"TZUNTIL", "TZID-ALIAS-OF"}
@@ -111,8 +111,9 @@ def test_no_vtimezone_of_any_calendar_holds_a_property_rfc_5545_does_not_allow_t
                     )
                 for required in ("DTSTART", "TZOFFSETTO", "TZOFFSETFROM"):
                     assert required in observance, f"{name}: {observance.name} lacks {required}"
-    # The three feeds carry their zone; the mail's event is in UTC and needs none.
-    assert checked == 3
+    # Every calendar carries its zone: the mail's .ics holds the personal feed's entry
+    # (booking/feeds.py), in local time like the feeds.
+    assert checked == 4
 
 
 @pytest.mark.parametrize("kind", ["events.ics", "venues/{id}.ics", "me/{token}.ics"])

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from api.views.calendar import clear_caches
+from common.feeds import clear_caches
 from events import services
 from events.models import Event
 from tests.factories import (

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from api.views.calendar import clear_caches
 from booking.models import Booking
 from booking.services import cancel_booking
+from common.feeds import clear_caches
 from events import services
 from tests.factories import (
     BookingFactory,

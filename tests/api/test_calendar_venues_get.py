@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.views.calendar import clear_caches
+from common.feeds import clear_caches
 from tests.factories import EventFactory, VenueFactory
 from tests.js.parsers import assert_parsers_agree, vevents
 

@@ -7,7 +7,7 @@ import gzip
 import pytest
 
 from api.compression import clear_cache
-from api.views.calendar import clear_caches
+from common.feeds import clear_caches
 from events import services
 from tests.factories import EventFactory, VenueFactory
 

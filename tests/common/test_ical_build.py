@@ -1,4 +1,4 @@
-"""events.ical.build_calendar: RFC 5545 wire format, checked on raw bytes and by three parsers."""
+"""common.ical.build_calendar: RFC 5545 wire format, checked on raw bytes and by three parsers."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from events.ical import (
+from common.ical import (
     FeedItem,
     VEventCache,
     build_calendar,

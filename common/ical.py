@@ -1,10 +1,12 @@
 """Build iCalendar (RFC 5545) feeds from plain values: a pure function, no ORM, no request.
 
 `build_calendar(items, name=...) -> bytes` writes a VCALENDAR with one VTIMEZONE and one VEVENT
-per `FeedItem`. The VTIMEZONE comes from `icalendar` (rendered once per process); the VEVENTs are
-written by the small serializer below, because `icalendar` spends seconds on a 10,000-event feed,
-mostly in its character-by-character line folding. The tests parse the output with `icalendar`,
-`recurring-ical-events` and Mozilla's ical.js and compare it with what `icalendar` itself writes.
+per `FeedItem`; `build_message(items, method=..., stamp=...)` writes the same VEVENTs as a
+one-off message (an e-mail's .ics). The VTIMEZONE comes from `icalendar` (rendered once per
+process); the VEVENTs are written by the small serializer below, because `icalendar` spends
+seconds on a 10,000-event feed, mostly in its character-by-character line folding. The tests
+parse the output with `icalendar`, `recurring-ical-events` and Mozilla's ical.js and compare it
+with what `icalendar` itself writes.
 
 Rules the serializer keeps (RFC 5545 §3.1, §3.3.11):
 - CRLF line ends; lines folded at 75 octets, never inside a UTF-8 character;
@@ -13,7 +15,8 @@ Rules the serializer keeps (RFC 5545 §3.1, §3.3.11):
 
 Without a METHOD property, DTSTAMP means "last revised in the calendar store" (§3.8.7.2), so it
 equals LAST-MODIFIED. That keeps a rendered VEVENT a function of its item alone, so it can be
-cached (`VEventCache`) until the item changes.
+cached (`VEventCache`) until the item changes. A message with a METHOD is another matter: there
+DTSTAMP is when the message was made, so `build_message` takes that moment.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ __all__ = [
     "FeedItem",
     "VEventCache",
     "build_calendar",
+    "build_message",
     "escape_text",
     "fold_line",
     "fold_lines",
@@ -180,24 +184,29 @@ def _normalise_rrule(rrule: str, zone: ZoneInfo) -> str:
     return ical.decode("ascii")
 
 
-def render_vevent(item: FeedItem, *, tzid: str = DEFAULT_TZID) -> bytes:
-    """Write one VEVENT as folded CRLF lines. Raises ValueError for a malformed item."""
+def render_vevent(
+    item: FeedItem, *, tzid: str = DEFAULT_TZID, stamp: dt.datetime | None = None
+) -> bytes:
+    """Write one VEVENT as folded CRLF lines. Raises ValueError for a malformed item.
+
+    DTSTAMP is the item's LAST-MODIFIED, or `stamp` in a message that has a METHOD (§3.8.7.2).
+    """
     if item.status not in _STATUSES:
         raise ValueError(f"unknown STATUS {item.status!r}")
     zone = _zone(tzid)
     start, end = _local(item.starts_at, zone), _local(item.ends_at, zone)
     if item.ends_at <= item.starts_at:
         raise ValueError(f"{item.uid}: ends_at must be after starts_at")
-    stamp = _utc_stamp(item.last_modified)
+    modified = _utc_stamp(item.last_modified)
     lines = [
         "BEGIN:VEVENT",
         f"UID:{escape_text(item.uid)}",
-        f"DTSTAMP:{stamp}",
+        f"DTSTAMP:{modified if stamp is None else _utc_stamp(stamp)}",
     ]
     if item.created is not None:
         lines.append(f"CREATED:{_utc_stamp(item.created)}")
     lines += [
-        f"LAST-MODIFIED:{stamp}",
+        f"LAST-MODIFIED:{modified}",
         f"SEQUENCE:{int(item.sequence)}",
         f"DTSTART;TZID={tzid}:{start}",
         f"DTEND;TZID={tzid}:{end}",
@@ -352,3 +361,29 @@ def build_calendar(
 
 def _render_uncached(item: FeedItem, tzid: str) -> bytes:
     return render_vevent(item, tzid=tzid)
+
+
+def build_message(
+    items: Iterable[FeedItem],
+    *,
+    method: str,
+    stamp: dt.datetime,
+    tzid: str = DEFAULT_TZID,
+) -> bytes:
+    """Return a one-off VCALENDAR with a METHOD (RFC 5546), e.g. the .ics of a confirmation mail.
+
+    Its VEVENTs are the feeds' (`render_vevent`) but for DTSTAMP, which is `stamp`, the moment
+    the message was made. No calendar name or refresh hints: the receiver imports the entries
+    into a calendar of its own, it does not subscribe. Raises ValueError for a malformed item.
+    """
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+    ]
+    chunks = [fold_lines(head), render_vtimezone(tzid)]
+    chunks += [render_vevent(item, tzid=tzid, stamp=stamp) for item in items]
+    chunks.append(b"END:VCALENDAR\r\n")
+    return b"".join(chunks)
