@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from booking.exceptions import (
@@ -42,6 +42,7 @@ from booking.exceptions import (
 )
 from booking.models import Booking, CheckIn, GateDevice
 from booking.selectors import is_venue_staff
+from booking.services import check_in_booking
 from venues.models import BookingPolicy, Venue
 
 logger = logging.getLogger(__name__)
@@ -338,11 +339,7 @@ def check_in(
             return _record(None, device, staff, now, "invalid_code")
         reason = _refusal(booking=booking, claims=claims, device=device, staff=staff, now=now)
         if reason is None:
-            booking.status = Booking.Status.CHECKED_IN
-            booking.checked_in_at = now
-            booking.sequence = F("sequence") + 1
-            booking.save(update_fields=["status", "checked_in_at", "sequence", "updated_at"])
-            booking.refresh_from_db(fields=["sequence"])
+            check_in_booking(booking=booking, at=now)
         result = _record(booking, device, staff, now, reason)
     if reason == "wrong_venue":
         # Another venue's booking: the scan is recorded against it, but the answer says only
