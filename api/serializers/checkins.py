@@ -5,9 +5,9 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from booking.checkin import CheckinResult
 from booking.models import Strike
 from booking.standing import Standing
+from checkin.services import CheckinResult
 
 
 class CheckinCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
