@@ -116,7 +116,7 @@ class InvalidIdempotencyKeyError(BookingError, InvalidInputError):
     )
 
 
-# --- payments, check-in and standing (booking.payments, booking.checkin, booking.standing) ---
+# --- payments and standing (booking.payments, booking.standing) ---
 
 
 class PaymentNotFoundError(BookingError, NotFoundError):
@@ -142,11 +142,6 @@ class PaymentProviderError(BookingError, BusyError):
     retry_after = 5
 
 
-class InvalidCheckinCodeError(BookingError, InvalidInputError):
-    code = "invalid_code"
-    default_detail = "签到码无效。The check-in code is not valid."
-
-
 class NotVenueStaffError(BookingError, NotAllowedError):
     code = "not_venue_staff"
     default_detail = "仅该场馆工作人员可执行此操作。Only this venue's staff may do this."
@@ -170,11 +165,6 @@ class InvalidPaymentMethodError(BookingError, InvalidInputError):
 class InvalidWebhookError(BookingError, InvalidInputError):
     code = "invalid_signature"
     default_detail = "Webhook 签名无效。The webhook signature is not valid."
-
-
-class CheckinCodeUnavailableError(BookingError, NotFoundError):
-    code = "no_checkin_code"
-    default_detail = "预约确认后才有签到码。A booking has a check-in code once it is confirmed."
 
 
 class NotNoShowableError(BookingError, ConflictError):

@@ -304,53 +304,6 @@ class Strike(models.Model):
         return f"{self.get_kind_display()} of {self.resident} ({self.booking_id})"
 
 
-class GateDevice(models.Model):
-    """A check-in gate or scanner of one venue; it authenticates with `Authorization: Gate <token>`.
-
-    Only a SHA-256 of the token is stored: the token is shown once, when it is issued.
-    """
-
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="gate_devices")
-    name = models.CharField(max_length=100)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    is_active = models.BooleanField(default=True)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["venue_id", "name"]
-
-    def __str__(self) -> str:
-        return f"{self.venue} · {self.name}"
-
-
-class CheckIn(models.Model):
-    """One scan of a check-in code at a gate or by staff, allowed or refused."""
-
-    booking = models.ForeignKey(
-        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="checkins"
-    )
-    device = models.ForeignKey(
-        GateDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="checkins"
-    )
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField()
-    allowed = models.BooleanField()
-    reason = models.CharField(max_length=30, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"Check-in {self.booking_id} at {self.at:%Y-%m-%d %H:%M}: {self.reason or 'ok'}"
-
-
 class ReminderSent(models.Model):
     """A reminder e-mail already sent for a booking: each kind goes out at most once."""
 

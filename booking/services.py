@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from booking import locking, payments, rules, selectors, standing
@@ -167,6 +168,24 @@ def cancel_booking(
     if changed:
         _after_cancel(booking)
     return booking
+
+
+def check_in_booking(*, booking: Booking, at: dt.datetime) -> None:
+    """Mark a confirmed booking as checked in: its party came in at `at`.
+
+    The one place a booking becomes checked_in. Call inside the transaction that locked the
+    booking row, after the check-in rules (window, venue, who scans) have let it in:
+    `checkin.services.check_in` does both. Invariant: a booking is checked in at most once.
+
+    Raises ValueError for a booking that is not confirmed (the check-in rules refuse it first).
+    """
+    if booking.status != Booking.Status.CONFIRMED:
+        raise ValueError(f"booking {booking.pk} is {booking.status}, not confirmed")
+    booking.status = Booking.Status.CHECKED_IN
+    booking.checked_in_at = at
+    booking.sequence = F("sequence") + 1
+    booking.save(update_fields=["status", "checked_in_at", "sequence", "updated_at"])
+    booking.refresh_from_db(fields=["sequence"])
 
 
 # --- hooks: single places for work that must happen after the booking transaction commits ---

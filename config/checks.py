@@ -149,12 +149,12 @@ def check_secret_key(
 def check_checkin_signing_key(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
-    from booking.checkin import load_signing_key
+    from checkin.keys import load_signing_key
 
     configured = settings.CHECKIN_SIGNING_KEY
     if not configured:
         if settings.DEBUG:
-            return []  # the development key, derived from SECRET_KEY (booking/checkin.py)
+            return []  # the development key, derived from SECRET_KEY (checkin/keys.py)
         return [
             checks.Error(
                 "CHECKIN_SIGNING_KEY is not set: every confirmed booking's check-in code would "

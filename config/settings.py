@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "common",  # the outbox of notices (common/notices.py)
     "venues",
     "booking",
+    "checkin",  # check-in codes, gates, scans, occupancy
     "events",
     "api",
     "frontend",

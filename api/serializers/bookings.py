@@ -9,10 +9,11 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from api.ids import MAX_ID
-from booking import checkin, payments, rules
+from booking import payments, rules
 from booking.models import Booking
 from booking.selectors import WHEN_PAST, WHEN_UPCOMING
 from booking.services import MAX_PARTY_SIZE
+from checkin.codes import checkin_code_for
 from venues.models import BookingPolicy, Venue
 
 
@@ -150,7 +151,7 @@ def payment_url(booking: Booking) -> str:
 
 def checkin_code(booking: Booking) -> str:
     """The signed check-in text of a confirmed or checked-in booking; empty otherwise."""
-    return checkin.checkin_code_for(booking)
+    return checkin_code_for(booking)
 
 
 def checkin_qr(booking: Booking) -> str:

@@ -1,13 +1,10 @@
-"""Check-in input and output, and the standing shapes (`GET /me/standing/`)."""
+"""Check-in input and output (`POST /checkins/`, `GET /checkins/public-key/`)."""
 
 from typing import Any
 
-from django.utils import timezone
 from rest_framework import serializers
 
-from booking.checkin import CheckinResult
-from booking.models import Strike
-from booking.standing import Standing
+from checkin.services import CheckinResult
 
 
 class CheckinCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -55,27 +52,3 @@ class PublicKeySerializer(serializers.Serializer):  # type: ignore[type-arg]
     public_key = serializers.CharField(help_text="Raw 32-byte Ed25519 key, base64url, no padding")
     public_key_pem = serializers.CharField()
     code_format = serializers.CharField()
-
-
-class StrikeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    class Meta:
-        model = Strike
-        fields = ["id", "kind", "booking", "venue", "created_at", "waived_at"]
-
-
-class StandingSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    suspended = serializers.BooleanField()
-    suspended_until = serializers.DateTimeField(allow_null=True)
-    active_strikes = serializers.IntegerField(
-        help_text="Unwaived strikes inside their venue's counting period."
-    )
-    strikes = StrikeSerializer(many=True)
-
-    def to_representation(self, instance: Standing) -> dict[str, Any]:
-        until = instance.suspended_until
-        return {
-            "suspended": until is not None,
-            "suspended_until": timezone.localtime(until).isoformat() if until else None,
-            "active_strikes": instance.active_strikes,
-            "strikes": StrikeSerializer(instance.strikes, many=True).data,
-        }

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import get_language
 from rest_framework import serializers
 
-from booking import checkin
+from checkin.selectors import get_live_occupancy
 from venues.models import BookingPolicy, Resource, Sport, Venue
 
 
@@ -148,4 +148,4 @@ class VenueDetailSerializer(VenueSerializer):
     def get_occupancy(self, venue: Venue) -> int | None:
         if venue.kind != Venue.Kind.SMART_GYM:
             return None
-        return checkin.get_live_occupancy(venue_id=venue.pk)
+        return get_live_occupancy(venue_id=venue.pk)

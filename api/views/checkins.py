@@ -31,9 +31,9 @@ from api.serializers.checkins import (
     CheckinResultSerializer,
     PublicKeySerializer,
 )
-from booking import checkin
 from booking.exceptions import BookingNotFoundError
-from booking.models import GateDevice
+from checkin import gates, keys, qr, selectors, services
+from checkin.models import GateDevice
 from common.auth import signed_in_user
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
@@ -55,7 +55,7 @@ class GateAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Gate 凭证格式错误。Malformed gate credentials.")
-        device = checkin.get_gate_device(token=parts[1].decode("latin-1"))
+        device = gates.get_gate_device(token=parts[1].decode("latin-1"))
         if device is None:
             raise exceptions.AuthenticationFailed("Gate 凭证无效。Unknown or disabled gate.")
         return AnonymousUser(), device
@@ -69,7 +69,7 @@ class IsGateOrVenueStaff(permissions.BasePermission):
         if isinstance(request.auth, GateDevice):
             return True
         user = request.user
-        return bool(user and user.is_authenticated and checkin.is_any_venue_staff(user))
+        return bool(user and user.is_authenticated and selectors.is_any_venue_staff(user))
 
 
 class CheckinCreateView(APIView):
@@ -88,7 +88,7 @@ class CheckinCreateView(APIView):
         form = CheckinCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         device = request.auth if isinstance(request.auth, GateDevice) else None
-        result = checkin.check_in(
+        result = services.check_in(
             code=form.validated_data["code"],
             device=device,
             staff=None if device is not None else signed_in_user(request),
@@ -104,11 +104,11 @@ class CheckinPublicKeyView(APIView):
 
     @extend_schema(operation_id="checkins_public_key", responses={200: PublicKeySerializer})
     def get(self, request: Request) -> Response:
-        raw = checkin.public_key_bytes()
+        raw = keys.public_key_bytes()
         body = {
             "algorithm": "Ed25519",
             "public_key": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
-            "public_key_pem": checkin.public_key_pem(),
+            "public_key_pem": keys.public_key_pem(),
             "code_format": CODE_FORMAT,
         }
         return Response(body, headers={"Cache-Control": "public, max-age=3600"})
@@ -123,9 +123,7 @@ class BookingQrView(APIView):
     def get(self, request: Request, pk: str) -> HttpResponse:
         booking_id = parse_id(pk, not_found=BookingNotFoundError)
         kind: Literal["svg", "png"] = "png" if self.kind == "png" else "svg"
-        image = checkin.get_booking_qr(
-            booking_id=booking_id, user=signed_in_user(request), kind=kind
-        )
+        image = qr.get_booking_qr(booking_id=booking_id, user=signed_in_user(request), kind=kind)
         response = HttpResponse(image, content_type=QR_TYPES[kind])
         response["Cache-Control"] = "private, max-age=300"
         return response

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from api.ids import parse_id
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
-from api.serializers.checkins import StandingSerializer, StrikeSerializer
+from api.serializers.standing import StandingSerializer, StrikeSerializer
 from booking import standing
 from booking.exceptions import BookingNotFoundError, StrikeNotFoundError
 from common.auth import signed_in_user

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking import rules
-from booking.checkin import checkin_code_for, checkin_refusal, checkin_window_of
 from booking.models import Booking, Slot
 from booking.selectors import is_venue_staff, list_bookings_for
 from booking.standing import can_mark_no_show
+from checkin.codes import checkin_code_for, checkin_window_of
+from checkin.services import checkin_refusal
 from common.auth import signed_in_user
 from common.csv import csv_line
 from frontend import roles

@@ -16,7 +16,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from booking import checkin, services
+from booking import services
+from checkin.gates import issue_gate_device
 from events import services as event_services
 from tests.api.events_helpers import event_body, organiser_with_org
 from tests.factories import EventFactory, SlotFactory
@@ -37,7 +38,7 @@ def world(resident, court, staff_user, venue):  # type: ignore[no-untyped-def]
     booking = services.place_booking(resident=resident, slot_id=slot.pk).booking
     event = EventFactory(organisation=organisation, rrule="FREQ=WEEKLY;COUNT=5")
     registration = event_services.register(event_id=event.pk, resident=resident).registration
-    _device, gate = checkin.issue_gate_device(venue=venue, name="东门 East gate")
+    _device, gate = issue_gate_device(venue=venue, name="东门 East gate")
     tokens = {
         name: Token.objects.create(user=user).key
         for name, user in (("resident", resident), ("staff", staff_user), ("org", organiser))

@@ -8,8 +8,10 @@ import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from booking import checkin, services
-from booking.models import CheckIn, GateDevice
+from booking import services
+from checkin.codes import checkin_code_for, verify_code
+from checkin.gates import issue_gate_device
+from checkin.models import CheckIn, GateDevice
 from tests.factories import SlotFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +28,14 @@ def booking(resident, court):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def gate_client(venue):  # type: ignore[no-untyped-def]
-    _device, token = checkin.issue_gate_device(venue=venue, name="东门闸机 East gate")
+    _device, token = issue_gate_device(venue=venue, name="东门闸机 East gate")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Gate {token}")
     return client
 
 
 def test_gate_lets_a_confirmed_booking_in_once(gate_client, booking):
-    code = checkin.checkin_code_for(booking)
+    code = checkin_code_for(booking)
 
     first = gate_client.post(URL, {"code": code}, format="json")
     second = gate_client.post(URL, {"code": code}, format="json")
@@ -52,14 +54,14 @@ def test_gate_lets_a_confirmed_booking_in_once(gate_client, booking):
 
 def test_booking_api_shows_the_code_and_its_qr_once_confirmed(resident_client, booking):
     body = resident_client.get(f"/api/v1/bookings/{booking.pk}/").json()
-    assert body["checkin_code"] == checkin.checkin_code_for(booking)
+    assert body["checkin_code"] == checkin_code_for(booking)
     assert body["checkin_qr"] == f"/api/v1/bookings/{booking.pk}/qr.svg"
     assert body["payment_url"] == ""
 
 
 def test_too_early_is_refused_with_a_reason(gate_client, booking):
     with time_machine.travel(booking.starts_at - dt.timedelta(minutes=30), tick=False):
-        response = gate_client.post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
+        response = gate_client.post(URL, {"code": checkin_code_for(booking)}, format="json")
     assert response.json()["allowed"] is False
     assert response.json()["reason"] == "too_early"
 
@@ -78,20 +80,20 @@ def test_unknown_code_is_refused_with_a_reason(gate_client):
 def test_venue_staff_may_check_people_in(staff_user, booking):
     client = APIClient()
     client.force_authenticate(staff_user)
-    response = client.post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
+    response = client.post(URL, {"code": checkin_code_for(booking)}, format="json")
     assert response.json()["allowed"] is True
     assert CheckIn.objects.get().staff_id == staff_user.pk
 
 
 def test_resident_may_not_check_in_by_themselves(resident_client, booking):
-    response = resident_client.post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
+    response = resident_client.post(URL, {"code": checkin_code_for(booking)}, format="json")
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert not CheckIn.objects.exists()
 
 
 def test_anonymous_caller_is_asked_to_authenticate(booking):
-    response = APIClient().post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
+    response = APIClient().post(URL, {"code": checkin_code_for(booking)}, format="json")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 
@@ -100,13 +102,13 @@ def test_anonymous_caller_is_asked_to_authenticate(booking):
 def test_bad_gate_credentials_are_refused(header, booking):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
-    response = client.post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
+    response = client.post(URL, {"code": checkin_code_for(booking)}, format="json")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
 
 
 def test_disabled_gate_is_refused(venue, booking):
-    device, token = checkin.issue_gate_device(venue=venue, name="old gate")
+    device, token = issue_gate_device(venue=venue, name="old gate")
     GateDevice.objects.filter(pk=device.pk).update(is_active=False)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Gate {token}")
@@ -134,15 +136,15 @@ def test_public_key_verifies_codes_offline(booking):
     raw = base64.urlsafe_b64decode(body["public_key"] + "=")
     assert len(raw) == 32
     assert body["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
-    claims = checkin.verify_code(checkin.checkin_code_for(booking), raw)
+    claims = verify_code(checkin_code_for(booking), raw)
     assert claims.booking_id == booking.pk
 
 
 def test_other_venue_gate_is_told_wrong_venue(booking):
-    _, token = checkin.issue_gate_device(venue=VenueFactory(), name="elsewhere")
+    _, token = issue_gate_device(venue=VenueFactory(), name="elsewhere")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Gate {token}")
-    response = client.post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
+    response = client.post(URL, {"code": checkin_code_for(booking)}, format="json")
     assert (response.json()["allowed"], response.json()["reason"]) == (False, "wrong_venue")
 
 
@@ -153,14 +155,14 @@ def test_refusal_at_another_venue_reveals_nothing_of_the_booking(booking, reside
     elsewhere = VenueFactory()
     client = APIClient()
     if scanner == "gate":
-        _, token = checkin.issue_gate_device(venue=elsewhere, name="elsewhere")
+        _, token = issue_gate_device(venue=elsewhere, name="elsewhere")
         client.credentials(HTTP_AUTHORIZATION=f"Gate {token}")
     else:
         outsider = UserFactory(username="other-staff")
         elsewhere.staff.add(outsider)
         client.force_authenticate(outsider)
 
-    response = client.post(URL, {"code": checkin.checkin_code_for(booking)}, format="json")
+    response = client.post(URL, {"code": checkin_code_for(booking)}, format="json")
 
     assert response.status_code == 200
     body = response.json()

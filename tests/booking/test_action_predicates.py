@@ -1,11 +1,11 @@
-"""The predicates pages use to offer check-in and no-show agree with the services that decide."""
+"""The predicate pages use to offer a no-show agrees with the service that decides (check-in:
+tests/checkin/test_action_predicates.py)."""
 
 import datetime as dt
 
 import pytest
 
 from booking import rules
-from booking.checkin import check_in, checkin_code_for, checkin_refusal
 from booking.exceptions import NotNoShowableError
 from booking.models import Booking
 from booking.standing import can_mark_no_show, mark_no_show
@@ -27,18 +27,6 @@ STATUSES = [
     Booking.Status.CANCELLED,
     Booking.Status.HELD,
 ]
-
-
-@pytest.mark.parametrize("status", STATUSES)
-@pytest.mark.parametrize("now", MOMENTS)
-def test_checkin_refusal_is_what_check_in_answers(court, staff_user, status, now):
-    slot = SlotFactory(resource=court, starts_at=at(12), ends_at=at(13))
-    booking = BookingFactory(slot=slot, status=Booking.Status.CONFIRMED)
-    code = checkin_code_for(booking)  # a code exists only for a confirmed booking
-    Booking.objects.filter(pk=booking.pk).update(status=status)
-    booking = Booking.objects.select_related("venue__policy").get(pk=booking.pk)
-    predicted = checkin_refusal(booking=booking, now=now)
-    assert check_in(code=code, staff=staff_user, now=now).reason == predicted
 
 
 @pytest.mark.parametrize("status", STATUSES)

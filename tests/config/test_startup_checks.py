@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from django.core import checks as django_checks
 
-from booking import checkin
+from checkin.keys import load_signing_key, public_key_bytes
 from config import checks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -397,14 +397,11 @@ def test_without_debug_the_checkin_key_never_comes_from_the_secret_key(settings)
     settings.DEBUG = False
     settings.CHECKIN_SIGNING_KEY = new_checkin_key()
     settings.SECRET_KEY = new_secret_key()
-    first = checkin.public_key_bytes()
+    first = public_key_bytes()
 
     settings.SECRET_KEY = new_secret_key()
-    assert checkin.public_key_bytes() == first
-    assert (
-        first
-        == checkin.load_signing_key(settings.CHECKIN_SIGNING_KEY).public_key().public_bytes_raw()
-    )
+    assert public_key_bytes() == first
+    assert first == load_signing_key(settings.CHECKIN_SIGNING_KEY).public_key().public_bytes_raw()
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def test_staff_checks_a_resident_in_from_the_days_list(page, live_server, shot):
     assert booking.status == Booking.Status.CHECKED_IN
 
     # A second check-in with the same code (typed in) is refused with its reason.
-    from booking.checkin import checkin_code_for
+    from checkin.codes import checkin_code_for
 
     page.fill("#checkin-code", checkin_code_for(booking))
     with page.expect_response(checkin) as answer:

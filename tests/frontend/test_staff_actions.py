@@ -1,5 +1,5 @@
 """The staff day page offers each action only while the API would accept it: check-in inside the
-booking's check-in window (booking.checkin's rule), a no-show once the slot has started and the
+booking's check-in window (checkin.codes' rule), a no-show once the slot has started and the
 booking is confirmed without check-in (booking.standing's rule)."""
 
 import datetime as dt
@@ -16,7 +16,7 @@ from tests.factories import BookingFactory, SlotFactory
 pytestmark = pytest.mark.django_db
 
 # Midday of the page's day; the venue's policy opens check-in 15 minutes before the start and
-# closes it 15 minutes after (tests.factories.BookingPolicyFactory / booking.checkin defaults).
+# closes it 15 minutes after (tests.factories.BookingPolicyFactory / checkin.codes defaults).
 DAY = dt.date(2030, 1, 7)
 
 

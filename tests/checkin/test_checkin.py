@@ -12,10 +12,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
-from booking import checkin, services
-from booking.checkin import CheckinClaims, sign_claims, verify_code
-from booking.exceptions import InvalidCheckinCodeError
-from booking.models import Booking, CheckIn
+from booking import services
+from booking.models import Booking
+from checkin.codes import CheckinClaims, checkin_code_for, sign_claims, verify_code
+from checkin.exceptions import InvalidCheckinCodeError
+from checkin.gates import issue_gate_device
+from checkin.keys import public_key_bytes, signing_key
+from checkin.models import CheckIn
+from checkin.selectors import get_live_occupancy
+from checkin.services import check_in
 from tests.factories import BookingPolicyFactory, ResourceFactory, SlotFactory, UserFactory
 
 START = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
@@ -91,14 +96,14 @@ def confirmed(resident, resource, *, start=None, hours=1):  # type: ignore[no-un
 
 @pytest.fixture
 def gate(venue):  # type: ignore[no-untyped-def]
-    device, _token = checkin.issue_gate_device(venue=venue, name="东门闸机")
+    device, _token = issue_gate_device(venue=venue, name="东门闸机")
     return device
 
 
 @pytest.mark.django_db
 def test_confirmed_booking_code_carries_its_window(resident, court):
     booking = confirmed(resident, court)
-    claims = verify_code(checkin.checkin_code_for(booking), checkin.public_key_bytes())
+    claims = verify_code(checkin_code_for(booking), public_key_bytes())
     assert claims.booking_id == booking.pk
     assert claims.venue_id == booking.venue_id
     # Court policy: from 15 minutes before the start to 15 minutes after it.
@@ -109,7 +114,7 @@ def test_confirmed_booking_code_carries_its_window(resident, court):
 @pytest.mark.django_db
 def test_smart_gym_code_is_valid_until_the_slot_ends(resident, gym):
     booking = confirmed(resident, gym)
-    claims = verify_code(checkin.checkin_code_for(booking), checkin.public_key_bytes())
+    claims = verify_code(checkin_code_for(booking), public_key_bytes())
     assert claims.valid_to == booking.ends_at
 
 
@@ -118,18 +123,16 @@ def test_held_cancelled_and_expired_bookings_have_no_code(resident, court):
     booking = confirmed(resident, court)
     for status in (Booking.Status.HELD, Booking.Status.CANCELLED, Booking.Status.EXPIRED):
         booking.status = status
-        assert checkin.checkin_code_for(booking) == ""
+        assert checkin_code_for(booking) == ""
 
 
 @pytest.mark.django_db
 def test_valid_code_lets_the_party_in_once(resident, court, gate):
     booking = confirmed(resident, court)
-    code = checkin.checkin_code_for(booking)
+    code = checkin_code_for(booking)
 
-    first = checkin.check_in(code=code, device=gate, now=booking.starts_at)
-    second = checkin.check_in(
-        code=code, device=gate, now=booking.starts_at + dt.timedelta(minutes=1)
-    )
+    first = check_in(code=code, device=gate, now=booking.starts_at)
+    second = check_in(code=code, device=gate, now=booking.starts_at + dt.timedelta(minutes=1))
 
     assert (first.allowed, first.reason) == (True, None)
     assert (second.allowed, second.reason) == (False, "already_used")
@@ -152,31 +155,27 @@ def test_valid_code_lets_the_party_in_once(resident, court, gate):
 )
 def test_court_code_works_only_around_the_start(resident, court, gate, offset, allowed, reason):
     booking = confirmed(resident, court)
-    result = checkin.check_in(
-        code=checkin.checkin_code_for(booking), device=gate, now=booking.starts_at + offset
-    )
+    result = check_in(code=checkin_code_for(booking), device=gate, now=booking.starts_at + offset)
     assert (result.allowed, result.reason) == (allowed, reason)
 
 
 @pytest.mark.django_db
 def test_smart_gym_admits_until_the_slot_ends(resident, gym):
     booking = confirmed(resident, gym)
-    device, _ = checkin.issue_gate_device(venue=gym.venue, name="gate")
-    code = checkin.checkin_code_for(booking)
-    late = checkin.check_in(code=code, device=device, now=booking.ends_at + dt.timedelta(seconds=1))
+    device, _ = issue_gate_device(venue=gym.venue, name="gate")
+    code = checkin_code_for(booking)
+    late = check_in(code=code, device=device, now=booking.ends_at + dt.timedelta(seconds=1))
     assert late.reason == "too_late"
-    result = checkin.check_in(
-        code=code, device=device, now=booking.ends_at - dt.timedelta(minutes=5)
-    )
+    result = check_in(code=code, device=device, now=booking.ends_at - dt.timedelta(minutes=5))
     assert result.allowed
 
 
 @pytest.mark.django_db
 def test_cancelled_booking_is_refused(resident, court, gate):
     booking = confirmed(resident, court)
-    code = checkin.checkin_code_for(booking)  # e.g. a screenshot taken before cancelling
+    code = checkin_code_for(booking)  # e.g. a screenshot taken before cancelling
     services.cancel_booking(booking_id=booking.pk, by_user=resident)
-    result = checkin.check_in(code=code, device=gate, now=booking.starts_at)
+    result = check_in(code=code, device=gate, now=booking.starts_at)
     assert (result.allowed, result.reason) == (False, "cancelled")
 
 
@@ -185,10 +184,8 @@ def test_code_of_another_venue_is_refused(resident, court):
     booking = confirmed(resident, court)
     other_venue = ResourceFactory().venue
     BookingPolicyFactory(venue=other_venue)
-    device, _ = checkin.issue_gate_device(venue=other_venue, name="elsewhere")
-    result = checkin.check_in(
-        code=checkin.checkin_code_for(booking), device=device, now=booking.starts_at
-    )
+    device, _ = issue_gate_device(venue=other_venue, name="elsewhere")
+    result = check_in(code=checkin_code_for(booking), device=device, now=booking.starts_at)
     assert (result.allowed, result.reason) == (False, "wrong_venue")
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
@@ -197,12 +194,12 @@ def test_code_of_another_venue_is_refused(resident, court):
 @pytest.mark.django_db
 def test_staff_check_in_only_at_their_own_venue(resident, court, staff_user):
     booking = confirmed(resident, court)
-    code = checkin.checkin_code_for(booking)
+    code = checkin_code_for(booking)
     outsider = UserFactory(username="other-staff")
     ResourceFactory().venue.staff.add(outsider)
 
-    refused = checkin.check_in(code=code, staff=outsider, now=booking.starts_at)
-    allowed = checkin.check_in(code=code, staff=staff_user, now=booking.starts_at)
+    refused = check_in(code=code, staff=outsider, now=booking.starts_at)
+    allowed = check_in(code=code, staff=staff_user, now=booking.starts_at)
 
     assert refused.reason == "wrong_venue"
     assert allowed.allowed
@@ -213,16 +210,16 @@ def test_staff_check_in_only_at_their_own_venue(resident, court, staff_user):
 def test_code_of_a_deleted_or_unknown_booking_is_invalid(gate):
     code = sign_claims(
         CheckinClaims(booking_id=10**9, venue_id=gate.venue_id, valid_from=START, valid_to=START),
-        checkin._private_key(),
+        signing_key(),
     )
-    result = checkin.check_in(code=code, device=gate)
+    result = check_in(code=code, device=gate)
     assert (result.allowed, result.reason, result.booking) == (False, "invalid_code", None)
 
 
 @pytest.mark.django_db
 def test_forged_code_is_refused_and_recorded(gate):
     forged = sign_claims(CLAIMS, Ed25519PrivateKey.generate())
-    result = checkin.check_in(code=forged, device=gate)
+    result = check_in(code=forged, device=gate)
     assert (result.allowed, result.reason) == (False, "invalid_code")
     assert CheckIn.objects.get().reason == "invalid_code"
 
@@ -233,58 +230,54 @@ def test_live_occupancy_counts_people_checked_in_now(resident, other_resident, g
     slot = SlotFactory(resource=gym, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     a = services.place_booking(resident=resident, slot_id=slot.pk, party_size=3).booking
     b = services.place_booking(resident=other_resident, slot_id=slot.pk).booking
-    device, _ = checkin.issue_gate_device(venue=gym.venue, name="gate")
-    checkin.check_in(code=checkin.checkin_code_for(a), device=device, now=start)
+    device, _ = issue_gate_device(venue=gym.venue, name="gate")
+    check_in(code=checkin_code_for(a), device=device, now=start)
 
-    assert (
-        checkin.get_live_occupancy(venue_id=gym.venue_id, now=start + dt.timedelta(minutes=5)) == 3
-    )
-    checkin.check_in(code=checkin.checkin_code_for(b), device=device, now=start)
-    assert (
-        checkin.get_live_occupancy(venue_id=gym.venue_id, now=start + dt.timedelta(minutes=5)) == 4
-    )
-    assert checkin.get_live_occupancy(venue_id=gym.venue_id, now=slot.ends_at) == 0
+    assert get_live_occupancy(venue_id=gym.venue_id, now=start + dt.timedelta(minutes=5)) == 3
+    check_in(code=checkin_code_for(b), device=device, now=start)
+    assert get_live_occupancy(venue_id=gym.venue_id, now=start + dt.timedelta(minutes=5)) == 4
+    assert get_live_occupancy(venue_id=gym.venue_id, now=slot.ends_at) == 0
 
 
 def test_dev_key_is_derived_from_the_secret_key_with_a_warning(settings, caplog):
     settings.CHECKIN_SIGNING_KEY = ""
     settings.DEBUG = True
     settings.SECRET_KEY = "a-dev-secret-for-this-test"
-    with caplog.at_level(logging.WARNING, logger="booking.checkin"):
-        first = checkin.public_key_bytes()
-    assert checkin.public_key_bytes() == first  # stable across calls (and restarts)
+    with caplog.at_level(logging.WARNING, logger="checkin.keys"):
+        first = public_key_bytes()
+    assert public_key_bytes() == first  # stable across calls (and restarts)
     assert "CHECKIN_SIGNING_KEY is not set" in caplog.text
     settings.SECRET_KEY = "another-secret"
-    assert checkin.public_key_bytes() != first
+    assert public_key_bytes() != first
 
 
 def test_production_without_a_signing_key_refuses_to_sign(settings):
     settings.CHECKIN_SIGNING_KEY = ""
     settings.DEBUG = False
     with pytest.raises(ImproperlyConfigured):
-        checkin.public_key_bytes()
+        public_key_bytes()
 
 
 @pytest.mark.parametrize("value", ["not base64!", base64.b64encode(b"short").decode()])
 def test_malformed_signing_key_is_a_configuration_error(settings, value):
     settings.CHECKIN_SIGNING_KEY = value
     with pytest.raises(ImproperlyConfigured):
-        checkin.public_key_bytes()
+        public_key_bytes()
 
 
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_two_gates_scanning_one_code_at_once_let_it_in_once(venue, court):
     booking = confirmed(UserFactory(username="racer"), court)
-    code = checkin.checkin_code_for(booking)
-    gates = [checkin.issue_gate_device(venue=venue, name=f"gate {i}")[0] for i in range(4)]
+    code = checkin_code_for(booking)
+    gates = [issue_gate_device(venue=venue, name=f"gate {i}")[0] for i in range(4)]
     barrier = threading.Barrier(len(gates))
     results = []
 
     def scan(device) -> None:  # type: ignore[no-untyped-def]
         try:
             barrier.wait()
-            results.append(checkin.check_in(code=code, device=device, now=booking.starts_at))
+            results.append(check_in(code=code, device=device, now=booking.starts_at))
         finally:
             connection.close()
 
