@@ -2,7 +2,7 @@
 
 Confirmations and promotion notices go through the outbox (common/notices.py): the transaction
 that confirms a booking (`booking.locking.insert_booking`, `booking.payments`) or promotes a
-registration (`events.services`) writes a `Notice` row, and the sweeper calls the senders
+registration (`events.registrations`) writes a `Notice` row, and the sweeper calls the senders
 registered here (`register_senders`, from the app's `ready()`), each notice once. Reminders
 are swept from the bookings themselves (`send_reminders`, `ReminderSent`). Messages are
 bilingual, Chinese first, like the rest of the service.
@@ -176,7 +176,7 @@ def send_registration_promoted(*, registration_id: int, now: dt.datetime | None 
     """E-mail a resident whose waiting-list registration got a place. Returns whether a message
     was sent (False when there is nothing to tell any more).
 
-    The sender of the promotion notice that `events.services` owes in the promoting
+    The sender of the promotion notice that `events.registrations` owes in the promoting
     transaction (one per registration). A held place on a paid event is told to pay by its
     `hold_expires_at` (`payments.payment_due_message`); a confirmed one that it has a place; a
     registration that was released or cancelled before the notice went out gets nothing.

@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from booking import checkin, services
-from events import services as event_services
+from events import registrations
 from tests.api.events_helpers import event_body, organiser_with_org
 from tests.factories import EventFactory, SlotFactory
 
@@ -36,7 +36,7 @@ def world(resident, court, staff_user, venue):  # type: ignore[no-untyped-def]
     slot = SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     booking = services.place_booking(resident=resident, slot_id=slot.pk).booking
     event = EventFactory(organisation=organisation, rrule="FREQ=WEEKLY;COUNT=5")
-    registration = event_services.register(event_id=event.pk, resident=resident).registration
+    registration = registrations.register(event_id=event.pk, resident=resident).registration
     _device, gate = checkin.issue_gate_device(venue=venue, name="东门 East gate")
     tokens = {
         name: Token.objects.create(user=user).key

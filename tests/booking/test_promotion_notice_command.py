@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from events import services as event_services
+from events import registrations
 from tests.factories import EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -12,10 +12,10 @@ pytestmark = pytest.mark.django_db
 
 def test_promotion_notices_command_tells_each_promoted_resident_once(resident):
     event = EventFactory(capacity=1)
-    first = event_services.register(event_id=event.pk, resident=resident).registration
+    first = registrations.register(event_id=event.pk, resident=resident).registration
     waiting = UserFactory(username="waiting", email="waiting@example.com")
-    event_services.register(event_id=event.pk, resident=waiting)
-    event_services.cancel_registration(registration_id=first.pk, by_user=resident)  # promotes
+    registrations.register(event_id=event.pk, resident=waiting)
+    registrations.cancel_registration(registration_id=first.pk, by_user=resident)  # promotes
     out = StringIO()
     call_command("send_notices", stdout=out)
     assert "Sent 1 notice(s)." in out.getvalue()

@@ -17,7 +17,7 @@ from booking.models import Booking, ReminderSent, Slot
 from common import tasks as common_tasks
 from common.models import Notice
 from config import celery_app
-from events import services as event_services
+from events import registrations
 from events.models import Registration
 from tests.factories import (
     BookingFactory,
@@ -135,9 +135,9 @@ def test_generate_slots_task_rolls_the_window(court):
 def promote_from_waiting_list(event, waiting):  # type: ignore[no-untyped-def]
     """Fill the event's one place, queue `waiting`, then free the place: `waiting` moves up."""
     holder = UserFactory(username=f"holder-{waiting.username}")
-    first = event_services.register(event_id=event.pk, resident=holder).registration
-    queued = event_services.register(event_id=event.pk, resident=waiting).registration
-    event_services.cancel_registration(registration_id=first.pk, by_user=holder)
+    first = registrations.register(event_id=event.pk, resident=holder).registration
+    queued = registrations.register(event_id=event.pk, resident=waiting).registration
+    registrations.cancel_registration(registration_id=first.pk, by_user=holder)
     queued.refresh_from_db()
     return queued
 
@@ -156,7 +156,7 @@ def test_promoted_registration_is_told_once(resident):
 def test_only_registrations_given_a_place_are_told(resident, other_resident):
     event = EventFactory(capacity=1)
     promoted = promote_from_waiting_list(event, resident)
-    still_waiting = event_services.register(event_id=event.pk, resident=other_resident)
+    still_waiting = registrations.register(event_id=event.pk, resident=other_resident)
     assert still_waiting.position == 1
     RegistrationFactory(resident=UserFactory(username="regular"))  # never waited
     assert common_tasks.send_notices.delay().get() == 1
