@@ -17,7 +17,7 @@ Stripe: without settings.STRIPE_ENABLED a paid event refuses registrations
 (`payment_unavailable`) and promotes nobody.
 
 A promotion owes the resident a notice: an outbox row (`common.notices.owe`) written in the
-promoting transaction, sent after the commit by the sender the booking app registered.
+promoting transaction, sent after the commit by events/notifications.py.
 """
 
 import datetime as dt
