@@ -7,30 +7,19 @@ Each is one hand-written statement on the hot path of a rush (see docs/architect
 import datetime as dt
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from booking.models import Booking, Slot
 from booking.selectors import booking_reader
+from common import transactions
 from common.models import Notice
-
-
-def set_lock_timeout() -> None:
-    """Bound every row-lock wait of this transaction: a long queue answers `busy`, not a hang.
-
-    SQLite has no row locks: its IMMEDIATE transactions wait up to the connection's timeout.
-    """
-    if connection.vendor == "postgresql":
-        timeout_ms = int(settings.BOOKING_LOCK_TIMEOUT_MS)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {timeout_ms}")
 
 
 def take_places_and_lock_resident(*, slot_id: int, places: int, user_id: int) -> bool:
     """Take `places` from an open slot if it still has them, then lock the resident's row;
     False when the slot has not the places (and nothing is locked). Also bounds the lock
-    waits of the rest of the transaction (`set_lock_timeout`).
+    waits of the rest of the transaction (as `common.transactions.set_lock_timeout` would).
 
     The conditional UPDATE is the arbiter of a rush: a loser matches no row; the winner holds
     the slot row's lock until commit, so concurrent takers queue on it and re-check `remaining`
@@ -68,7 +57,7 @@ def take_places_and_lock_resident(*, slot_id: int, places: int, user_id: int) ->
             )
             SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM locked)
             """,
-            [str(int(settings.BOOKING_LOCK_TIMEOUT_MS)), places, slot_id, False, places, user_id],
+            [str(transactions.lock_timeout_ms()), places, slot_id, False, places, user_id],
         )
         taken, _locked = cursor.fetchone()
         return bool(taken == 1)

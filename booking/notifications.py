@@ -1,11 +1,10 @@
-"""E-mails to residents: booking confirmation (with an .ics), reminders, waiting-list promotion.
+"""E-mails to residents about their bookings: confirmation (with an .ics) and reminders.
 
-Confirmations and promotion notices go through the outbox (common/notices.py): the transaction
-that confirms a booking (`booking.locking.insert_booking`, `booking.payments`) or promotes a
-registration (`events.services`) writes a `Notice` row, and the sweeper calls the senders
-registered here (`register_senders`, from the app's `ready()`), each notice once. Reminders
-are swept from the bookings themselves (`send_reminders`, `ReminderSent`). Messages are
-bilingual, Chinese first, like the rest of the service.
+Confirmations go through the outbox (common/notices.py): the transaction that confirms a booking
+(`booking.locking.insert_booking`, `booking.payments`) writes a `Notice` row, and the sweeper
+calls the sender registered here (`register_senders`, from the app's `ready()`), each notice
+once. Reminders are swept from the bookings themselves (`send_reminders`, `ReminderSent`).
+Messages are bilingual, Chinese first, like the rest of the service.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from booking.feeds import booking_ics
 from booking.models import Booking, ReminderSent
 from common import notices
 from common.urls import absolute_url
-from events.models import Registration
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +34,6 @@ def register_senders() -> None:
     """Tell the outbox which function sends each kind of notice this app's mails cover."""
     notices.register_sender(
         Booking.CONFIRMATION_NOTICE, lambda ref: send_booking_confirmation(booking_id=ref)
-    )
-    notices.register_sender(
-        Registration.PROMOTION_NOTICE, lambda ref: send_registration_promoted(registration_id=ref)
     )
 
 
@@ -141,48 +136,3 @@ def _send_reminder(*, booking: Booking, kind: str) -> None:
         ),
         attachments=[],
     )
-
-
-def send_registration_promoted(*, registration_id: int, now: dt.datetime | None = None) -> bool:
-    """E-mail a resident whose waiting-list registration got a place. Returns whether a message
-    was sent (False when there is nothing to tell any more).
-
-    The sender of the promotion notice that `events.services` owes in the promoting
-    transaction (one per registration). A held place on a paid event is told to pay by its
-    `hold_expires_at` (`payments.payment_due_message`); a confirmed one that it has a place; a
-    registration that was released or cancelled before the notice went out gets nothing.
-    """
-    from booking import payments
-
-    now = now or timezone.now()
-    registration = (
-        Registration.objects.select_related("event", "resident")
-        .filter(pk=registration_id, promoted_at__isnull=False)
-        .first()
-    )
-    if registration is None or not registration.resident.email:
-        return False
-    if registration.status == Registration.Status.HELD:
-        message = payments.payment_due_message(registration, now=now)
-        if message is None:
-            return False
-        message.send()
-        return True
-    if registration.status != Registration.Status.CONFIRMED:
-        return False
-    event = registration.event
-    when = _local(event.starts_at)
-    _send(
-        to=registration.resident.email,
-        subject=f"候补成功 You have a place: {event.title_zh}",
-        body=(
-            f"好消息：您已从候补名单转为正式报名：{event.title_zh}（{when}）。\n"
-            f"不能参加请及时取消，以便让给下一位。\n"
-            f"{absolute_url(f'/events/{event.pk}/')}\n\n"
-            f"Good news: a place opened up and your registration for "
-            f"{event.title_en or event.title_zh} ({when}) is now confirmed. If you "
-            f"cannot come, please cancel so the next person can go.\n"
-        ),
-        attachments=[],
-    )
-    return True

@@ -56,7 +56,7 @@ from booking.exceptions import (
 from booking.models import Booking, Payment, Slot, StripeEvent
 from common import notices
 from common.urls import absolute_url
-from events import services as event_services
+from events import registrations as event_services
 from events.exceptions import EventsError, RegistrationNotFoundError
 from events.models import Event, Registration
 from venues.models import BookingPolicy

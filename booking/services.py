@@ -7,9 +7,6 @@ is the safety net behind it (see docs/architecture.md, "Locking recipe").
 
 import datetime as dt
 import logging
-import random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
@@ -17,7 +14,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -43,7 +40,7 @@ from booking.exceptions import (
     WindowNotOpenError,
 )
 from booking.models import Booking, Slot
-from common import notices
+from common import notices, transactions
 from venues.models import BookingPolicy
 
 logger = logging.getLogger(__name__)
@@ -51,9 +48,7 @@ logger = logging.getLogger(__name__)
 MAX_PARTY_SIZE = 1000
 MAX_ID = 2**63 - 1  # bigint
 MAX_IDEMPOTENCY_KEY_LENGTH = 100  # Booking.idempotency_key.max_length
-DEADLOCK_RETRIES = 3
-SQLSTATE_DEADLOCK = "40P01"
-SQLSTATE_LOCK_NOT_AVAILABLE = "55P03"
+BOOKING_TRANSACTION = "a booking transaction"  # how the retry log line names it
 
 
 @dataclass(frozen=True)
@@ -120,7 +115,7 @@ def place_booking(
         raise _unavailable(slot)
 
     try:
-        booking = _retrying(
+        booking = transactions.retrying(
             lambda: _insert_booking(
                 resident=resident,
                 slot=slot,
@@ -129,7 +124,9 @@ def place_booking(
                 places=places,
                 idempotency_key=key,
                 now=now,
-            )
+            ),
+            busy=BookingBusyError,
+            what=BOOKING_TRANSACTION,
         )
     except (AlreadyBookedError, SlotUnavailableError, IntegrityError) as exc:
         # A twin request (a double tap) may have committed while this one waited for the slot
@@ -164,7 +161,11 @@ def cancel_booking(
     (checked in, expired, no-show, or already started), BookingBusyError.
     """
     now = now or timezone.now()
-    booking, changed = _retrying(lambda: _cancel(booking_id=booking_id, by_user=by_user, now=now))
+    booking, changed = transactions.retrying(
+        lambda: _cancel(booking_id=booking_id, by_user=by_user, now=now),
+        busy=BookingBusyError,
+        what=BOOKING_TRANSACTION,
+    )
     if changed:
         _after_cancel(booking)
     return booking
@@ -404,8 +405,7 @@ def _cancel(
 ) -> tuple[Booking, bool]:
     if isinstance(booking_id, bool) or not isinstance(booking_id, int):
         raise BookingNotFoundError()
-    with transaction.atomic(durable=True):
-        locking.set_lock_timeout()
+    with transactions.bounded_atomic():
         try:
             booking = (
                 Booking.objects.select_for_update(of=("self",))
@@ -458,32 +458,3 @@ def _policy_of_venue(booking: Booking) -> BookingPolicy | None:
         return booking.venue.policy
     except BookingPolicy.DoesNotExist:
         return None
-
-
-# --- transactions -------------------------------------------------------------------------------
-
-
-def _sqlstate(exc: BaseException) -> str | None:
-    return getattr(exc.__cause__, "sqlstate", None)
-
-
-def _retrying[T](work: Callable[[], T]) -> T:
-    """Run a durable transaction, retrying it after a deadlock; lock timeouts become `busy`."""
-    attempt = 1
-    while True:
-        try:
-            return work()
-        except OperationalError as exc:
-            sqlstate = _sqlstate(exc)
-            if sqlstate == SQLSTATE_DEADLOCK and attempt < DEADLOCK_RETRIES:
-                # PostgreSQL aborted this transaction to break a lock cycle: nothing was
-                # written, so running it again is safe.
-                logger.warning("deadlock in a booking transaction, retry %d", attempt)
-                time.sleep(random.uniform(0.005, 0.02) * attempt)
-                attempt += 1
-                continue
-            if sqlstate in {SQLSTATE_DEADLOCK, SQLSTATE_LOCK_NOT_AVAILABLE}:
-                raise BookingBusyError() from exc
-            if connection.vendor == "sqlite" and "locked" in str(exc):
-                raise BookingBusyError() from exc
-            raise

@@ -22,7 +22,7 @@ kernel can hand those to the other workers only with `net.ipv4.tcp_migrate_req =
 (docs/deploy.md).
 
 **Liveness while the threads are held.** A thread may wait seconds on the database (a row lock
-held elsewhere, up to BOOKING_LOCK_TIMEOUT_MS; a statement, up to DB_STATEMENT_TIMEOUT_MS), and
+held elsewhere, up to DB_LOCK_TIMEOUT_MS; a statement, up to DB_STATEMENT_TIMEOUT_MS), and
 then a liveness probe queued behind it waits as long: with hot rows locked for 10 s, probes
 timed out and servers that were merely busy looked dead. While every thread of the worker has
 a request and one of them has been on its request for longer than STUCK_AFTER, or one was

@@ -310,8 +310,10 @@ BOOKING_HOLD_MINUTES = env_int("BOOKING_HOLD_MINUTES", 10)
 # A paid event's waiting-list entry promoted to a place keeps it this long to pay (it learns of
 # it by e-mail, so longer than a hold taken at the screen).
 EVENT_PROMOTION_HOLD_MINUTES = env_int("EVENT_PROMOTION_HOLD_MINUTES", 120)
-# A booking or cancellation that waits longer than this for a row lock answers 409 `busy`.
-BOOKING_LOCK_TIMEOUT_MS = env_int("BOOKING_LOCK_TIMEOUT_MS", 2000)
+# A write that waits longer than this for a row lock (a booking, a cancellation, an event
+# registration) answers 409 `busy` (common/transactions.py). BOOKING_LOCK_TIMEOUT_MS, its
+# former name, is still read when this one is not set.
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", env_int("BOOKING_LOCK_TIMEOUT_MS", 2000))
 # A request that waited longer than this for a server thread is answered 503 `busy` at once
 # (0: never); liveness is never shed (api/outage.py, docs/deploy.md "Overload").
 SHED_QUEUE_WAIT_MS = env_int("SHED_QUEUE_WAIT_MS", 1000)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from common.admin import ReadOnlyAdmin
 from common.errors import DomainError
-from events import services
+from events import lifecycle
 from events.models import Event, Organisation, Registration
 
 
@@ -30,7 +30,7 @@ class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Read-only except for moderation: writes go through events.services (sequence, checks)."""
+    """Read-only except for moderation: writes go through events.lifecycle (sequence, checks)."""
 
     list_display = [
         "title_zh",
@@ -54,7 +54,7 @@ class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         approved, refused = 0, []
         for event in queryset.filter(status=Event.Status.PENDING_APPROVAL):
             try:
-                services.approve_event(event_id=event.pk, by_user=request.user)
+                lifecycle.approve_event(event_id=event.pk, by_user=request.user)
             except DomainError as exc:
                 refused.append(f"{event}: {exc.detail}")
             else:

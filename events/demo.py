@@ -2,7 +2,7 @@
 
 Everything is marked `is_demo`, published with registration open, and dated relative to today
 so that it is always upcoming: running `load` again creates what is missing and moves events
-that are already over to new dates. Events go through events.services like an organiser's.
+that are already over to new dates. Events go through events.lifecycle like an organiser's.
 """
 
 import datetime as dt
@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from events import services
+from events import lifecycle
 from events.models import Event, Organisation
 from venues.models import Venue
 
@@ -270,7 +270,7 @@ def _times(spec: DemoEvent) -> tuple[dt.datetime, dt.datetime, list[str]]:
 def _create(spec: DemoEvent, *, organisation: Organisation, organiser: Any) -> Event:
     starts_at, ends_at, exdates = _times(spec)
     venue = _venue_for(spec.venue) if spec.venue else None
-    event = services.create_event(
+    event = lifecycle.create_event(
         by_user=organiser,
         organisation_id=organisation.pk,
         title_zh=spec.title_zh,
@@ -291,7 +291,7 @@ def _create(spec: DemoEvent, *, organisation: Organisation, organiser: Any) -> E
         price=Decimal(spec.price),
         links=spec.links,
     )
-    event = services.publish_event(event_id=event.pk, by_user=organiser)
+    event = lifecycle.publish_event(event_id=event.pk, by_user=organiser)
     if event.status == Event.Status.PENDING_APPROVAL:
         # Demo data is pre-approved by the district (there may be no admin account yet).
         now = timezone.now()
@@ -307,10 +307,10 @@ def _is_over(event: Event) -> bool:
 
 def _refresh(spec: DemoEvent, event: Event, *, organiser: Any) -> None:
     starts_at, ends_at, exdates = _times(spec)
-    services.update_event(
+    lifecycle.update_event(
         event_id=event.pk,
         by_user=organiser,
         changes={"starts_at": starts_at, "ends_at": ends_at, "exdates": exdates},
     )
     if event.status == Event.Status.POSTPONED:
-        services.publish_event(event_id=event.pk, by_user=organiser)
+        lifecycle.publish_event(event_id=event.pk, by_user=organiser)

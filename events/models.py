@@ -100,7 +100,7 @@ class Event(models.Model):
     rrule = models.CharField(max_length=500, blank=True)
     exdates = models.JSONField(default=list, blank=True)
     # Start and end of the last occurrence: the event's own times when it does not recur, empty
-    # for an open-ended recurrence. Kept by events.services; date filters and feeds use them.
+    # for an open-ended recurrence. Kept by events.lifecycle; date filters and feeds use them.
     last_starts_at = models.DateTimeField(null=True, blank=True)
     last_ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
     status = models.CharField(
@@ -117,7 +117,7 @@ class Event(models.Model):
     registration_closes_at = models.DateTimeField(null=True, blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
     # Places taken: confirmed and held (awaiting payment) registrations; changed only by
-    # conditional UPDATEs in events.services.
+    # conditional UPDATEs in events.registrations.
     registered_count = models.PositiveIntegerField(default=0)
     waitlist_enabled = models.BooleanField(default=True)
     price = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))

@@ -177,7 +177,7 @@ def _last_start(event: object) -> dt.datetime | None:
 class EventFactory(factory.django.DjangoModelFactory):
     """A published one-off event a week ahead at a free location, 10 places.
 
-    Made directly (tests of reads and feeds); writes under test go through events.services.
+    Made directly (tests of reads and feeds); writes under test go through events.lifecycle.
     `registered_count` is not kept in step with RegistrationFactory rows.
     """
 
@@ -209,7 +209,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 
 
 class RegistrationFactory(factory.django.DjangoModelFactory):
-    """A confirmed registration made directly (tests of reads); writes use events.services."""
+    """A confirmed registration made directly (tests of reads); writes use events.registrations."""
 
     class Meta:
         model = "events.Registration"

@@ -1,8 +1,7 @@
 """Dependency rules between the packages (docs/architecture.md), checked on every import statement.
 
 Domain apps never import the HTTP layer (rest_framework, api, frontend); venues depends on no
-other domain app; events never imports booking; checkin depends on booking, never the other way
-round. Imports inside functions count too.
+other domain app; events never imports booking. Imports inside functions count too.
 """
 
 import ast
@@ -54,11 +53,23 @@ def test_the_checker_sees_imports_inside_functions(tmp_path):
     assert imported_modules(module) == [(2, "rest_framework")]
 
 
+# The events app's writes outgrew one services.py: they are split by concern, with no shim.
+HOUSE_FILES = {
+    "venues": ("models.py", "selectors.py", "services.py", "exceptions.py"),
+    "booking": ("models.py", "selectors.py", "services.py", "exceptions.py"),
+    "events": (
+        "models.py",
+        "selectors.py",
+        "lifecycle.py",
+        "registrations.py",
+        "feed_tokens.py",
+        "exceptions.py",
+    ),
+}
+
+
 def test_every_domain_app_has_the_four_house_files():
-    for app in ("venues", "booking", "checkin", "events"):
-        missing = [
-            name
-            for name in ("models.py", "selectors.py", "services.py", "exceptions.py")
-            if not (ROOT / app / name).exists()
-        ]
+    for app, names in HOUSE_FILES.items():
+        missing = [name for name in names if not (ROOT / app / name).exists()]
         assert missing == [], f"{app} lacks {missing}"
+    assert not (ROOT / "events" / "services.py").exists()

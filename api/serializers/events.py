@@ -1,6 +1,7 @@
 """Event and registration input (`EventCreateSerializer`, `EventUpdateSerializer`, ...) and output
 (`EventSerializer`, `RegistrationSerializer`). Serializers parse and render: the rules (time
-range, RRULE, category, capacity) are checked by events.services, which raise coded errors.
+range, RRULE, category, capacity) are checked by events.lifecycle and events.registrations, which
+raise coded errors.
 """
 
 import datetime as dt
@@ -16,7 +17,7 @@ from api.ids import MAX_ID
 from booking.payments import registration_payment_path
 from common.urls import RequestLike, absolute_url, webcal_url
 from events.models import Event, Registration
-from events.services import MAX_PARTY_SIZE
+from events.registrations import MAX_PARTY_SIZE
 
 
 class StrictIntegerField(serializers.IntegerField):

@@ -1,7 +1,7 @@
 """Events and registrations. Each view parses input, calls one events service or selector and
 renders the result; errors are events.exceptions rendered by api.exceptions.
 
-Who may do what is decided by the domain (events.selectors / events.services): residents see
+Who may do what is decided by the domain (events.selectors, events.lifecycle, events.registrations): residents see
 public events only; organisers manage their organisation's events; district admins approve.
 """
 
@@ -34,7 +34,7 @@ from api.serializers.events import (
 )
 from booking import payments
 from common.auth import signed_in_user
-from events import selectors, services
+from events import lifecycle, registrations, selectors
 from events.exceptions import EventNotFoundError, RegistrationNotFoundError
 from events.models import Event, Registration
 
@@ -111,7 +111,7 @@ class EventCreateView(APIView):
     def post(self, request: Request) -> Response:
         form = EventCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        event = services.create_event(by_user=request.user, **form.validated_data)
+        event = lifecycle.create_event(by_user=request.user, **form.validated_data)
         response = _render_event(request, event, code=status.HTTP_201_CREATED)
         response["Location"] = f"{request.path}{event.pk}/"
         return response
@@ -149,7 +149,7 @@ class EventDetailView(APIView):
     def patch(self, request: Request, pk: str) -> Response:
         form = EventUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        event = services.update_event(
+        event = lifecycle.update_event(
             event_id=_event_id(pk), by_user=request.user, changes=dict(form.validated_data)
         )
         return _render_event(request, event)
@@ -163,7 +163,7 @@ class EventPublishView(APIView):
 
     @extend_schema(request=None, responses={200: EventSerializer, **WRITE_ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        event = services.publish_event(event_id=_event_id(pk), by_user=request.user)
+        event = lifecycle.publish_event(event_id=_event_id(pk), by_user=request.user)
         return _render_event(request, event)
 
 
@@ -174,7 +174,7 @@ class EventApproveView(APIView):
 
     @extend_schema(request=None, responses={200: EventSerializer, **WRITE_ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        event = services.approve_event(event_id=_event_id(pk), by_user=request.user)
+        event = lifecycle.approve_event(event_id=_event_id(pk), by_user=request.user)
         return _render_event(request, event)
 
 
@@ -190,7 +190,7 @@ class EventPostponeView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         form = EventPostponeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        event = services.postpone_event(
+        event = lifecycle.postpone_event(
             event_id=_event_id(pk), by_user=request.user, **form.validated_data
         )
         return _render_event(request, event)
@@ -206,7 +206,7 @@ class EventCancelView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         form = EventCancelSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        event = services.cancel_event(
+        event = lifecycle.cancel_event(
             event_id=_event_id(pk), by_user=request.user, **form.validated_data
         )
         return _render_event(request, event)
@@ -254,7 +254,7 @@ class EventRegisterView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         form = RegistrationCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        result = services.register(
+        result = registrations.register(
             event_id=_event_id(pk),
             resident=request.user,
             party_size=form.validated_data["party_size"],

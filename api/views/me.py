@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from api.permissions import IsSignedIn
 from api.serializers.events import CalendarTokenSerializer, feed_links
-from events import services
+from events import feed_tokens
 from events.models import CalendarFeedToken
 
 ERROR = OpenApiResponse(description='`{"code", "detail"}`')
@@ -34,7 +34,7 @@ class MyCalendarView(APIView):
 
     @extend_schema(operation_id="me_calendar", responses={200: CalendarTokenSerializer, 401: ERROR})
     def get(self, request: Request) -> Response:
-        return _render(request, services.get_or_create_feed_token(user=request.user))
+        return _render(request, feed_tokens.get_or_create_feed_token(user=request.user))
 
 
 class MyCalendarRotateView(APIView):
@@ -48,4 +48,4 @@ class MyCalendarRotateView(APIView):
         responses={200: CalendarTokenSerializer, 401: ERROR},
     )
     def post(self, request: Request) -> Response:
-        return _render(request, services.rotate_feed_token(user=request.user))
+        return _render(request, feed_tokens.rotate_feed_token(user=request.user))

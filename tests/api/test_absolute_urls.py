@@ -22,7 +22,7 @@ from booking.notifications import send_booking_confirmation
 from common.feeds import clear_caches
 from common.urls import absolute_url, fallback_base
 from config import checks
-from events import services
+from events import feed_tokens
 from tests.factories import BookingFactory, EventFactory, SlotFactory
 from tests.js.parsers import unfold
 
@@ -94,7 +94,7 @@ def test_without_site_url_feed_url_lines_and_uids_follow_the_request(
     assert f"UID:event-{event.uid}@testserver" in unfold(body)
 
     BookingFactory(resident=resident, slot=SlotFactory(resource=court, remaining=0))
-    token = services.get_or_create_feed_token(user=resident).token
+    token = feed_tokens.get_or_create_feed_token(user=resident).token
     personal = client.get(f"/calendar/me/{token}.ics", **ON_8141).content
     assert feed_url_lines(personal) == ["URL:http://testserver:8141/me/bookings/"]
 

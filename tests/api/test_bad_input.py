@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from booking import services
 from checkin.gates import issue_gate_device
-from events import services as event_services
+from events import registrations
 from tests.api.events_helpers import event_body, organiser_with_org
 from tests.factories import EventFactory, SlotFactory
 
@@ -37,8 +37,8 @@ def world(resident, court, staff_user, venue):  # type: ignore[no-untyped-def]
     slot = SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     booking = services.place_booking(resident=resident, slot_id=slot.pk).booking
     event = EventFactory(organisation=organisation, rrule="FREQ=WEEKLY;COUNT=5")
-    registration = event_services.register(event_id=event.pk, resident=resident).registration
     _device, gate = issue_gate_device(venue=venue, name="东门 East gate")
+    registration = registrations.register(event_id=event.pk, resident=resident).registration
     tokens = {
         name: Token.objects.create(user=user).key
         for name, user in (("resident", resident), ("staff", staff_user), ("org", organiser))

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from common.feeds import clear_caches
-from events import services
+from events import feed_tokens
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 from tests.js.parsers import parse_with_icalendar
 
@@ -70,7 +70,7 @@ def test_personal_feed_serves_the_other_registrations_around_a_bad_row(client, k
     resident = UserFactory(username="dora")
     good = RegistrationFactory(resident=resident, event=EventFactory(title_zh="好"))
     RegistrationFactory(resident=resident, event=bad_event(kind))
-    token = services.get_or_create_feed_token(user=resident).token
+    token = feed_tokens.get_or_create_feed_token(user=resident).token
 
     response = client.get(f"/calendar/me/{token}.ics")
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from booking.notifications import send_booking_confirmation
 from common.feeds import clear_caches
-from events import services
+from events import feed_tokens
 from tests.factories import (
     BookingFactory,
     EventFactory,
@@ -73,7 +73,7 @@ def feeds(client, resident, court):  # type: ignore[no-untyped-def]
     resident.save(update_fields=["email"])
     slot = SlotFactory(resource=court, starts_at=in_a_week + dt.timedelta(days=1), remaining=0)
     booking = BookingFactory(resident=resident, slot=slot)
-    token = services.get_or_create_feed_token(user=resident).token
+    token = feed_tokens.get_or_create_feed_token(user=resident).token
 
     bodies = {}
     for name, url in [

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from common.feeds import clear_caches
-from events import services
+from events import feed_tokens, lifecycle
 from events.models import Event
 from tests.factories import (
     EventFactory,
@@ -136,7 +136,7 @@ def test_drafts_and_events_awaiting_approval_never_appear_in_any_feed(client, re
     ]
     for event in hidden:
         RegistrationFactory(event=event, resident=resident)
-    token = services.get_or_create_feed_token(user=resident).token
+    token = feed_tokens.get_or_create_feed_token(user=resident).token
 
     urls = [
         URL,
@@ -163,7 +163,7 @@ def test_edited_event_keeps_its_uid_and_raises_sequence_and_last_modified(
     before = vevents(first.content)[uid_of(event)]
 
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
-        services.update_event(
+        lifecycle.update_event(
             event_id=event.pk,
             by_user=organiser,
             changes={
@@ -188,7 +188,7 @@ def test_cancelled_event_stays_with_status_cancelled_for_30_days_then_disappears
     client, organiser, organisation
 ):
     event = EventFactory(organisation=organisation, title_zh="龙舟赛")
-    services.cancel_event(event_id=event.pk, by_user=organiser, reason="天气原因 Weather")
+    lifecycle.cancel_event(event_id=event.pk, by_user=organiser, reason="天气原因 Weather")
 
     parsed = assert_parsers_agree(client.get(URL).content)
     [entry] = parsed["events"]
@@ -324,7 +324,7 @@ def test_recurring_event_expands_alike_in_both_parsers_with_its_exdate_gap(
     first = dt.datetime.now(SHANGHAI).replace(hour=9, minute=0, second=0, microsecond=0)
     first += dt.timedelta(days=(5 - first.weekday()) % 7 + 7)  # a Saturday at least a week away
     skipped = first + dt.timedelta(weeks=2)
-    event = services.create_event(
+    event = lifecycle.create_event(
         by_user=organiser,
         organisation_id=organisation.pk,
         title_zh="周六围棋课",
@@ -336,7 +336,7 @@ def test_recurring_event_expands_alike_in_both_parsers_with_its_exdate_gap(
         rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=5",
         exdates=[skipped.isoformat()],
     )
-    services.publish_event(event_id=event.pk, by_user=organiser)
+    lifecycle.publish_event(event_id=event.pk, by_user=organiser)
 
     body = client.get(URL).content
 

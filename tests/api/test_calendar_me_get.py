@@ -10,7 +10,7 @@ from django.utils import timezone
 from booking.models import Booking
 from booking.services import cancel_booking
 from common.feeds import clear_caches
-from events import services
+from events import feed_tokens, lifecycle
 from tests.factories import (
     BookingFactory,
     EventFactory,
@@ -44,7 +44,7 @@ def taken_slot(resource, days: int = 1, hour: int = 0):  # type: ignore[no-untyp
 
 
 def feed_url(user) -> str:  # type: ignore[no-untyped-def]
-    return f"/calendar/me/{services.get_or_create_feed_token(user=user).token}.ics"
+    return f"/calendar/me/{feed_tokens.get_or_create_feed_token(user=user).token}.ics"
 
 
 def test_personal_feed_shows_only_the_residents_confirmed_bookings_and_registrations(
@@ -109,7 +109,7 @@ def test_registration_for_a_cancelled_event_shows_cancelled(client, resident):
     url = feed_url(resident)
     before = vevents(client.get(url).content)[f"registration-{registration.uid}@{HOST}"]
 
-    services.cancel_event(event_id=event.pk, by_user=organiser, reason="场馆维修")
+    lifecycle.cancel_event(event_id=event.pk, by_user=organiser, reason="场馆维修")
 
     parsed = assert_parsers_agree(client.get(url).content)
     [entry] = parsed["events"]
@@ -131,7 +131,7 @@ def test_cancelling_and_registering_again_leaves_one_entry_for_the_event(client,
 
 
 def test_an_unknown_token_is_404(client, resident):
-    services.get_or_create_feed_token(user=resident)
+    feed_tokens.get_or_create_feed_token(user=resident)
 
     for token in ["not-a-real-token-but-long-enough", "x", "a" * 200]:
         response = client.get(f"/calendar/me/{token}.ics")
@@ -144,7 +144,7 @@ def test_rotating_the_token_turns_the_old_feed_url_into_404_at_once(client, resi
     old_url = feed_url(resident)
     assert client.get(old_url).status_code == 200
 
-    services.rotate_feed_token(user=resident)
+    feed_tokens.rotate_feed_token(user=resident)
 
     assert client.get(old_url).status_code == 404
     new_response = client.get(feed_url(resident))

@@ -8,7 +8,7 @@ import pytest
 
 from api.compression import clear_cache
 from common.feeds import clear_caches
-from events import services
+from events import feed_tokens
 from tests.factories import EventFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_a_repeat_with_if_none_match_gets_304_whichever_encoding(client, events,
 
 
 def test_the_personal_feed_is_gzipped_and_revalidates(client, resident):
-    token = services.get_or_create_feed_token(user=resident).token
+    token = feed_tokens.get_or_create_feed_token(user=resident).token
     url = f"/calendar/me/{token}.ics"
     plain = client.get(url)
     compressed = client.get(url, **GZIP)

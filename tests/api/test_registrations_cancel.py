@@ -2,7 +2,7 @@
 
 import pytest
 
-from events import services
+from events import registrations
 from events.models import Registration
 from tests.api.events_helpers import client_for
 from tests.factories import EventFactory, UserFactory
@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 def test_cancelling_frees_the_place_for_the_head_of_the_waiting_list(resident, resident_client):
     event = EventFactory(capacity=1)
-    mine = services.register(event_id=event.pk, resident=resident).registration
-    waiting = services.register(event_id=event.pk, resident=UserFactory(username="next"))
+    mine = registrations.register(event_id=event.pk, resident=resident).registration
+    waiting = registrations.register(event_id=event.pk, resident=UserFactory(username="next"))
 
     response = resident_client.post(f"/api/v1/registrations/{mine.pk}/cancel/")
 
@@ -28,14 +28,16 @@ def test_cancelling_frees_the_place_for_the_head_of_the_waiting_list(resident, r
 
 def test_cancelling_someone_elses_registration_is_404(resident, other_resident):
     event = EventFactory()
-    theirs = services.register(event_id=event.pk, resident=other_resident).registration
+    theirs = registrations.register(event_id=event.pk, resident=other_resident).registration
     response = client_for(resident).post(f"/api/v1/registrations/{theirs.pk}/cancel/")
     assert response.status_code == 404
     assert response.json()["code"] == "registration_not_found"
 
 
 def test_cancelling_twice_is_409(resident, resident_client):
-    registration = services.register(event_id=EventFactory().pk, resident=resident).registration
+    registration = registrations.register(
+        event_id=EventFactory().pk, resident=resident
+    ).registration
     resident_client.post(f"/api/v1/registrations/{registration.pk}/cancel/")
     response = resident_client.post(f"/api/v1/registrations/{registration.pk}/cancel/")
     assert response.status_code == 409

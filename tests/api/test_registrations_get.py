@@ -2,7 +2,7 @@
 
 import pytest
 
-from events import services
+from events import registrations
 from tests.api.events_helpers import client_for, organiser_with_org
 from tests.factories import EventFactory, UserFactory
 
@@ -14,7 +14,7 @@ def full_event():  # type: ignore[no-untyped-def]
     organiser, organisation = organiser_with_org()
     event = EventFactory(organisation=organisation, capacity=1)
     for name in ("ann", "ben", "cat"):
-        services.register(event_id=event.pk, resident=UserFactory(username=name))
+        registrations.register(event_id=event.pk, resident=UserFactory(username=name))
     return organiser, event
 
 
@@ -57,9 +57,9 @@ def test_registrations_of_a_draft_are_404_to_outsiders(resident):
 
 def test_residents_list_their_own_registrations_with_position(resident, resident_client):
     event = EventFactory(capacity=1)
-    services.register(event_id=event.pk, resident=UserFactory(username="first"))
-    services.register(event_id=event.pk, resident=resident)
-    services.register(event_id=EventFactory().pk, resident=UserFactory(username="other"))
+    registrations.register(event_id=event.pk, resident=UserFactory(username="first"))
+    registrations.register(event_id=event.pk, resident=resident)
+    registrations.register(event_id=EventFactory().pk, resident=UserFactory(username="other"))
 
     response = resident_client.get("/api/v1/registrations/")
 

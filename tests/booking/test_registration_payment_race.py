@@ -13,7 +13,7 @@ from django.db import connection
 
 from booking import payments
 from booking.models import Payment
-from events import services as event_services
+from events import registrations
 from events.exceptions import EventBusyError
 from events.models import Event, Registration
 from tests.factories import EventFactory, UserFactory
@@ -47,7 +47,7 @@ def test_thirty_residents_racing_for_three_paid_places_get_three_holds(stripe_se
             [
                 (
                     lambda u=u: (
-                        event_services.register(event_id=event.pk, resident=u).registration.status
+                        registrations.register(event_id=event.pk, resident=u).registration.status
                     )
                 )
                 for u in users
@@ -64,7 +64,7 @@ def test_thirty_residents_racing_for_three_paid_places_get_three_holds(stripe_se
 def test_payment_and_expiry_racing_for_one_hold_have_exactly_one_effect(stripe_settings):
     event = EventFactory(price=Decimal("20.00"), capacity=1)
     resident = UserFactory(username="payer")
-    held = event_services.register(event_id=event.pk, resident=resident).registration
+    held = registrations.register(event_id=event.pk, resident=resident).registration
     page = payments.get_registration_payment_page(registration_id=held.pk, user=resident)
     intent_id = page.payment.stripe_payment_intent_id
     pay_at_stripe(intent_id)  # paid at Stripe, the webhook and the expiry job arrive together

@@ -1,7 +1,7 @@
 """Paid event registrations against localstripe: held places, the webhook, expiry, refunds.
 
-The same flow as paid bookings: events.services takes the held place, booking.payments creates
-the PaymentIntent when the pay page opens and applies what Stripe reports.
+The same flow as paid bookings: events.registrations takes the held place, booking.payments
+creates the PaymentIntent when the pay page opens and applies what Stripe reports.
 """
 
 import datetime as dt
@@ -16,7 +16,7 @@ from booking import payments
 from booking.exceptions import PaymentDeclinedError, PaymentUnavailableError
 from booking.models import Payment, StripeEvent
 from common import notices
-from events import services as event_services
+from events import registrations
 from events.exceptions import PaymentUnavailableError as EventPaymentUnavailableError
 from events.models import Event, Registration
 from tests.factories import EventFactory, UserFactory
@@ -33,7 +33,7 @@ def paid_event(**kwargs):  # type: ignore[no-untyped-def]
 
 
 def register(event, resident, party_size=1):  # type: ignore[no-untyped-def]
-    return event_services.register(
+    return registrations.register(
         event_id=event.pk, resident=resident, party_size=party_size
     ).registration
 
@@ -327,7 +327,7 @@ def test_stripe_disabled_keeps_the_waiting_list_waiting_on_a_paid_event(settings
         event=event, resident=resident, status=Registration.Status.WAITLISTED
     )
 
-    event_services.cancel_registration(registration_id=taken.pk, by_user=taken.resident)
+    registrations.cancel_registration(registration_id=taken.pk, by_user=taken.resident)
 
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.WAITLISTED  # never a paid place for free
@@ -359,7 +359,7 @@ def test_a_price_raised_meanwhile_is_charged_not_given_free(stripe_settings, res
     stale = Event.objects.get(pk=event.pk)
     Event.objects.filter(pk=event.pk).update(price=PRICE)  # raised after the read
 
-    result = event_services._insert_registration(  # the transaction body of register
+    result = registrations._insert_registration(  # the transaction body of register
         event=stale, resident=resident, size=1, now=timezone.now()
     )
 
@@ -395,7 +395,7 @@ def test_a_settlement_skipped_by_a_crash_is_swept_up(stripe_settings, resident):
         registration_id=registration.pk, user=resident, payment_method="pm_card_visa"
     )
     # Cancelled through the events service alone, as if the process died before settling.
-    event_services.cancel_registration(registration_id=registration.pk, by_user=resident)
+    registrations.cancel_registration(registration_id=registration.pk, by_user=resident)
     assert Payment.objects.get(registration=registration).status == Payment.Status.SUCCEEDED
 
     payments.retry_pending_refunds(now=timezone.now() + dt.timedelta(minutes=2))

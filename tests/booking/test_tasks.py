@@ -14,16 +14,10 @@ from icalendar import Calendar
 
 from booking import services, tasks
 from booking.models import Booking, ReminderSent, Slot
-from common import tasks as common_tasks
-from common.models import Notice
 from config import celery_app
-from events import services as event_services
-from events.models import Registration
 from tests.factories import (
     BookingFactory,
-    EventFactory,
     OpeningRuleFactory,
-    RegistrationFactory,
     SlotFactory,
     UserFactory,
 )
@@ -130,37 +124,6 @@ def test_generate_slots_task_rolls_the_window(court):
     assert created > 0
     assert Slot.objects.filter(resource=court).count() == created
     assert tasks.generate_slots.delay().get() == 0  # idempotent
-
-
-def promote_from_waiting_list(event, waiting):  # type: ignore[no-untyped-def]
-    """Fill the event's one place, queue `waiting`, then free the place: `waiting` moves up."""
-    holder = UserFactory(username=f"holder-{waiting.username}")
-    first = event_services.register(event_id=event.pk, resident=holder).registration
-    queued = event_services.register(event_id=event.pk, resident=waiting).registration
-    event_services.cancel_registration(registration_id=first.pk, by_user=holder)
-    queued.refresh_from_db()
-    return queued
-
-
-def test_promoted_registration_is_told_once(resident):
-    registration = promote_from_waiting_list(EventFactory(capacity=1), resident)
-    assert registration.promoted_at is not None
-    assert common_tasks.send_notices.delay().get() == 1
-    assert common_tasks.send_notices.delay().get() == 0
-    assert len(mail.outbox) == 1
-    assert registration.event.title_zh in mail.outbox[0].subject
-    notice = Notice.objects.get(kind=Registration.PROMOTION_NOTICE, ref=registration.pk)
-    assert notice.outcome == "sent"
-
-
-def test_only_registrations_given_a_place_are_told(resident, other_resident):
-    event = EventFactory(capacity=1)
-    promoted = promote_from_waiting_list(event, resident)
-    still_waiting = event_services.register(event_id=event.pk, resident=other_resident)
-    assert still_waiting.position == 1
-    RegistrationFactory(resident=UserFactory(username="regular"))  # never waited
-    assert common_tasks.send_notices.delay().get() == 1
-    assert [m.to for m in mail.outbox] == [[promoted.resident.email]]
 
 
 def test_a_failing_reminder_does_not_hold_back_the_others(

@@ -55,7 +55,7 @@ def lock_slot(slot_id: int) -> tuple[str, list[object]]:
 
 
 def test_booking_behind_a_held_slot_lock_is_busy_after_the_lock_timeout(resident, court, settings):
-    settings.BOOKING_LOCK_TIMEOUT_MS = 200
+    settings.DB_LOCK_TIMEOUT_MS = 200
     slot = SlotFactory(resource=court)
     with RowLocker(lock_slot(slot.pk)):
         started = time.monotonic()
@@ -72,7 +72,7 @@ def test_booking_behind_a_held_slot_lock_is_busy_after_the_lock_timeout(resident
 def test_api_answers_409_busy_with_retry_after_while_the_slot_row_is_locked(
     resident, court, settings
 ):
-    settings.BOOKING_LOCK_TIMEOUT_MS = 200
+    settings.DB_LOCK_TIMEOUT_MS = 200
     slot = SlotFactory(resource=court)
     client = APIClient()
     client.force_authenticate(resident)
@@ -85,7 +85,7 @@ def test_api_answers_409_busy_with_retry_after_while_the_slot_row_is_locked(
 
 
 def test_cancel_behind_a_held_booking_lock_is_busy(resident, court, settings):
-    settings.BOOKING_LOCK_TIMEOUT_MS = 200
+    settings.DB_LOCK_TIMEOUT_MS = 200
     booking = services.place_booking(
         resident=resident, slot_id=SlotFactory(resource=court).pk
     ).booking
@@ -115,7 +115,7 @@ def test_deadlock_with_another_transaction_is_retried_and_the_booking_succeeds(
     PostgreSQL aborts the booking transaction (it checks first: shorter deadlock_timeout);
     place_booking runs it again once the other one has committed.
     """
-    settings.BOOKING_LOCK_TIMEOUT_MS = 10_000
+    settings.DB_LOCK_TIMEOUT_MS = 10_000
     slot = SlotFactory(resource=court)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -145,7 +145,7 @@ def test_deadlock_with_another_transaction_is_retried_and_the_booking_succeeds(
     other = threading.Thread(target=other_transaction, daemon=True)
     other.start()
     assert resident_locked.wait(timeout=10)
-    with caplog.at_level(logging.WARNING, logger="booking.services"):
+    with caplog.at_level(logging.WARNING, logger="common.transactions"):
         result = services.place_booking(resident=resident, slot_id=slot.pk)
     other.join(timeout=30)
     with connection.cursor() as cursor:

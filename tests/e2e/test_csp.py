@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from events import services as event_services
+from events import registrations
 from tests.e2e.conftest import PASSWORD, at, sign_in, tomorrow
 from tests.factories import (
     BookingPolicyFactory,
@@ -72,7 +72,7 @@ def test_a_hostile_event_title_stays_text_on_the_pay_page_under_the_policy(
     watcher = Watcher(page)
     resident = UserFactory(username="alice")
     event = EventFactory(title_zh=HOSTILE_TITLE, title_en=HOSTILE_TITLE, price=Decimal("30.00"))
-    registration = event_services.register(
+    registration = registrations.register(
         event_id=event.pk, resident=resident, party_size=1
     ).registration
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from events import services
+from events import lifecycle, registrations
 from events.exceptions import (
     ApprovalRequiredError,
     CapacityBelowRegistrationsError,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_organiser_creates_a_draft_with_normalised_fields(organiser, event_fields):
-    event = services.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
     assert event.status == Event.Status.DRAFT
     assert event.created_by == organiser
     assert event.latitude == Decimal("22.580000")
@@ -37,41 +37,41 @@ def test_organiser_creates_a_draft_with_normalised_fields(organiser, event_field
 
 def test_organisation_can_be_left_out_by_a_member_of_exactly_one(organiser, event_fields):
     event_fields.pop("organisation_id")
-    event = services.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
     assert event.organisation.slug == "luohu-sports"
 
 
 def test_end_before_start_is_refused(organiser, event_fields):
     event_fields["ends_at"] = event_fields["starts_at"] - dt.timedelta(hours=1)
     with pytest.raises(InvalidTimeRangeError) as excinfo:
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
     assert excinfo.value.code == "invalid_time_range"
 
 
 def test_end_equal_to_start_is_refused(organiser, event_fields):
     event_fields["ends_at"] = event_fields["starts_at"]
     with pytest.raises(InvalidTimeRangeError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 def test_naive_start_is_refused(organiser, event_fields):
     event_fields["starts_at"] = event_fields["starts_at"].replace(tzinfo=None)
     with pytest.raises(NaiveDatetimeError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 def test_registration_closing_before_it_opens_is_refused(organiser, event_fields, next_week):
     event_fields["registration_opens_at"] = next_week - dt.timedelta(days=1)
     event_fields["registration_closes_at"] = next_week - dt.timedelta(days=2)
     with pytest.raises(InvalidTimeRangeError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 @pytest.mark.parametrize("category", ["football", "", "RACE", None])
 def test_unknown_category_is_refused(organiser, event_fields, category):
     event_fields["category"] = category
     with pytest.raises(UnknownCategoryError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 @pytest.mark.parametrize(
@@ -94,13 +94,13 @@ def test_unknown_category_is_refused(organiser, event_fields, category):
 def test_bad_rrule_is_refused(organiser, event_fields, rrule):
     event_fields["rrule"] = rrule
     with pytest.raises(InvalidRRuleError) as excinfo:
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
     assert excinfo.value.code == "invalid_rrule"
 
 
 def test_rrule_prefix_and_case_are_normalised(organiser, event_fields):
     event_fields["rrule"] = "RRULE:freq=weekly;count=4"
-    event = services.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
     assert event.rrule == "FREQ=WEEKLY;COUNT=4"
     assert event.last_starts_at == event.starts_at + dt.timedelta(weeks=3)
     assert event.last_ends_at == event.ends_at + dt.timedelta(weeks=3)
@@ -108,7 +108,7 @@ def test_rrule_prefix_and_case_are_normalised(organiser, event_fields):
 
 def test_open_ended_series_has_no_last_occurrence(organiser, event_fields):
     event_fields["rrule"] = "FREQ=WEEKLY"
-    event = services.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
     assert event.last_starts_at is None
     assert event.last_ends_at is None
 
@@ -117,7 +117,7 @@ def test_exdate_of_the_last_occurrence_moves_the_series_end(organiser, event_fie
     start = event_fields["starts_at"]
     event_fields["rrule"] = "FREQ=WEEKLY;COUNT=3"
     event_fields["exdates"] = [(start + dt.timedelta(weeks=2)).isoformat()]
-    event = services.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
     assert event.last_starts_at == start + dt.timedelta(weeks=1)
     assert event.exdate_datetimes == [start + dt.timedelta(weeks=2)]
 
@@ -135,33 +135,33 @@ def test_malformed_exdates_are_refused(organiser, event_fields, exdates):
     event_fields["rrule"] = "FREQ=WEEKLY;COUNT=3"
     event_fields["exdates"] = exdates
     with pytest.raises(InvalidExdatesError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 def test_exdate_that_is_not_an_occurrence_is_refused(organiser, event_fields):
     event_fields["rrule"] = "FREQ=WEEKLY;COUNT=3"
     event_fields["exdates"] = [(event_fields["starts_at"] + dt.timedelta(days=1)).isoformat()]
     with pytest.raises(InvalidExdatesError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 def test_exdates_without_a_rule_are_refused(organiser, event_fields):
     event_fields["exdates"] = [event_fields["starts_at"].isoformat()]
     with pytest.raises(InvalidExdatesError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 def test_exdates_removing_every_occurrence_are_refused(organiser, event_fields):
     event_fields["rrule"] = "FREQ=WEEKLY;COUNT=1"
     event_fields["exdates"] = [event_fields["starts_at"].isoformat()]
     with pytest.raises(InvalidExdatesError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 def test_event_needs_a_venue_or_a_location(organiser, event_fields):
     event_fields["location_zh"] = ""
     with pytest.raises(InvalidEventError) as excinfo:
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
     assert "location_zh" in excinfo.value.fields
 
 
@@ -170,7 +170,7 @@ def test_unknown_or_inactive_venue_is_refused(organiser, event_fields):
     for venue_id in (inactive.pk, 987654):
         event_fields["venue_id"] = venue_id
         with pytest.raises(UnknownVenueError):
-            services.create_event(by_user=organiser, **event_fields)
+            lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 @pytest.mark.parametrize(
@@ -190,19 +190,19 @@ def test_unknown_or_inactive_venue_is_refused(organiser, event_fields):
 def test_bad_field_values_are_refused_with_the_field_named(organiser, event_fields, field, value):
     event_fields[field] = value
     with pytest.raises(InvalidEventError) as excinfo:
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
     assert field in excinfo.value.fields
 
 
 def test_non_member_cannot_create_for_an_organisation(other_organiser, event_fields):
     with pytest.raises(NotOrganiserError):
-        services.create_event(by_user=other_organiser, **event_fields)
+        lifecycle.create_event(by_user=other_organiser, **event_fields)
 
 
 def test_unknown_organisation_is_refused(organiser, event_fields):
     event_fields["organisation_id"] = 99999
     with pytest.raises(UnknownOrganisationError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 # --- update_event ---------------------------------------------------------------------------
@@ -210,13 +210,13 @@ def test_unknown_organisation_is_refused(organiser, event_fields):
 
 @pytest.fixture
 def published(organiser, event_fields):  # type: ignore[no-untyped-def]
-    event = services.create_event(by_user=organiser, **event_fields)
-    return services.publish_event(event_id=event.pk, by_user=organiser)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
+    return lifecycle.publish_event(event_id=event.pk, by_user=organiser)
 
 
 def test_editing_a_published_event_bumps_sequence_and_updated_at(organiser, published):
     before = published.updated_at
-    event = services.update_event(
+    event = lifecycle.update_event(
         event_id=published.pk,
         by_user=organiser,
         changes={"title_en": "Wutong Mountain Race 2026", "ends_at": published.ends_at},
@@ -227,7 +227,7 @@ def test_editing_a_published_event_bumps_sequence_and_updated_at(organiser, publ
 
 
 def test_one_edit_of_several_fields_bumps_sequence_once(organiser, published):
-    event = services.update_event(
+    event = lifecycle.update_event(
         event_id=published.pk,
         by_user=organiser,
         changes={
@@ -241,14 +241,14 @@ def test_one_edit_of_several_fields_bumps_sequence_once(organiser, published):
 
 
 def test_saving_unchanged_values_does_not_bump_sequence(organiser, published):
-    event = services.update_event(
+    event = lifecycle.update_event(
         event_id=published.pk, by_user=organiser, changes={"title_zh": published.title_zh}
     )
     assert event.sequence == published.sequence
 
 
 def test_registration_settings_do_not_bump_sequence(organiser, published):
-    event = services.update_event(
+    event = lifecycle.update_event(
         event_id=published.pk,
         by_user=organiser,
         changes={"capacity": 20, "price": Decimal("10.00"), "waitlist_enabled": False},
@@ -258,14 +258,14 @@ def test_registration_settings_do_not_bump_sequence(organiser, published):
 
 
 def test_editing_a_draft_does_not_bump_sequence(organiser, event_fields):
-    draft = services.create_event(by_user=organiser, **event_fields)
-    event = services.update_event(event_id=draft.pk, by_user=organiser, changes={"title_en": "X"})
+    draft = lifecycle.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.update_event(event_id=draft.pk, by_user=organiser, changes={"title_en": "X"})
     assert event.sequence == 0
 
 
 def test_update_checks_the_merged_result(organiser, published):
     with pytest.raises(InvalidTimeRangeError):
-        services.update_event(
+        lifecycle.update_event(
             event_id=published.pk,
             by_user=organiser,
             changes={"ends_at": published.starts_at - dt.timedelta(minutes=1)},
@@ -274,7 +274,7 @@ def test_update_checks_the_merged_result(organiser, published):
 
 def test_update_refuses_unknown_and_read_only_fields(organiser, published):
     with pytest.raises(InvalidEventError) as excinfo:
-        services.update_event(
+        lifecycle.update_event(
             event_id=published.pk,
             by_user=organiser,
             changes={"status": "published", "registered_count": 0},
@@ -284,47 +284,47 @@ def test_update_refuses_unknown_and_read_only_fields(organiser, published):
 
 def test_other_organisation_cannot_edit_a_published_event(other_organiser, published):
     with pytest.raises(NotOrganiserError):
-        services.update_event(event_id=published.pk, by_user=other_organiser, changes={})
+        lifecycle.update_event(event_id=published.pk, by_user=other_organiser, changes={})
 
 
 def test_other_organisation_cannot_even_find_a_draft(other_organiser, organiser, event_fields):
-    draft = services.create_event(by_user=organiser, **event_fields)
+    draft = lifecycle.create_event(by_user=organiser, **event_fields)
     with pytest.raises(EventNotFoundError):
-        services.update_event(event_id=draft.pk, by_user=other_organiser, changes={})
+        lifecycle.update_event(event_id=draft.pk, by_user=other_organiser, changes={})
 
 
 def test_cancelled_event_cannot_be_edited(organiser, published):
-    services.cancel_event(event_id=published.pk, by_user=organiser)
+    lifecycle.cancel_event(event_id=published.pk, by_user=organiser)
     with pytest.raises(EventCancelledError):
-        services.update_event(event_id=published.pk, by_user=organiser, changes={"title_en": "X"})
+        lifecycle.update_event(event_id=published.pk, by_user=organiser, changes={"title_en": "X"})
 
 
 def test_moving_a_published_event_to_a_public_venue_needs_an_admin(organiser, published):
     venue = VenueFactory()
     with pytest.raises(ApprovalRequiredError):
-        services.update_event(
+        lifecycle.update_event(
             event_id=published.pk, by_user=organiser, changes={"venue_id": venue.pk}
         )
 
 
 def test_capacity_cannot_drop_below_confirmed_places(organiser, published):
     for name in ("r1", "r2", "r3"):
-        services.register(event_id=published.pk, resident=UserFactory(username=name))
+        registrations.register(event_id=published.pk, resident=UserFactory(username=name))
     with pytest.raises(CapacityBelowRegistrationsError):
-        services.update_event(event_id=published.pk, by_user=organiser, changes={"capacity": 2})
+        lifecycle.update_event(event_id=published.pk, by_user=organiser, changes={"capacity": 2})
 
 
 def test_raising_capacity_promotes_the_waiting_list_in_order(organiser, published):
-    services.update_event(event_id=published.pk, by_user=organiser, changes={"capacity": 1})
-    first = services.register(event_id=published.pk, resident=UserFactory(username="a"))
+    lifecycle.update_event(event_id=published.pk, by_user=organiser, changes={"capacity": 1})
+    first = registrations.register(event_id=published.pk, resident=UserFactory(username="a"))
     waiting = [
-        services.register(event_id=published.pk, resident=UserFactory(username=name))
+        registrations.register(event_id=published.pk, resident=UserFactory(username=name))
         for name in ("b", "c", "d")
     ]
     assert first.position is None
     assert [w.position for w in waiting] == [1, 2, 3]
 
-    services.update_event(event_id=published.pk, by_user=organiser, changes={"capacity": 3})
+    lifecycle.update_event(event_id=published.pk, by_user=organiser, changes={"capacity": 3})
 
     statuses = [Registration.objects.get(pk=w.registration.pk).status for w in waiting]
     assert statuses == ["confirmed", "confirmed", "waitlisted"]
@@ -335,7 +335,7 @@ def test_demo_flag_follows_the_organisation(event_fields, next_week):
     user = UserFactory(username="demo-organiser")
     demo_org = OrganisationFactory(slug="demo-org", is_demo=True, members=[user])
     event_fields["organisation_id"] = demo_org.pk
-    event = services.create_event(by_user=user, **event_fields)
+    event = lifecycle.create_event(by_user=user, **event_fields)
     assert event.is_demo
 
 
@@ -343,7 +343,7 @@ def test_removing_the_rule_drops_its_exception_dates(organiser, event_fields):
     start = event_fields["starts_at"]
     event_fields["rrule"] = "FREQ=WEEKLY;COUNT=3"
     event_fields["exdates"] = [(start + dt.timedelta(weeks=1)).isoformat()]
-    event = services.create_event(by_user=organiser, **event_fields)
-    event = services.update_event(event_id=event.pk, by_user=organiser, changes={"rrule": ""})
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.update_event(event_id=event.pk, by_user=organiser, changes={"rrule": ""})
     assert event.rrule == "" and event.exdates == []
     assert event.last_starts_at == start

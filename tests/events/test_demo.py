@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 
-from events import demo, services
+from events import demo, registrations
 from events.models import Event, Organisation
 from tests.factories import SportFactory, UserFactory, VenueFactory
 
@@ -42,7 +42,7 @@ def test_demo_events_are_published_upcoming_and_open_for_registration():
     assert Event.objects.get(category="fitness").is_recurring
 
     resident = UserFactory(username="demo-resident")
-    result = services.register(event_id=race.pk, resident=resident)
+    result = registrations.register(event_id=race.pk, resident=resident)
     assert result.registration.status == "confirmed"
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from events import selectors, services
+from events import lifecycle, registrations, selectors
 from events.exceptions import (
     EventCancelledError,
     EventEndedError,
@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def draft(organiser, event_fields):  # type: ignore[no-untyped-def]
-    return services.create_event(by_user=organiser, **event_fields)
+    return lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 @pytest.fixture
 def venue_draft(organiser, event_fields):  # type: ignore[no-untyped-def]
     event_fields["venue_id"] = VenueFactory().pk
     event_fields["location_zh"] = ""
-    return services.create_event(by_user=organiser, **event_fields)
+    return lifecycle.create_event(by_user=organiser, **event_fields)
 
 
 def _visible_to_public(event: Event) -> bool:
@@ -38,7 +38,7 @@ def _visible_to_public(event: Event) -> bool:
 
 
 def test_approved_organisation_publishes_a_free_location_event_directly(organiser, draft):
-    event = services.publish_event(event_id=draft.pk, by_user=organiser)
+    event = lifecycle.publish_event(event_id=draft.pk, by_user=organiser)
     assert event.status == Event.Status.PUBLISHED
     assert event.published_at is not None
     assert event.sequence == 0
@@ -46,7 +46,7 @@ def test_approved_organisation_publishes_a_free_location_event_directly(organise
 
 
 def test_event_at_a_public_venue_waits_for_approval(organiser, venue_draft, admin_user, resident):
-    event = services.publish_event(event_id=venue_draft.pk, by_user=organiser)
+    event = lifecycle.publish_event(event_id=venue_draft.pk, by_user=organiser)
     assert event.status == Event.Status.PENDING_APPROVAL
     assert not _visible_to_public(event)
     with pytest.raises(EventNotFoundError):
@@ -54,7 +54,7 @@ def test_event_at_a_public_venue_waits_for_approval(organiser, venue_draft, admi
     # District admins see it to moderate it.
     assert selectors.get_event(event_id=event.pk, viewer=admin_user).pk == event.pk
 
-    approved = services.approve_event(event_id=event.pk, by_user=admin_user)
+    approved = lifecycle.approve_event(event_id=event.pk, by_user=admin_user)
 
     assert approved.status == Event.Status.PUBLISHED
     assert approved.approved_by == admin_user
@@ -66,55 +66,55 @@ def test_unapproved_organisation_waits_for_approval_even_at_a_free_location(even
     user = UserFactory(username="newcomer")
     newcomer = OrganisationFactory(slug="new-club", is_approved=False, members=[user])
     event_fields["organisation_id"] = newcomer.pk
-    draft = services.create_event(by_user=user, **event_fields)
-    event = services.publish_event(event_id=draft.pk, by_user=user)
+    draft = lifecycle.create_event(by_user=user, **event_fields)
+    event = lifecycle.publish_event(event_id=draft.pk, by_user=user)
     assert event.status == Event.Status.PENDING_APPROVAL
 
 
 def test_only_district_admins_approve(organiser, venue_draft):
-    services.publish_event(event_id=venue_draft.pk, by_user=organiser)
+    lifecycle.publish_event(event_id=venue_draft.pk, by_user=organiser)
     with pytest.raises(NotAdminError):
-        services.approve_event(event_id=venue_draft.pk, by_user=organiser)
+        lifecycle.approve_event(event_id=venue_draft.pk, by_user=organiser)
 
 
 def test_approving_an_event_not_awaiting_approval_is_refused(organiser, draft, admin_user):
     with pytest.raises(InvalidStatusTransitionError):
-        services.approve_event(event_id=draft.pk, by_user=admin_user)
+        lifecycle.approve_event(event_id=draft.pk, by_user=admin_user)
 
 
 def test_pending_event_cannot_be_published_again(organiser, venue_draft):
-    services.publish_event(event_id=venue_draft.pk, by_user=organiser)
+    lifecycle.publish_event(event_id=venue_draft.pk, by_user=organiser)
     with pytest.raises(InvalidStatusTransitionError):
-        services.publish_event(event_id=venue_draft.pk, by_user=organiser)
+        lifecycle.publish_event(event_id=venue_draft.pk, by_user=organiser)
 
 
 def test_other_organisation_cannot_publish(other_organiser, draft):
     with pytest.raises(EventNotFoundError):  # a draft is not even visible to them
-        services.publish_event(event_id=draft.pk, by_user=other_organiser)
+        lifecycle.publish_event(event_id=draft.pk, by_user=other_organiser)
 
 
 def test_other_organisation_cannot_cancel_a_published_event(organiser, other_organiser, draft):
-    services.publish_event(event_id=draft.pk, by_user=organiser)
+    lifecycle.publish_event(event_id=draft.pk, by_user=organiser)
     with pytest.raises(NotOrganiserError):
-        services.cancel_event(event_id=draft.pk, by_user=other_organiser)
+        lifecycle.cancel_event(event_id=draft.pk, by_user=other_organiser)
 
 
 def test_event_that_is_over_cannot_be_published(organiser, event_fields):
     start = timezone.now() - dt.timedelta(days=2)
     event_fields.update(starts_at=start, ends_at=start + dt.timedelta(hours=2))
-    draft = services.create_event(by_user=organiser, **event_fields)
+    draft = lifecycle.create_event(by_user=organiser, **event_fields)
     with pytest.raises(EventEndedError):
-        services.publish_event(event_id=draft.pk, by_user=organiser)
+        lifecycle.publish_event(event_id=draft.pk, by_user=organiser)
 
 
 def test_postponing_keeps_registrations_pauses_new_ones_and_bumps_sequence(
     organiser, draft, resident, other_resident
 ):
-    services.publish_event(event_id=draft.pk, by_user=organiser)
-    kept = services.register(event_id=draft.pk, resident=resident).registration
+    lifecycle.publish_event(event_id=draft.pk, by_user=organiser)
+    kept = registrations.register(event_id=draft.pk, resident=resident).registration
     new_start = draft.starts_at + dt.timedelta(days=14)
 
-    event = services.postpone_event(
+    event = lifecycle.postpone_event(
         event_id=draft.pk,
         by_user=organiser,
         reason="台风 Typhoon",
@@ -131,15 +131,15 @@ def test_postponing_keeps_registrations_pauses_new_ones_and_bumps_sequence(
     kept.refresh_from_db()
     assert kept.status == "confirmed"
     with pytest.raises(EventPostponedError):
-        services.register(event_id=draft.pk, resident=other_resident)
+        registrations.register(event_id=draft.pk, resident=other_resident)
 
 
 def test_republishing_a_postponed_event_needs_no_new_approval(organiser, venue_draft, admin_user):
-    services.publish_event(event_id=venue_draft.pk, by_user=organiser)
-    services.approve_event(event_id=venue_draft.pk, by_user=admin_user)
-    services.postpone_event(event_id=venue_draft.pk, by_user=organiser, reason="rain")
+    lifecycle.publish_event(event_id=venue_draft.pk, by_user=organiser)
+    lifecycle.approve_event(event_id=venue_draft.pk, by_user=admin_user)
+    lifecycle.postpone_event(event_id=venue_draft.pk, by_user=organiser, reason="rain")
 
-    event = services.publish_event(event_id=venue_draft.pk, by_user=organiser)
+    event = lifecycle.publish_event(event_id=venue_draft.pk, by_user=organiser)
 
     assert event.status == Event.Status.PUBLISHED
     assert event.status_reason == ""
@@ -148,40 +148,40 @@ def test_republishing_a_postponed_event_needs_no_new_approval(organiser, venue_d
 
 def test_draft_cannot_be_postponed(organiser, draft):
     with pytest.raises(InvalidStatusTransitionError):
-        services.postpone_event(event_id=draft.pk, by_user=organiser)
+        lifecycle.postpone_event(event_id=draft.pk, by_user=organiser)
 
 
 def test_cancelled_event_stays_visible_and_refuses_registrations(organiser, draft, resident):
-    services.publish_event(event_id=draft.pk, by_user=organiser)
-    event = services.cancel_event(event_id=draft.pk, by_user=organiser, reason="场地维修")
+    lifecycle.publish_event(event_id=draft.pk, by_user=organiser)
+    event = lifecycle.cancel_event(event_id=draft.pk, by_user=organiser, reason="场地维修")
     assert event.status == Event.Status.CANCELLED
     assert event.cancelled_at is not None
     assert event.sequence == 1
     assert _visible_to_public(event)
     with pytest.raises(EventCancelledError) as excinfo:
-        services.register(event_id=draft.pk, resident=resident)
+        registrations.register(event_id=draft.pk, resident=resident)
     assert excinfo.value.code == "event_cancelled"
     with pytest.raises(EventCancelledError):
-        services.cancel_event(event_id=draft.pk, by_user=organiser)
+        lifecycle.cancel_event(event_id=draft.pk, by_user=organiser)
     with pytest.raises(EventCancelledError):
-        services.publish_event(event_id=draft.pk, by_user=organiser)
+        lifecycle.publish_event(event_id=draft.pk, by_user=organiser)
 
 
 def test_cancelled_draft_never_becomes_public(organiser, draft):
-    event = services.cancel_event(event_id=draft.pk, by_user=organiser)
+    event = lifecycle.cancel_event(event_id=draft.pk, by_user=organiser)
     assert event.sequence == 0
     assert not _visible_to_public(event)
 
 
 def test_member_registering_for_own_draft_is_told_it_is_not_published(organiser, draft):
     with pytest.raises(NotPublishedError):
-        services.register(event_id=draft.pk, resident=organiser)
+        registrations.register(event_id=draft.pk, resident=organiser)
 
 
 def test_admin_publishing_approves_at_once(admin_user, event_fields, organisation):
     organisation.members.add(admin_user)
     event_fields["venue_id"] = VenueFactory().pk
-    draft = services.create_event(by_user=admin_user, **event_fields)
-    event = services.publish_event(event_id=draft.pk, by_user=admin_user)
+    draft = lifecycle.create_event(by_user=admin_user, **event_fields)
+    event = lifecycle.publish_event(event_id=draft.pk, by_user=admin_user)
     assert event.status == Event.Status.PUBLISHED
     assert event.approved_by == admin_user

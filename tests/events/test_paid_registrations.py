@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from events import services
+from events import registrations
 from events.exceptions import AlreadyRegisteredError, EventFullError
 from events.models import Event, Registration
 from tests.factories import EventFactory, UserFactory
@@ -25,21 +25,21 @@ def taken(event):  # type: ignore[no-untyped-def]
 
 def test_held_place_counts_like_a_confirmed_one(resident):
     event = EventFactory(price=Decimal("10.00"), capacity=1, waitlist_enabled=False)
-    held = services.register(event_id=event.pk, resident=resident).registration
+    held = registrations.register(event_id=event.pk, resident=resident).registration
     assert held.status == Registration.Status.HELD
     assert taken(event) == 1
     with pytest.raises(EventFullError):
-        services.register(event_id=event.pk, resident=UserFactory())
+        registrations.register(event_id=event.pk, resident=UserFactory())
     with pytest.raises(AlreadyRegisteredError):
-        services.register(event_id=event.pk, resident=resident)
+        registrations.register(event_id=event.pk, resident=resident)
 
 
 def test_confirm_is_idempotent_and_takes_no_second_place(resident):
     event = EventFactory(price=Decimal("10.00"))
-    held = services.register(event_id=event.pk, resident=resident).registration
+    held = registrations.register(event_id=event.pk, resident=resident).registration
 
-    assert services.confirm_registration(registration_id=held.pk) == "confirmed"
-    assert services.confirm_registration(registration_id=held.pk) == "already_confirmed"
+    assert registrations.confirm_registration(registration_id=held.pk) == "confirmed"
+    assert registrations.confirm_registration(registration_id=held.pk) == "already_confirmed"
 
     held.refresh_from_db()
     assert held.status == Registration.Status.CONFIRMED
@@ -49,13 +49,13 @@ def test_confirm_is_idempotent_and_takes_no_second_place(resident):
 
 def test_release_frees_the_place_once_and_promotes_into_a_hold(resident):
     event = EventFactory(price=Decimal("10.00"), capacity=2)
-    held = services.register(event_id=event.pk, resident=resident, party_size=2).registration
-    waiting = services.register(event_id=event.pk, resident=UserFactory()).registration
+    held = registrations.register(event_id=event.pk, resident=resident, party_size=2).registration
+    waiting = registrations.register(event_id=event.pk, resident=UserFactory()).registration
     assert waiting.status == Registration.Status.WAITLISTED
 
-    assert services.release_registration(registration_id=held.pk) is True
-    assert services.release_registration(registration_id=held.pk) is False
-    assert services.confirm_registration(registration_id=held.pk) == "not_held"
+    assert registrations.release_registration(registration_id=held.pk) is True
+    assert registrations.release_registration(registration_id=held.pk) is False
+    assert registrations.confirm_registration(registration_id=held.pk) == "not_held"
 
     held.refresh_from_db()
     assert held.status == Registration.Status.EXPIRED
@@ -67,21 +67,21 @@ def test_release_frees_the_place_once_and_promotes_into_a_hold(resident):
 
 def test_expire_leaves_a_running_hold_alone(resident):
     event = EventFactory(price=Decimal("10.00"))
-    held = services.register(event_id=event.pk, resident=resident).registration
+    held = registrations.register(event_id=event.pk, resident=resident).registration
     early = held.hold_expires_at - dt.timedelta(seconds=1)
-    assert services.expire_registration(registration_id=held.pk, now=early) is False
+    assert registrations.expire_registration(registration_id=held.pk, now=early) is False
     late = held.hold_expires_at + dt.timedelta(seconds=1)
-    assert services.expire_registration(registration_id=held.pk, now=late) is True
+    assert registrations.expire_registration(registration_id=held.pk, now=late) is True
     assert taken(event) == 0
 
 
 def test_promotion_hold_never_outlasts_the_event_start(settings, resident):
     settings.EVENT_PROMOTION_HOLD_MINUTES = 24 * 60
     event = EventFactory(price=Decimal("10.00"), capacity=1)
-    first = services.register(event_id=event.pk, resident=resident).registration
-    waiting = services.register(event_id=event.pk, resident=UserFactory()).registration
+    first = registrations.register(event_id=event.pk, resident=resident).registration
+    waiting = registrations.register(event_id=event.pk, resident=UserFactory()).registration
 
-    services.cancel_registration(registration_id=first.pk, by_user=resident)
+    registrations.cancel_registration(registration_id=first.pk, by_user=resident)
 
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.HELD
@@ -90,10 +90,10 @@ def test_promotion_hold_never_outlasts_the_event_start(settings, resident):
 
 def test_free_event_promotion_still_confirms(resident):
     event = EventFactory(capacity=1)
-    first = services.register(event_id=event.pk, resident=resident).registration
-    waiting = services.register(event_id=event.pk, resident=UserFactory()).registration
+    first = registrations.register(event_id=event.pk, resident=resident).registration
+    waiting = registrations.register(event_id=event.pk, resident=UserFactory()).registration
 
-    services.cancel_registration(registration_id=first.pk, by_user=resident)
+    registrations.cancel_registration(registration_id=first.pk, by_user=resident)
 
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.CONFIRMED

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from events import recurrence, services
+from events import lifecycle, recurrence
 from events.exceptions import InvalidEventError, InvalidExdatesError, InvalidRRuleError
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ pytestmark = pytest.mark.django_db
 def test_rules_past_the_bounds_are_refused_with_a_field_error(organiser, event_fields, rrule):
     event_fields["rrule"] = rrule
     with pytest.raises(InvalidRRuleError) as excinfo:
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
     assert excinfo.value.code == "invalid_rrule"
     assert excinfo.value.fields and excinfo.value.fields["rrule"]
 
@@ -80,7 +80,7 @@ def test_rules_past_the_bounds_are_refused_with_a_field_error(organiser, event_f
 )
 def test_rules_inside_the_bounds_are_accepted(organiser, event_fields, rrule):
     event_fields["rrule"] = rrule
-    event = services.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
     assert event.rrule == rrule
 
 
@@ -88,14 +88,14 @@ def test_until_about_five_years_ahead_is_the_limit(organiser, event_fields):
     start = event_fields["starts_at"]
     inside = (start + dt.timedelta(days=5 * 365)).astimezone(dt.UTC)
     event_fields["rrule"] = f"FREQ=YEARLY;UNTIL={inside:%Y%m%dT%H%M%SZ}"
-    event = services.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
     assert event.last_starts_at is not None
     assert event.last_starts_at.year == (start + dt.timedelta(days=4 * 365 + 1)).year
 
     outside = (start + dt.timedelta(days=5 * 365 + 2)).astimezone(dt.UTC)
     event_fields["rrule"] = f"FREQ=YEARLY;UNTIL={outside:%Y%m%dT%H%M%SZ}"
     with pytest.raises(InvalidRRuleError) as excinfo:
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
     assert "rrule" in excinfo.value.fields  # type: ignore[operator]
 
 
@@ -122,7 +122,7 @@ def test_exdates_at_the_ends_of_the_calendar_are_refused(organiser, event_fields
     event_fields["rrule"] = "FREQ=WEEKLY"
     event_fields["exdates"] = [exdate]
     with pytest.raises(InvalidExdatesError) as excinfo:
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
     assert excinfo.value.fields and excinfo.value.fields["exdates"]
 
 
@@ -131,10 +131,10 @@ def test_an_exdate_over_five_years_ahead_is_refused(organiser, event_fields):
     event_fields["rrule"] = "FREQ=WEEKLY"
     event_fields["exdates"] = [(start + dt.timedelta(weeks=53 * 5)).isoformat()]
     with pytest.raises(InvalidExdatesError):
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
 
     event_fields["exdates"] = [(start + dt.timedelta(weeks=52 * 4)).isoformat()]
-    event = services.create_event(by_user=organiser, **event_fields)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
     assert len(event.exdates) == 1
 
 
@@ -152,16 +152,16 @@ def test_an_exdate_over_five_years_ahead_is_refused(organiser, event_fields):
 def test_event_times_outside_2000_to_2100_are_refused(organiser, event_fields, field, value):
     event_fields[field] = value
     with pytest.raises(InvalidEventError) as excinfo:
-        services.create_event(by_user=organiser, **event_fields)
+        lifecycle.create_event(by_user=organiser, **event_fields)
     assert excinfo.value.fields and field in excinfo.value.fields
 
 
 def test_postponing_to_year_9999_is_refused(organiser, event_fields):
-    event = services.create_event(by_user=organiser, **event_fields)
-    services.publish_event(event_id=event.pk, by_user=organiser)
+    event = lifecycle.create_event(by_user=organiser, **event_fields)
+    lifecycle.publish_event(event_id=event.pk, by_user=organiser)
     far = dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC)
     with pytest.raises(InvalidEventError):
-        services.postpone_event(
+        lifecycle.postpone_event(
             event_id=event.pk, by_user=organiser, starts_at=far, ends_at=far + dt.timedelta(hours=1)
         )
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from events import services
+from events import registrations
 from events.exceptions import AlreadyRegisteredError, EventBusyError, EventFullError
 from events.models import Event, Registration
 from tests.factories import EventFactory, UserFactory
@@ -39,7 +39,7 @@ def _race(calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 def _register(event_id: int, user: Any) -> Callable[[], str]:
-    return lambda: services.register(event_id=event_id, resident=user).registration.status
+    return lambda: registrations.register(event_id=event_id, resident=user).registration.status
 
 
 def _nearly_full_event(*, waitlist: bool) -> Event:
@@ -82,11 +82,11 @@ def test_cancellations_racing_with_newcomers_promote_the_waiting_list_first():
     holders = [UserFactory(username=f"holder{i}") for i in range(5)]
     waiters = [UserFactory(username=f"waiter{i}") for i in range(10)]
     newcomers = [UserFactory(username=f"new{i}") for i in range(20)]
-    held = [services.register(event_id=event.pk, resident=u).registration for u in holders]
-    queued = [services.register(event_id=event.pk, resident=u).registration for u in waiters]
+    held = [registrations.register(event_id=event.pk, resident=u).registration for u in holders]
+    queued = [registrations.register(event_id=event.pk, resident=u).registration for u in waiters]
 
     cancels = [
-        (lambda r=r, u=u: services.cancel_registration(registration_id=r.pk, by_user=u).status)
+        (lambda r=r, u=u: registrations.cancel_registration(registration_id=r.pk, by_user=u).status)
         for r, u in zip(held, holders, strict=True)
     ]
     outcomes = _race(cancels + [_register(event.pk, user) for user in newcomers])

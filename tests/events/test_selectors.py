@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from events import selectors, services
+from events import registrations, selectors
 from events.exceptions import (
     EventNotFoundError,
     NotOrganiserError,
@@ -137,7 +137,7 @@ def test_registrations_are_listed_for_organisers_confirmed_then_waiting(organise
     event = EventFactory(organisation=organisation, capacity=1)
     users = [UserFactory(username=f"u{i}") for i in range(3)]
     for user in users:
-        services.register(event_id=event.pk, resident=user)
+        registrations.register(event_id=event.pk, resident=user)
     rows = list(selectors.list_registrations(event_id=event.pk, viewer=organiser))
     assert [(r.resident.username, r.status, r.position) for r in rows] == [
         ("u0", "confirmed", None),
@@ -210,16 +210,3 @@ def test_public_feed_refuses_an_unknown_category():
     start, end = _window()
     with pytest.raises(UnknownCategoryError):
         selectors.list_public_events_for_feed(category="golf", window_start=start, window_end=end)
-
-
-def test_feed_token_finds_its_active_user(resident):
-    token = services.get_or_create_feed_token(user=resident)
-    assert services.get_or_create_feed_token(user=resident).token == token.token
-    assert selectors.get_feed_token_user(token=token.token) == resident
-    rotated = services.rotate_feed_token(user=resident)
-    assert rotated.token != token.token
-    assert selectors.get_feed_token_user(token=token.token) is None
-    assert selectors.get_feed_token_user(token=rotated.token) == resident
-    resident.is_active = False
-    resident.save()
-    assert selectors.get_feed_token_user(token=rotated.token) is None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from events import services as event_services
+from events import registrations
 from tests.api.events_helpers import client_for
 from tests.factories import EventFactory, OrganisationFactory, UserFactory
 
@@ -44,7 +44,7 @@ def hostile_event(db):  # type: ignore[no-untyped-def]
 def test_a_hostile_event_title_is_text_on_the_registration_pay_page(
     client, resident, hostile_event, stripe_settings
 ):
-    registration = event_services.register(
+    registration = registrations.register(
         event_id=hostile_event.pk, resident=resident, party_size=1
     ).registration
     client.force_login(resident)
