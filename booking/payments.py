@@ -15,11 +15,11 @@ Stripe server the tests run against (Checkout Sessions exist in no installable f
 Lock order, everywhere: booking row, then payment row, then slot row; a refund holds only its
 payment row while it calls Stripe. Stripe is never called while a slot row is locked.
 
-Paid event registrations work the same way: `events.services.register` takes a HELD place, the
+Paid event registrations work the same way: `events.registrations.register` takes a HELD place, the
 intent is created lazily when the resident opens `/registrations/<id>/pay/`
 (`get_registration_payment_page`, `pay_registration`; `start_registration_payment` for callers
-that want it earlier), and the same webhook confirms (`events.services.confirm_registration`) or
-releases (`events.services.release_registration`, which promotes the waiting list) it. Lock
+that want it earlier), and the same webhook confirms (`events.registrations.confirm_registration`) or
+releases (`events.registrations.release_registration`, which promotes the waiting list) it. Lock
 order for them: event row, registration row, then payment row. Cancelling a paid registration
 (`cancel_registration` here) refunds it in full while registration is still open.
 """
@@ -803,11 +803,11 @@ def pay_registration(
 def cancel_registration(
     *, registration_id: Any, by_user: AbstractBaseUser, now: dt.datetime | None = None
 ) -> Registration:
-    """Cancel the caller's registration (events.services.cancel_registration: the place goes to
+    """Cancel the caller's registration (events.registrations.cancel_registration: the place goes to
     the waiting list at once), then settle its payment: an unpaid intent is canceled, a paid
     place is refunded in full while registration is still open (see `refund_deadline`).
 
-    Raises what events.services.cancel_registration raises.
+    Raises what events.registrations.cancel_registration raises.
     """
     registration = event_services.cancel_registration(
         registration_id=registration_id, by_user=by_user, now=now

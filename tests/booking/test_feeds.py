@@ -10,7 +10,7 @@ from django.core import mail
 from booking.feeds import booking_ics, booking_item
 from booking.notifications import send_booking_confirmation
 from common.feeds import FeedSite, clear_caches
-from events import services
+from events.feed_tokens import get_or_create_feed_token
 from tests.factories import BookingFactory, ResourceFactory, SlotFactory, VenueFactory
 from tests.js.parsers import assert_parsers_agree, unfold
 
@@ -60,7 +60,7 @@ def booking(resident, court):  # type: ignore[no-untyped-def]
 
 
 def test_the_mails_ics_holds_the_personal_feeds_entry_apart_from_dtstamp(client, booking):
-    token = services.get_or_create_feed_token(user=booking.resident).token
+    token = get_or_create_feed_token(user=booking.resident).token
     feed = client.get(f"/calendar/me/{token}.ics")
     assert feed.status_code == 200
     with time_machine.travel(MAILED_AT, tick=False):
