@@ -30,6 +30,7 @@ class Outcome:
     sent: float
     done: float
     result: str  # "ok", "refused", "reset", "timeout", or another error's name
+    reused: bool = False  # sent on a kept-alive connection that had answered before
 
 
 def _classify(exc: BaseException) -> str:
@@ -67,6 +68,7 @@ class Clients:
     def _run(self, fresh: bool) -> None:
         conn: http.client.HTTPConnection | None = None
         while not self.stop.is_set():
+            reused = conn is not None
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
             sent = time.monotonic()
@@ -82,7 +84,7 @@ class Clients:
                 result = _classify(exc)
                 conn.close()
                 conn = None
-            self.outcomes.append(Outcome(sent, time.monotonic(), result))
+            self.outcomes.append(Outcome(sent, time.monotonic(), result, reused))
             if result == "refused":
                 time.sleep(0.01)
         if conn is not None:
@@ -143,14 +145,21 @@ def test_sigterm_answers_every_request_it_took_and_resets_none(tmp_path):
     before = [o for o in clients.outcomes if o.sent < signalled]
     waiting_at_signal = [o for o in before if o.done > signalled]
     failed_before = [o for o in before if o.result != "ok"]
-    after = Counter(o.result for o in clients.outcomes if o.sent >= signalled)
+    after = Counter(
+        (o.result, "kept-alive" if o.reused else "fresh")
+        for o in clients.outcomes
+        if o.sent >= signalled
+    )
     assert len(before) > 100, log
     # The test means something only if requests were queued or in flight at the signal.
     assert len(waiting_at_signal) >= 8, waiting_at_signal
     assert failed_before == [], f"{len(failed_before)} of {len(before)} failed: {failed_before[:5]}"
-    # After the signal: answered while the workers finish, then refused once they are gone.
-    assert set(after) <= {"ok", "refused"}, after
-    assert after["refused"] > 0, after
+    # After the signal: answered while the workers finish, then refused once they are gone. A
+    # request sent on a kept-alive connection just as the stopping worker closes it idle was
+    # never taken: that is HTTP/1.1's close race (RFC 9112 section 9.3.1, clients retry), seen
+    # 3 times in ~5,000 on a loaded machine; a new connection must never be reset.
+    assert set(after) <= {("ok", "fresh"), ("ok", "kept-alive"), ("refused", "fresh")}, after
+    assert after["refused", "fresh"] > 0, after
     assert master.returncode == 0
 
 
