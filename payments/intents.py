@@ -1,5 +1,11 @@
 """PaymentIntents: the payment row of a booking or registration and its intent at Stripe.
 
+PaymentIntents rather than Checkout Sessions: an intent lives as long as the hold and can be
+canceled when the hold expires, the pay page stays ours (bilingual, shows the hold countdown),
+Alipay and WeChat Pay work through the same intent, and intents exist in localstripe, the fake
+Stripe server the tests run against. Stripe is never called while a slot, event or
+registration row is locked; a refund holds only its payment row while it calls Stripe.
+
 Also `run_after`, how the payment code runs work that must follow a commit (e-mails, Stripe
 calls): every function that owns a transaction collects such work in a list and runs it after.
 """
