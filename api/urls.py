@@ -57,7 +57,7 @@ v1 = [
     ),
     path("me/calendar/", me_views.MyCalendarView.as_view(), name="me-calendar"),
     path("me/calendar/rotate/", me_views.MyCalendarRotateView.as_view(), name="me-calendar-rotate"),
-    # payments, check-in and standing (booking.payments / checkin / booking.standing)
+    # payments, check-in and standing (payments / checkin / booking.standing)
     path("bookings/<str:pk>/pay/", payment_views.BookingPayView.as_view(), name="booking-pay"),
     path(
         "bookings/<str:pk>/payment/",

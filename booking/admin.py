@@ -153,5 +153,5 @@ class BookingAdmin(ReadOnlyAdmin):
     ordering = ["-starts_at"]
 
 
-# Payments, Stripe events, strikes, check-ins, gates and sent notices (booking/admin_payments.py).
-from booking import admin_payments  # noqa: E402, F401
+# Strikes and sent reminders (booking/admin_records.py).
+from booking import admin_records  # noqa: E402, F401

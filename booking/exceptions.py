@@ -116,30 +116,7 @@ class InvalidIdempotencyKeyError(BookingError, InvalidInputError):
     )
 
 
-# --- payments and standing (booking.payments, booking.standing) ---
-
-
-class PaymentNotFoundError(BookingError, NotFoundError):
-    code = "payment_not_found"
-    default_detail = "该预约无需付款或付款记录不存在。This booking has no payment."
-
-
-class PaymentNotPayableError(BookingError, ConflictError):
-    code = "not_payable"
-    default_detail = "该预约当前无法付款。This booking cannot be paid now."
-
-
-class PaymentDeclinedError(BookingError, RuleViolationError):
-    code = "payment_declined"
-    default_detail = "付款被拒绝，名额已释放。The payment was declined and the place released."
-
-
-class PaymentProviderError(BookingError, BusyError):
-    code = "payment_provider_unavailable"
-    default_detail = (
-        "支付服务暂时不可用，请稍后重试。The payment service is unavailable; try again."
-    )
-    retry_after = 5
+# --- standing (booking.standing); payment errors: payments/exceptions.py ---
 
 
 class NotVenueStaffError(BookingError, NotAllowedError):
@@ -155,16 +132,6 @@ class StrikeNotFoundError(BookingError, NotFoundError):
 class StrikeAlreadyWaivedError(BookingError, ConflictError):
     code = "already_waived"
     default_detail = "该记录已被豁免。This strike has already been waived."
-
-
-class InvalidPaymentMethodError(BookingError, InvalidInputError):
-    code = "invalid_payment_method"
-    default_detail = "付款方式无效。The payment method is not valid."
-
-
-class InvalidWebhookError(BookingError, InvalidInputError):
-    code = "invalid_signature"
-    default_detail = "Webhook 签名无效。The webhook signature is not valid."
 
 
 class NotNoShowableError(BookingError, ConflictError):

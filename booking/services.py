@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from booking import locking, payments, rules, selectors, standing
+from booking import locking, rules, selectors, signals, standing
 from booking.exceptions import (
     AlreadyBookedError,
     BookingBusyError,
@@ -189,18 +189,53 @@ def check_in_booking(*, booking: Booking, at: dt.datetime) -> None:
     booking.refresh_from_db(fields=["sequence"])
 
 
+def confirm_paid_hold(*, booking: Booking, now: dt.datetime) -> None:
+    """Confirm a held booking whose payment succeeded, and owe its confirmation e-mail.
+
+    Call inside the caller's transaction with the booking row locked (the payments app locks
+    booking row, then payment row); the notice exists if and only if that transaction commits,
+    and the caller rings the outbox's doorbell after the commit.
+    Raises ValueError for a booking that is not held.
+    """
+    if booking.status != Booking.Status.HELD:
+        raise ValueError(f"booking {booking.pk} is {booking.status}, not held")
+    booking.status = Booking.Status.CONFIRMED
+    booking.confirmed_at = now
+    booking.sequence = F("sequence") + 1
+    booking.save(update_fields=["status", "confirmed_at", "sequence", "updated_at"])
+    booking.refresh_from_db(fields=["sequence"])
+    notices.owe(kind=Booking.CONFIRMATION_NOTICE, refs=[booking.pk], now=now)
+
+
+def release_hold(*, booking: Booking) -> None:
+    """Expire a held booking (its hold ran out, or its payment failed) and give its places back.
+
+    Call inside the caller's transaction with the booking row locked; the slot row is locked
+    last (`locking.give_back_places`), as everywhere.
+    Raises ValueError for a booking that is not held.
+    """
+    if booking.status != Booking.Status.HELD:
+        raise ValueError(f"booking {booking.pk} is {booking.status}, not held")
+    booking.status = Booking.Status.EXPIRED
+    booking.sequence = F("sequence") + 1
+    booking.save(update_fields=["status", "sequence", "updated_at"])
+    booking.refresh_from_db(fields=["sequence"])
+    locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
+
+
 # --- hooks: single places for work that must happen after the booking transaction commits ---
 
 
 def _after_booking_placed(booking: Booking) -> None:
     """Run after a new booking has committed (never for a replay).
 
-    A held (paid) booking gets its payment started here, outside any lock: no Stripe call may
-    run while the slot row is locked. A confirmed one rings the outbox's doorbell: its
-    confirmation notice was written with it (`locking.insert_booking`).
+    A held (paid) booking is announced (`signals.booking_held`): the payments app starts its
+    payment, outside any lock, since no Stripe call may run while the slot row is locked. A
+    confirmed one rings the outbox's doorbell: its confirmation notice was written with it
+    (`locking.insert_booking`).
     """
     if booking.status == Booking.Status.HELD:
-        payments.start_payment(booking=booking)
+        signals.booking_held.send(sender=Booking, booking=booking)
     else:
         notices.ring()
 
@@ -208,9 +243,10 @@ def _after_booking_placed(booking: Booking) -> None:
 def _after_cancel(booking: Booking) -> None:
     """Run after a cancellation has committed (once per booking).
 
-    Refunds of paid bookings and strikes for late cancellations belong here.
+    The payment is settled first (`signals.booking_cancelled`: the payments app refunds a paid
+    booking or cancels its intent), then a late cancellation becomes a strike.
     """
-    payments.settle_cancelled_booking(booking_id=booking.pk)
+    signals.booking_cancelled.send(sender=Booking, booking=booking)
     if booking.late_cancellation:
         standing.record_late_cancellation(booking_id=booking.pk)
 

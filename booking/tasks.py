@@ -1,5 +1,6 @@
 """Background jobs (Celery). Periodic ones are scheduled by CELERY_BEAT_SCHEDULE in settings;
-each also exists as a management command. Tasks are thin: they call one service each.
+each also exists as a management command. Tasks are thin: they call one service each. The
+hold-expiry sweep (`booking.expire_holds`) is the payments app's (payments/tasks.py).
 
 Every task here is an idempotent sweep, so running one twice (a redelivery after a worker was
 killed, see the CELERY_* settings) does no harm. Confirmation and promotion e-mails are not
@@ -10,18 +11,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from booking import notifications, payments, rules, standing
+from booking import notifications, rules, standing
 
 SLOT_GENERATION_DAYS = 15  # two booking windows of a week, plus today
-
-
-@shared_task(name="booking.expire_holds")
-def expire_holds() -> int:
-    """Release unpaid holds past their expiry (a paid event's place goes to its waiting list, who
-    are owed a notice telling them to pay); retry refunds that failed earlier."""
-    expired = payments.expire_holds()
-    payments.retry_pending_refunds()
-    return expired
 
 
 @shared_task(name="booking.send_reminders")

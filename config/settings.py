@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "booking",
     "checkin",  # check-in codes, gates, scans, occupancy
     "events",
+    "payments",  # Stripe payments of bookings and registrations, refunds, webhooks
     "api",
     "frontend",
     "config",  # start-up checks of the production settings (config/checks.py)

@@ -17,8 +17,10 @@ import pytest
 import stripe
 from django.utils import timezone
 
-from booking import payments, services
-from booking.models import Booking, Payment, StripeEvent
+from booking import services
+from booking.models import Booking
+from payments.bookings import pay_booking
+from payments.models import Payment, StripeEvent
 from tests.factories import BookingPolicyFactory, ResourceFactory, SlotFactory, UserFactory
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "quickstart_stripe.py"
@@ -83,9 +85,7 @@ def test_the_exported_settings_take_a_test_card_payment_and_refund_it(settings):
         booking = hold_paid_slot(resident, hours=30)
         payment = Payment.objects.get(booking=booking)
         assert payment.stripe_payment_intent_id and payment.stripe_client_secret
-        booking = payments.pay_booking(
-            booking_id=booking.pk, user=resident, payment_method="pm_card_visa"
-        )
+        booking = pay_booking(booking_id=booking.pk, user=resident, payment_method="pm_card_visa")
         assert booking.status == Booking.Status.CONFIRMED
         intent = client.v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
         assert (intent.status, intent.amount, intent.currency) == ("succeeded", 4000, "cny")

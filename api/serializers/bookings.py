@@ -9,11 +9,12 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from api.ids import MAX_ID
-from booking import payments, rules
+from booking import rules
 from booking.models import Booking
 from booking.selectors import WHEN_PAST, WHEN_UPCOMING
 from booking.services import MAX_PARTY_SIZE
 from checkin.codes import checkin_code_for
+from payments.selectors import payment_path
 from venues.models import BookingPolicy, Venue
 
 
@@ -146,7 +147,7 @@ def cancel_deadline(booking: Booking) -> dt.datetime:
 
 def payment_url(booking: Booking) -> str:
     """Where the resident pays a held booking (a page path); empty otherwise."""
-    return payments.payment_path(booking)
+    return payment_path(booking)
 
 
 def checkin_code(booking: Booking) -> str:

@@ -14,10 +14,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.ids import MAX_ID
-from booking.payments import registration_payment_path
 from common.urls import RequestLike, absolute_url, webcal_url
 from events.models import Event, Registration
 from events.registrations import MAX_PARTY_SIZE
+from payments.selectors import registration_payment_path
 
 
 class StrictIntegerField(serializers.IntegerField):

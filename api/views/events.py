@@ -32,11 +32,11 @@ from api.serializers.events import (
     RegistrationQuerySerializer,
     RegistrationSerializer,
 )
-from booking import payments
 from common.auth import signed_in_user
 from events import lifecycle, registrations, selectors
 from events.exceptions import EventNotFoundError, RegistrationNotFoundError
 from events.models import Event, Registration
+from payments import registrations as payment_registrations
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 LIST_PARAMETERS = [
@@ -296,7 +296,7 @@ class RegistrationCancelView(APIView):
 
     @extend_schema(request=None, responses={200: RegistrationSerializer, **WRITE_ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        registration = payments.cancel_registration(
+        registration = payment_registrations.cancel_registration(
             registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
             by_user=signed_in_user(request),
         )

@@ -13,10 +13,10 @@ from api.parsers import JSONParser
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
 from api.serializers.events import RegistrationSerializer
-from booking import payments
 from booking.exceptions import BookingNotFoundError
 from common.auth import signed_in_user
 from events.exceptions import RegistrationNotFoundError
+from payments import bookings, registrations
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
@@ -39,7 +39,7 @@ class _PaymentPageFields(serializers.Serializer):  # type: ignore[type-arg]
     hold_expires_at = serializers.DateTimeField(allow_null=True)
 
     def _payment_fields(
-        self, instance: payments.PaymentPage | payments.RegistrationPaymentPage
+        self, instance: bookings.PaymentPage | registrations.RegistrationPaymentPage
     ) -> dict[str, Any]:
         return {
             "status": instance.payment.status,
@@ -59,7 +59,7 @@ class _PaymentPageFields(serializers.Serializer):  # type: ignore[type-arg]
 class PaymentPageSerializer(_PaymentPageFields):
     booking = serializers.IntegerField()
 
-    def to_representation(self, instance: payments.PaymentPage) -> dict[str, Any]:
+    def to_representation(self, instance: bookings.PaymentPage) -> dict[str, Any]:
         return {"booking": instance.booking.pk, **self._payment_fields(instance)}
 
 
@@ -72,7 +72,7 @@ class BookingPaymentView(APIView):
         operation_id="bookings_payment", responses={200: PaymentPageSerializer, 404: ERROR}
     )
     def get(self, request: Request, pk: str) -> Response:
-        page = payments.get_payment_page(
+        page = bookings.get_payment_page(
             booking_id=parse_id(pk, not_found=BookingNotFoundError), user=signed_in_user(request)
         )
         return Response(PaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"})
@@ -92,7 +92,7 @@ class BookingPayView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         form = PayInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        booking = payments.pay_booking(
+        booking = bookings.pay_booking(
             booking_id=parse_id(pk, not_found=BookingNotFoundError),
             user=signed_in_user(request),
             payment_method=form.validated_data["payment_method"],
@@ -106,7 +106,7 @@ class BookingPayView(APIView):
 class RegistrationPaymentPageSerializer(_PaymentPageFields):
     registration = serializers.IntegerField()
 
-    def to_representation(self, instance: payments.RegistrationPaymentPage) -> dict[str, Any]:
+    def to_representation(self, instance: registrations.RegistrationPaymentPage) -> dict[str, Any]:
         return {"registration": instance.registration.pk, **self._payment_fields(instance)}
 
 
@@ -121,7 +121,7 @@ class RegistrationPaymentView(APIView):
         responses={200: RegistrationPaymentPageSerializer, 404: ERROR, 409: ERROR, 422: ERROR},
     )
     def get(self, request: Request, pk: str) -> Response:
-        page = payments.get_registration_payment_page(
+        page = registrations.get_registration_payment_page(
             registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
             user=signed_in_user(request),
         )
@@ -144,7 +144,7 @@ class RegistrationPayView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         form = PayInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        registration = payments.pay_registration(
+        registration = registrations.pay_registration(
             registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
             user=signed_in_user(request),
             payment_method=form.validated_data["payment_method"],

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import payments
+from payments import webhooks
 
 
 class StripeWebhookView(APIView):
@@ -28,7 +28,7 @@ class StripeWebhookView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        outcome = payments.handle_webhook(
+        outcome = webhooks.handle_webhook(
             payload=request.body, signature=request.headers.get("Stripe-Signature")
         )
         return Response({"received": True, "outcome": outcome})

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from booking import payments
-from booking.models import Booking, Payment
+from booking.models import Booking
+from payments.models import Payment
+from payments.sweeps import expire_holds
 from tests.factories import SlotFactory
 from tests.stripe_server import pay_at_stripe
 
@@ -123,7 +124,7 @@ def test_pay_after_paying_on_the_pay_page_confirms_without_the_webhook(resident_
 
 def test_payment_page_of_an_expired_hold_has_no_secret(resident_client, held):
     booking = Booking.objects.get(pk=held["id"])
-    payments.expire_holds(now=booking.hold_expires_at + dt.timedelta(seconds=1))
+    expire_holds(now=booking.hold_expires_at + dt.timedelta(seconds=1))
     body = resident_client.get(f"/api/v1/bookings/{held['id']}/payment/").json()
     assert body["status"] == "canceled"
     assert body["client_secret"] == ""

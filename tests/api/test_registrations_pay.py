@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from booking.models import Payment
 from events.models import Event, Registration
+from payments.models import Payment
 from tests.api.events_helpers import client_for
 from tests.factories import EventFactory, UserFactory
 from tests.stripe_server import pay_at_stripe, signed_event

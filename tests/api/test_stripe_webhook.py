@@ -7,7 +7,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from booking import services
-from booking.models import Booking, Payment, StripeEvent
+from booking.models import Booking
+from payments.models import Payment, StripeEvent
 from tests.factories import SlotFactory
 from tests.stripe_server import pay_at_stripe, signed_event
 

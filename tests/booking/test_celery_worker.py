@@ -16,7 +16,8 @@ from django.db import connection
 from django.utils import timezone
 
 from booking import services
-from booking.models import Booking, Payment, Slot
+from booking.models import Booking, Slot
+from payments.models import Payment
 from tests.factories import SlotFactory
 from tests.redis_server import free_port, start_redis, stop_redis
 from tests.stripe_server import STRIPE_TEST_KEY, stripe_test_client

@@ -91,20 +91,6 @@ def test_cancelled_booking_gets_no_reminder(resident, court):
     assert reminders_at(START - dt.timedelta(hours=1)) == 0
 
 
-def test_expire_holds_task_releases_stale_holds(resident, court):
-    slot = SlotFactory(resource=court, remaining=0)
-    held = BookingFactory(
-        slot=slot,
-        resident=resident,
-        status=Booking.Status.HELD,
-        hold_expires_at=timezone.now() - dt.timedelta(seconds=1),
-    )
-    assert tasks.expire_holds.delay().get() == 1
-    held.refresh_from_db()
-    assert held.status == Booking.Status.EXPIRED
-    assert Slot.objects.get(pk=slot.pk).remaining == 1
-
-
 def test_mark_no_shows_task_sweeps_ended_bookings(resident, court):
     start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
     booking = BookingFactory(
@@ -148,7 +134,6 @@ def test_a_failing_reminder_does_not_hold_back_the_others(
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ("expire_holds", "Expired 0 hold(s)"),
         ("send_reminders", "Sent 0 reminder(s)"),
         ("mark_no_shows", "Marked 0 no-show(s)"),
         ("send_notices", "Sent 0 notice(s)"),

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from booking.models import Booking, Payment, StripeEvent
+from booking.models import Booking
+from payments.models import Payment, StripeEvent
 from tests.e2e.conftest import ARTIFACTS, WAIT_MS, api_call, at, sign_in, tomorrow
 from tests.factories import (
     BookingPolicyFactory,

@@ -1,6 +1,6 @@
 """Paid event registrations against localstripe: held places, the webhook, expiry, refunds.
 
-The same flow as paid bookings: events.registrations takes the held place, booking.payments
+The same flow as paid bookings: events.registrations takes the held place, the payments app
 creates the PaymentIntent when the pay page opens and applies what Stripe reports.
 """
 
@@ -12,13 +12,22 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from booking import payments
-from booking.exceptions import PaymentDeclinedError, PaymentUnavailableError
-from booking.models import Payment, StripeEvent
+from booking.exceptions import PaymentUnavailableError
 from common import notices
 from events import registrations
 from events.exceptions import PaymentUnavailableError as EventPaymentUnavailableError
 from events.models import Event, Registration
+from payments.exceptions import PaymentDeclinedError
+from payments.models import Payment, StripeEvent
+from payments.refunds import NO_REFUND_LATE
+from payments.registrations import (
+    cancel_registration,
+    get_registration_payment_page,
+    pay_registration,
+    settle_cancelled_registration,
+)
+from payments.selectors import registration_payment_path
+from payments.sweeps import expire_holds, retry_pending_refunds
 from tests.factories import EventFactory, UserFactory
 from tests.stripe_server import pay_at_stripe, signed_event, stripe_test_client
 
@@ -39,7 +48,7 @@ def register(event, resident, party_size=1):  # type: ignore[no-untyped-def]
 
 
 def open_pay_page(registration):  # type: ignore[no-untyped-def]
-    page = payments.get_registration_payment_page(
+    page = get_registration_payment_page(
         registration_id=registration.pk, user=registration.resident
     )
     return page.payment
@@ -78,9 +87,7 @@ def test_paid_registration_holds_the_place_without_calling_stripe(stripe_setting
     assert count(event) == 2  # the held place is taken
     # The intent is created lazily, when the pay page opens: a rush never waits on Stripe.
     assert not Payment.objects.filter(registration=registration).exists()
-    assert payments.registration_payment_path(registration) == (
-        f"/registrations/{registration.pk}/pay/"
-    )
+    assert registration_payment_path(registration) == (f"/registrations/{registration.pk}/pay/")
 
 
 def test_hold_length_follows_the_setting(stripe_settings, resident):
@@ -155,7 +162,7 @@ def test_server_side_pay_confirms_at_once_and_the_late_webhook_is_a_no_op(
 ):
     registration = register(paid_event(), resident)
 
-    confirmed = payments.pay_registration(
+    confirmed = pay_registration(
         registration_id=registration.pk, user=resident, payment_method="pm_card_visa"
     )
 
@@ -173,7 +180,7 @@ def test_expired_hold_releases_the_place_and_promotes_the_waiting_list(stripe_se
     waiting = register(event, UserFactory())
     assert waiting.status == Registration.Status.WAITLISTED
 
-    expired = payments.expire_holds(now=held.hold_expires_at + dt.timedelta(seconds=1))
+    expired = expire_holds(now=held.hold_expires_at + dt.timedelta(seconds=1))
 
     assert expired == 1
     held.refresh_from_db()
@@ -188,12 +195,12 @@ def test_expired_hold_releases_the_place_and_promotes_the_waiting_list(stripe_se
     assert waiting.amount == PRICE
     assert waiting.hold_expires_at > timezone.now() + dt.timedelta(minutes=100)
     assert count(event) == 1
-    assert payments.registration_payment_path(waiting) == f"/registrations/{waiting.pk}/pay/"
+    assert registration_payment_path(waiting) == f"/registrations/{waiting.pk}/pay/"
 
 
 def test_a_hold_is_kept_until_it_expires(stripe_settings, resident):
     held = register(paid_event(), resident)
-    assert payments.expire_holds(now=held.hold_expires_at - dt.timedelta(seconds=1)) == 0
+    assert expire_holds(now=held.hold_expires_at - dt.timedelta(seconds=1)) == 0
     held.refresh_from_db()
     assert held.status == Registration.Status.HELD
 
@@ -204,7 +211,7 @@ def test_payment_after_the_hold_expired_is_refunded(stripe_settings, resident):
     intent_id = open_pay_page(held).stripe_payment_intent_id
     pay_at_stripe(intent_id)  # paid in the last second; the webhook is still on the way
 
-    payments.expire_holds(now=held.hold_expires_at + dt.timedelta(seconds=1))
+    expire_holds(now=held.hold_expires_at + dt.timedelta(seconds=1))
 
     held.refresh_from_db()
     assert held.status == Registration.Status.EXPIRED
@@ -224,7 +231,7 @@ def test_declined_card_releases_the_place(stripe_settings, resident):
     held = register(event, resident)
 
     with pytest.raises(PaymentDeclinedError):
-        payments.pay_registration(
+        pay_registration(
             registration_id=held.pk, user=resident, payment_method="pm_card_chargeCustomerFail"
         )
 
@@ -237,12 +244,10 @@ def test_declined_card_releases_the_place(stripe_settings, resident):
 def test_cancelling_a_paid_registration_in_time_refunds_it_in_full(stripe_settings, resident):
     event = paid_event(capacity=1)
     registration = register(event, resident, party_size=1)
-    payments.pay_registration(
-        registration_id=registration.pk, user=resident, payment_method="pm_card_visa"
-    )
+    pay_registration(registration_id=registration.pk, user=resident, payment_method="pm_card_visa")
     waiting = register(event, UserFactory())
 
-    cancelled = payments.cancel_registration(registration_id=registration.pk, by_user=resident)
+    cancelled = cancel_registration(registration_id=registration.pk, by_user=resident)
 
     assert cancelled.status == Registration.Status.CANCELLED
     payment = Payment.objects.get(registration=registration)
@@ -251,9 +256,7 @@ def test_cancelling_a_paid_registration_in_time_refunds_it_in_full(stripe_settin
     assert payment.amount_refunded == PRICE
     assert refunds_at_stripe(payment.stripe_payment_intent_id) == [3000]
     # Settling again refunds nothing twice.
-    assert payments.settle_cancelled_registration(registration_id=registration.pk) == (
-        "already_settled"
-    )
+    assert settle_cancelled_registration(registration_id=registration.pk) == ("already_settled")
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.HELD  # promoted, to pay in turn
 
@@ -262,17 +265,15 @@ def test_no_refund_once_registration_has_closed(stripe_settings, resident):
     now = timezone.now()
     event = paid_event(registration_closes_at=now + dt.timedelta(days=1))
     registration = register(event, resident)
-    payments.pay_registration(
-        registration_id=registration.pk, user=resident, payment_method="pm_card_visa"
-    )
+    pay_registration(registration_id=registration.pk, user=resident, payment_method="pm_card_visa")
 
-    payments.cancel_registration(
+    cancel_registration(
         registration_id=registration.pk, by_user=resident, now=now + dt.timedelta(days=2)
     )
 
     payment = Payment.objects.get(registration=registration)
     assert payment.status == Payment.Status.SUCCEEDED
-    assert payment.refund_reason == payments.NO_REFUND_LATE
+    assert payment.refund_reason == NO_REFUND_LATE
     assert refunds_at_stripe(payment.stripe_payment_intent_id) == []
 
 
@@ -281,7 +282,7 @@ def test_cancelling_a_held_registration_cancels_its_intent(stripe_settings, resi
     held = register(event, resident)
     payment = open_pay_page(held)
 
-    payments.cancel_registration(registration_id=held.pk, by_user=resident)
+    cancel_registration(registration_id=held.pk, by_user=resident)
 
     assert count(event) == 0
     payment.refresh_from_db()
@@ -292,12 +293,10 @@ def test_cancelling_a_held_registration_cancels_its_intent(stripe_settings, resi
 def test_a_cancelled_event_refunds_its_paid_places(stripe_settings, resident):
     event = paid_event()
     registration = register(event, resident)
-    payments.pay_registration(
-        registration_id=registration.pk, user=resident, payment_method="pm_card_visa"
-    )
+    pay_registration(registration_id=registration.pk, user=resident, payment_method="pm_card_visa")
     Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
 
-    payments.retry_pending_refunds()
+    retry_pending_refunds()
 
     payment = Payment.objects.get(registration=registration)
     assert payment.status == Payment.Status.REFUNDED
@@ -337,7 +336,7 @@ def test_pay_page_without_stripe_says_payment_is_unavailable(settings, stripe_se
     held = register(paid_event(), resident)
     settings.STRIPE_ENABLED = False
     with pytest.raises(PaymentUnavailableError):
-        payments.get_registration_payment_page(registration_id=held.pk, user=resident)
+        get_registration_payment_page(registration_id=held.pk, user=resident)
 
 
 def test_free_events_never_touch_stripe(settings, resident):
@@ -349,8 +348,8 @@ def test_free_events_never_touch_stripe(settings, resident):
 
     assert registration.status == Registration.Status.CONFIRMED
     assert registration.hold_expires_at is None
-    assert payments.registration_payment_path(registration) == ""
-    payments.cancel_registration(registration_id=registration.pk, by_user=resident)
+    assert registration_payment_path(registration) == ""
+    cancel_registration(registration_id=registration.pk, by_user=resident)
     assert not Payment.objects.exists()
 
 
@@ -371,7 +370,7 @@ def test_promoted_resident_is_told_to_pay_once(stripe_settings, resident):
     event = paid_event(capacity=1)
     held = register(event, resident)
     waiting = register(event, UserFactory(email="next@example.com"))
-    payments.cancel_registration(registration_id=held.pk, by_user=resident)
+    cancel_registration(registration_id=held.pk, by_user=resident)
 
     # The promotion owed its notice in the cancelling transaction; the outbox sends it once.
     assert notices.send_due_notices() == 1
@@ -382,7 +381,7 @@ def test_promoted_resident_is_told_to_pay_once(stripe_settings, resident):
     assert f"/registrations/{waiting.pk}/pay/" in message.body
     assert "¥30.00" in message.body
     # Once paid, the plain "you have a place" notice is not sent on top.
-    payments.pay_registration(
+    pay_registration(
         registration_id=waiting.pk, user=waiting.resident, payment_method="pm_card_visa"
     )
     assert notices.send_due_notices() == 0
@@ -391,14 +390,12 @@ def test_promoted_resident_is_told_to_pay_once(stripe_settings, resident):
 
 def test_a_settlement_skipped_by_a_crash_is_swept_up(stripe_settings, resident):
     registration = register(paid_event(), resident)
-    payments.pay_registration(
-        registration_id=registration.pk, user=resident, payment_method="pm_card_visa"
-    )
+    pay_registration(registration_id=registration.pk, user=resident, payment_method="pm_card_visa")
     # Cancelled through the events service alone, as if the process died before settling.
     registrations.cancel_registration(registration_id=registration.pk, by_user=resident)
     assert Payment.objects.get(registration=registration).status == Payment.Status.SUCCEEDED
 
-    payments.retry_pending_refunds(now=timezone.now() + dt.timedelta(minutes=2))
+    retry_pending_refunds(now=timezone.now() + dt.timedelta(minutes=2))
 
     payment = Payment.objects.get(registration=registration)
     assert payment.status == Payment.Status.REFUNDED
@@ -410,7 +407,7 @@ def test_admin_lists_registration_payments(stripe_settings, resident, client):
     open_pay_page(registration)
     client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
 
-    response = client.get("/admin/booking/payment/?q=" + resident.username)
+    response = client.get("/admin/payments/payment/?q=" + resident.username)
 
     assert response.status_code == 200
     assert str(registration) in response.content.decode()

@@ -15,9 +15,15 @@ from django.utils import timezone
 from icalendar import Calendar
 from rest_framework.test import APIClient
 
-from booking import payments, services
-from booking.exceptions import PaymentDeclinedError, PaymentUnavailableError
-from booking.models import Booking, Payment, Slot, Strike, StripeEvent
+from booking import services
+from booking.exceptions import PaymentUnavailableError
+from booking.models import Booking, Slot, Strike
+from payments.bookings import get_payment_page, pay_booking
+from payments.exceptions import PaymentDeclinedError
+from payments.models import Payment, StripeEvent
+from payments.refunds import NO_REFUND_LATE, issue_refund
+from payments.selectors import payment_path
+from payments.sweeps import expire_holds, retry_pending_refunds
 from tests.factories import SlotFactory, UserFactory
 from tests.stripe_server import (
     STRIPE_TEST_WEBHOOK_SECRET,
@@ -84,7 +90,7 @@ def test_paid_slot_is_held_with_a_cny_payment_intent(stripe_settings, resident, 
         "booking_id": str(booking.pk),
         "booking_uid": str(booking.uid),
     }
-    assert payments.payment_path(booking) == f"/bookings/{booking.pk}/pay/"
+    assert payment_path(booking) == f"/bookings/{booking.pk}/pay/"
 
 
 def test_hold_time_follows_the_venue_policy(stripe_settings, resident, court):
@@ -161,7 +167,7 @@ def test_same_payment_reported_by_two_events_confirms_once(stripe_settings, resi
 def test_expired_hold_releases_the_place_and_cancels_the_intent(stripe_settings, resident, court):
     booking = hold(resident, court)
 
-    expired = payments.expire_holds(now=booking.hold_expires_at + dt.timedelta(seconds=1))
+    expired = expire_holds(now=booking.hold_expires_at + dt.timedelta(seconds=1))
 
     assert expired == 1
     booking.refresh_from_db()
@@ -176,7 +182,7 @@ def test_expired_hold_releases_the_place_and_cancels_the_intent(stripe_settings,
 
 def test_hold_is_kept_until_it_expires(stripe_settings, resident, court):
     booking = hold(resident, court)
-    assert payments.expire_holds(now=booking.hold_expires_at - dt.timedelta(seconds=1)) == 0
+    assert expire_holds(now=booking.hold_expires_at - dt.timedelta(seconds=1)) == 0
     booking.refresh_from_db()
     assert booking.status == Booking.Status.HELD
 
@@ -186,7 +192,7 @@ def test_payment_that_succeeded_as_the_hold_expired_is_refunded(stripe_settings,
     intent_id = Payment.objects.get(booking=booking).stripe_payment_intent_id
     pay_at_stripe(intent_id)  # paid in the last second; its webhook is still on the way
 
-    payments.expire_holds(now=booking.hold_expires_at + dt.timedelta(seconds=1))
+    expire_holds(now=booking.hold_expires_at + dt.timedelta(seconds=1))
 
     booking.refresh_from_db()
     assert booking.status == Booking.Status.EXPIRED
@@ -205,7 +211,7 @@ def test_payment_that_succeeded_as_the_hold_expired_is_refunded(stripe_settings,
 def test_declined_card_releases_the_place(stripe_settings, resident, court):
     booking = hold(resident, court)
     with pytest.raises(PaymentDeclinedError):
-        payments.pay_booking(
+        pay_booking(
             booking_id=booking.pk, user=resident, payment_method="pm_card_chargeCustomerFail"
         )
     booking.refresh_from_db()
@@ -267,9 +273,7 @@ def test_success_with_another_amount_confirms_nothing(stripe_settings, resident,
 def paid_and_confirmed(resident, resource, **kwargs):  # type: ignore[no-untyped-def]
     booking = hold(resident, resource, **kwargs)
     intent_id = Payment.objects.get(booking=booking).stripe_payment_intent_id
-    booking = payments.pay_booking(
-        booking_id=booking.pk, user=resident, payment_method="pm_card_visa"
-    )
+    booking = pay_booking(booking_id=booking.pk, user=resident, payment_method="pm_card_visa")
     assert booking.status == Booking.Status.CONFIRMED
     return booking, intent_id
 
@@ -296,11 +300,11 @@ def test_cancelling_after_the_deadline_keeps_the_payment(stripe_settings, reside
     assert cancelled.late_cancellation
     payment = Payment.objects.get(booking=booking)
     assert payment.status == Payment.Status.SUCCEEDED
-    assert payment.refund_reason == payments.NO_REFUND_LATE
+    assert payment.refund_reason == NO_REFUND_LATE
     assert refunds_at_stripe(intent_id) == []
     assert Strike.objects.get(booking=booking).kind == Strike.Kind.LATE_CANCELLATION
     # The sweep does not reconsider it.
-    assert payments.retry_pending_refunds(now=timezone.now() + dt.timedelta(hours=1)) == 0
+    assert retry_pending_refunds(now=timezone.now() + dt.timedelta(hours=1)) == 0
     assert refunds_at_stripe(intent_id) == []
 
 
@@ -334,9 +338,9 @@ def test_a_refund_is_issued_once(stripe_settings, resident, court):
     services.cancel_booking(booking_id=booking.pk, by_user=resident)
     payment = Payment.objects.get(booking=booking)
 
-    payments.issue_refund(payment_id=payment.pk)
+    issue_refund(payment_id=payment.pk)
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REFUND_PENDING)
-    payments.issue_refund(payment_id=payment.pk)  # nothing left to refund
+    issue_refund(payment_id=payment.pk)  # nothing left to refund
 
     assert refunds_at_stripe(intent_id) == [5000]
     payment.refresh_from_db()
@@ -352,7 +356,7 @@ def test_refund_that_failed_is_retried_by_the_sweep(stripe_settings, localstripe
     assert payment.last_error
 
     stripe_settings.STRIPE_API_BASE = localstripe.url
-    assert payments.retry_pending_refunds(now=timezone.now() + dt.timedelta(minutes=2)) == 1
+    assert retry_pending_refunds(now=timezone.now() + dt.timedelta(minutes=2)) == 1
     assert refunds_at_stripe(intent_id) == [5000]
 
 
@@ -365,7 +369,7 @@ def test_stripe_outage_keeps_the_hold_and_the_pay_page_creates_the_intent(
     assert Payment.objects.get(booking=booking).stripe_payment_intent_id is None
 
     stripe_settings.STRIPE_API_BASE = localstripe.url
-    page = payments.get_payment_page(booking_id=booking.pk, user=resident)
+    page = get_payment_page(booking_id=booking.pk, user=resident)
     assert page.client_secret
     assert page.amount == PRICE
     assert page.currency == "cny"
@@ -378,7 +382,7 @@ def test_free_slot_never_touches_stripe(stripe_settings, resident, court):
     assert booking.status == Booking.Status.CONFIRMED
     services.cancel_booking(booking_id=booking.pk, by_user=resident)
     assert not Payment.objects.exists()
-    assert payments.payment_path(booking) == ""
+    assert payment_path(booking) == ""
 
 
 def test_paid_slot_without_stripe_keys_is_not_bookable_online(settings, resident, court):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from booking import payments
+from payments import sweeps
 
 
 class Command(BaseCommand):
@@ -14,6 +14,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        expired = payments.expire_holds()
-        refunded = payments.retry_pending_refunds()
+        expired = sweeps.expire_holds()
+        refunded = sweeps.retry_pending_refunds()
         self.stdout.write(f"Expired {expired} hold(s); issued {refunded} pending refund(s).")

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from booking import payments
-from booking.models import Payment
 from events import registrations
 from events.exceptions import EventBusyError
 from events.models import Event, Registration
+from payments.models import Payment
+from payments.outcomes import apply_intent_status
+from payments.registrations import get_registration_payment_page
+from payments.sweeps import expire_holds
 from tests.factories import EventFactory, UserFactory
 from tests.stripe_server import pay_at_stripe
 
@@ -65,15 +67,15 @@ def test_payment_and_expiry_racing_for_one_hold_have_exactly_one_effect(stripe_s
     event = EventFactory(price=Decimal("20.00"), capacity=1)
     resident = UserFactory(username="payer")
     held = registrations.register(event_id=event.pk, resident=resident).registration
-    page = payments.get_registration_payment_page(registration_id=held.pk, user=resident)
+    page = get_registration_payment_page(registration_id=held.pk, user=resident)
     intent_id = page.payment.stripe_payment_intent_id
     pay_at_stripe(intent_id)  # paid at Stripe, the webhook and the expiry job arrive together
     after_hold = held.hold_expires_at + dt.timedelta(seconds=1)
 
     _race(
         [
-            lambda: payments.apply_intent_status(intent_id=intent_id, status="succeeded"),
-            lambda: payments.expire_holds(now=after_hold),
+            lambda: apply_intent_status(intent_id=intent_id, status="succeeded"),
+            lambda: expire_holds(now=after_hold),
         ]
     )
 

@@ -1,19 +1,10 @@
-"""Admin for payments, Stripe events, strikes and sent notices (check-ins: checkin/admin.py).
-
-Imported from booking/admin.py. Payments, events and notices are records: read-only.
-Strikes are waived through the API (`POST /api/v1/strikes/{id}/waive/`) so that suspensions are
-recomputed.
-"""
+"""Admin for payments and Stripe webhook events: records, read-only (a payment changed here
+would bypass the state machine that keeps it consistent with its booking or registration)."""
 
 from django.contrib import admin
 
-from booking.models import (
-    Payment,
-    ReminderSent,
-    Strike,
-    StripeEvent,
-)
 from common.admin import ReadOnlyAdmin
+from payments.models import Payment, StripeEvent
 
 
 @admin.register(Payment)
@@ -53,18 +44,3 @@ class StripeEventAdmin(ReadOnlyAdmin):
     list_filter = ["type", "outcome"]
     search_fields = ["event_id", "payment__stripe_payment_intent_id"]
     date_hierarchy = "received_at"
-
-
-@admin.register(Strike)
-class StrikeAdmin(ReadOnlyAdmin):
-    list_display = ["id", "resident", "kind", "venue", "booking", "created_at", "waived_at"]
-    list_filter = ["kind", "venue"]
-    list_select_related = ["resident", "venue"]
-    search_fields = ["resident__username", "resident__email"]
-    date_hierarchy = "created_at"
-
-
-@admin.register(ReminderSent)
-class ReminderSentAdmin(ReadOnlyAdmin):
-    list_display = ["booking", "kind", "sent_at"]
-    list_filter = ["kind"]

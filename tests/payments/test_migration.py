@@ -1,0 +1,237 @@
+"""Payment and StripeEvent move from booking to payments (booking 0009, payments 0001) keeping
+every row, their content types (so admin log entries and the permissions groups hold on them) and
+the database constraints; the move can be undone."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from booking.models import Booking
+from events.models import Registration
+from payments.models import Payment, StripeEvent
+
+MOVED_OUT = ("booking", "0009_payments_moved_out")
+TAKEN_OVER = ("payments", "0001_initial")
+PAYMENT_COLUMNS = (
+    "pk",
+    "booking_id",
+    "registration_id",
+    "amount",
+    "currency",
+    "status",
+    "payment_method_types",
+    "stripe_payment_intent_id",
+    "stripe_client_secret",
+    "amount_refunded",
+    "stripe_refund_id",
+    "refund_reason",
+    "last_error",
+    "succeeded_at",
+    "refunded_at",
+    "created_at",
+    "updated_at",
+)
+EVENT_COLUMNS = ("pk", "event_id", "type", "payment_id", "outcome", "received_at")
+
+
+def before_the_move(executor: MigrationExecutor) -> list[tuple[str, str]]:
+    """Booking's migration just before the move (whichever it is: 0009's booking parent)."""
+    parents = executor.loader.graph.node_map[MOVED_OUT].parents
+    return [next(parent.key for parent in parents if parent.key[0] == "booking")]
+
+
+def migrate(targets: list[tuple[str, str]] | None = None) -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets or executor.loader.graph.leaf_nodes())
+    executor.loader.build_graph()  # what is applied now
+    return executor
+
+
+def applied_models(executor: MigrationExecutor):  # type: ignore[no-untyped-def]
+    """The models as the applied migrations of every app leave them (contenttypes included)."""
+    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
+
+
+def rows(model, columns):  # type: ignore[no-untyped-def]
+    return sorted(model.objects.values_list(*columns))
+
+
+def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A paid booking, a paid then refunded registration, an unpaid one, their webhook events,
+    a group allowed to view payments and an admin log entry about a payment, in booking's models.
+    """
+    user_model = old.get_model("auth", "User")
+    content_type = old.get_model("contenttypes", "ContentType")
+    permission = old.get_model("auth", "Permission")
+    payment_type, _ = content_type.objects.get_or_create(app_label="booking", model="payment")
+    event_type, _ = content_type.objects.get_or_create(app_label="booking", model="stripeevent")
+    view_payments, _ = permission.objects.get_or_create(
+        content_type=payment_type, codename="view_payment", defaults={"name": "Can view"}
+    )
+    view_events, _ = permission.objects.get_or_create(
+        content_type=event_type, codename="view_stripeevent", defaults={"name": "Can view"}
+    )
+    group = old.get_model("auth", "Group").objects.create(name="cashiers")
+    group.permissions.add(view_payments, view_events)
+    cashier = user_model.objects.create(username="cashier", is_staff=True)
+    cashier.groups.add(group)
+
+    venue = old.get_model("venues", "Venue").objects.create(
+        slug="paid", name_zh="莲塘体育馆", kind="sports_centre"
+    )
+    resource = old.get_model("venues", "Resource").objects.create(venue=venue, name_zh="2号场")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    slot = old.get_model("booking", "Slot").objects.create(
+        resource=resource,
+        venue=venue,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        capacity=4,
+        places=1,
+        remaining=0,
+        price=Decimal("60.00"),
+    )
+    resident = user_model.objects.create(username="payer")
+    booking = old.get_model("booking", "Booking").objects.create(
+        slot=slot,
+        resource=resource,
+        venue=venue,
+        resident=resident,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        exclusive=True,
+        party_size=2,
+        places=1,
+        price=slot.price,
+        status="confirmed",
+        confirmed_at=start - dt.timedelta(days=1),
+    )
+    organisation = old.get_model("events", "Organisation").objects.create(
+        slug="runners", name_zh="罗湖跑团"
+    )
+    event = old.get_model("events", "Event").objects.create(
+        organisation=organisation,
+        title_zh="梧桐山登高赛",
+        category="race",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        status="published",
+        capacity=10,
+        registered_count=1,
+        price=Decimal("20.00"),
+    )
+    registration = old.get_model("events", "Registration")
+    refunded = registration.objects.create(
+        event=event, resident=resident, status="cancelled", amount=Decimal("40.00"), party_size=2
+    )
+    unpaid = registration.objects.create(
+        event=event,
+        resident=user_model.objects.create(username="waiting"),
+        status="held",
+        amount=Decimal("20.00"),
+        hold_expires_at=start - dt.timedelta(days=1),
+    )
+    payment = old.get_model("booking", "Payment")
+    paid = payment.objects.create(
+        booking=booking,
+        amount=Decimal("60.00"),
+        status="succeeded",
+        payment_method_types=["card", "alipay"],
+        stripe_payment_intent_id="pi_booking_paid",
+        stripe_client_secret="pi_booking_paid_secret",
+        succeeded_at=start - dt.timedelta(days=1),
+    )
+    payment.objects.create(
+        registration=refunded,
+        amount=Decimal("40.00"),
+        status="refunded",
+        stripe_payment_intent_id="pi_registration_refunded",
+        amount_refunded=Decimal("40.00"),
+        stripe_refund_id="re_1",
+        refund_reason="cancelled",
+        refunded_at=start - dt.timedelta(hours=12),
+    )
+    payment.objects.create(registration=unpaid, amount=Decimal("20.00"), last_error="declined")
+    stripe_event = old.get_model("booking", "StripeEvent")
+    stripe_event.objects.create(
+        event_id="evt_paid", type="payment_intent.succeeded", payment=paid, outcome="confirmed"
+    )
+    stripe_event.objects.create(event_id="evt_other", type="charge.succeeded", outcome="ignored")
+    log = old.get_model("admin", "LogEntry").objects.create(
+        user=cashier,
+        content_type=payment_type,
+        object_id=str(paid.pk),
+        object_repr=f"Payment #{paid.pk}",
+        action_flag=2,
+        change_message="looked at it",
+        action_time=timezone.now(),
+    )
+    return {
+        "paid": paid.pk,
+        "booking": booking.pk,
+        "cashier": cashier.pk,
+        "payment_type": payment_type.pk,
+        "event_type": event_type.pk,
+        "log": log.pk,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payments_events_log_entries_and_permissions_survive_the_move_and_its_undoing():
+    executor = MigrationExecutor(connection)
+    before = before_the_move(executor)
+    executor = migrate(before)
+    old = applied_models(executor)
+    made = paid_for(old)
+    old_payments = rows(old.get_model("booking", "Payment"), PAYMENT_COLUMNS)
+    old_events = rows(old.get_model("booking", "StripeEvent"), EVENT_COLUMNS)
+    assert len(old_payments) == 3 and len(old_events) == 2
+
+    migrate([TAKEN_OVER])
+    migrate()  # the schema the other tests expect
+    ContentType.objects.clear_cache()
+
+    # Every row, every column, as it was.
+    assert rows(Payment, PAYMENT_COLUMNS) == old_payments
+    assert rows(StripeEvent, EVENT_COLUMNS) == old_events
+    paid = Payment.objects.get(pk=made["paid"])
+    assert paid.booking == Booking.objects.get(pk=made["booking"])
+    assert Booking.objects.get(pk=made["booking"]).payment == paid  # the reverse accessor stays
+    assert [e.event_id for e in paid.events.all()] == ["evt_paid"]
+    assert Registration.objects.filter(payment__status="refunded").count() == 1
+    # The tables are still the booking app's, with their constraints.
+    assert Payment._meta.db_table == "booking_payment"
+    assert StripeEvent._meta.db_table == "booking_stripeevent"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.filter(pk=made["paid"]).update(amount_refunded=Decimal("61.00"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(amount=Decimal("1.00"))  # neither a booking nor a registration
+    # Content types are relabelled, not replaced: log entries and permissions follow.
+    assert ContentType.objects.get_for_model(Payment).pk == made["payment_type"]
+    assert ContentType.objects.get_for_model(StripeEvent).pk == made["event_type"]
+    log = LogEntry.objects.get(pk=made["log"])
+    assert log.get_edited_object() == paid
+    assert log.get_admin_url() == f"/admin/payments/payment/{paid.pk}/change/"
+    cashier = User.objects.get(pk=made["cashier"])
+    assert cashier.has_perm("payments.view_payment")
+    assert cashier.has_perm("payments.view_stripeevent")
+    assert not cashier.has_perm("payments.change_payment")
+
+    old = applied_models(migrate(before))
+    assert rows(old.get_model("booking", "Payment"), PAYMENT_COLUMNS) == old_payments
+    assert rows(old.get_model("booking", "StripeEvent"), EVENT_COLUMNS) == old_events
+    labels = old.get_model("contenttypes", "ContentType").objects.filter(
+        pk__in=[made["payment_type"], made["event_type"]]
+    )
+    assert sorted(labels.values_list("app_label", "model")) == [
+        ("booking", "payment"),
+        ("booking", "stripeevent"),
+    ]
+    migrate()
