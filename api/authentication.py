@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from booking.selectors import RowReader
+from common.db.rows import RowReader
 
 _user_reader: list[RowReader] = []
 _token_reader: list[RowReader] = []
