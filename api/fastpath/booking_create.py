@@ -10,7 +10,7 @@ same service, serializers, renderer and error handler as `BookingCreateView`.
 Anything else returns None and goes through `BookingCreateView`, which words every error: no
 token or a malformed `Authorization` header, session cookies (CSRF), another content type or
 charset, a body that is not a well-formed booking, input the service refuses before reading,
-and an unknown, expired or inactive token. tests/api/test_booking_rush.py compares the two paths.
+and an unknown, expired or inactive token. tests/api/fastpath/test_booking_create.py compares the two paths.
 """
 
 import json
@@ -24,10 +24,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.json import strict_constant
 
-from api.authentication import TOKEN_USER_SQL, token_of, token_user_params
 from api.exceptions import domain_error_parts, exception_handler
+from api.fastpath.authentication import TOKEN_USER_SQL, token_of, token_user_params
+from api.fastpath.throttle import AttemptNumber, Window, token_ident
 from api.serializers.bookings import read_well_formed_booking
-from api.throttling import AttemptNumber, BookingCreateThrottle, Window, token_ident
+from api.throttling import BookingCreateThrottle
 from booking import selectors, services
 from common.errors import DomainError
 
