@@ -24,31 +24,32 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 
+import common.redis
+
 logger = logging.getLogger(__name__)
 
 DISABLED_RATES = {"", "0", "off", "none"}
 REDIS_TIMEOUT = 0.5  # seconds: connecting to and answering from the throttle's Redis
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-_redis_clients: dict[str, redis.Redis] = {}
-
 
 def _redis_client() -> redis.Redis | None:
-    """One Redis client per process when the default cache is Redis, else None.
+    """The throttle's Redis client (`common.redis`) when the default cache is Redis, else None.
 
-    Django's cache builds a new client object (with its ~170 response callbacks) for every
-    operation; a counter bumped on every booking attempt deserves one reused client.
+    Django's cache calls cost a client lookup and a pickle each; a counter bumped on every
+    booking attempt talks to Redis directly, on the cache's server.
     """
     if not isinstance(caches["default"], RedisCache):
         return None
     location = settings.CACHES["default"]["LOCATION"]
     url = location[0] if isinstance(location, list | tuple) else str(location).split(",")[0]
-    if url not in _redis_clients:
-        # Bounded waits: a hung Redis must not hang the booking endpoint (see count_in_window).
-        _redis_clients[url] = redis.Redis.from_url(
-            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
-        )
-    return _redis_clients[url]
+    # Bounded waits: a hung Redis must not hang the booking endpoint (see count_in_window).
+    return common.redis.get_client(
+        url,
+        purpose="throttle",
+        socket_timeout=REDIS_TIMEOUT,
+        socket_connect_timeout=REDIS_TIMEOUT,
+    )
 
 
 # INCRBY, and on a window's first hit EXPIRE, in one round trip and atomically: the first
@@ -59,7 +60,7 @@ local count = redis.call('INCRBY', KEYS[1], step)
 if count == step then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
-_scripts: dict[int, Any] = {}
+_scripts: list[Any] = []  # the script's one redis-py Script, run with whichever client
 
 
 def count_in_window(key: str, ttl: int, step: int = 1) -> int:
@@ -71,7 +72,7 @@ def count_in_window(key: str, ttl: int, step: int = 1) -> int:
     client = _redis_client()
     if client is not None:
         try:
-            return int(_script(client)(keys=[key], args=[ttl, step]))
+            return int(_script(client)(keys=[key], args=[ttl, step], client=client))
         except redis.RedisError as exc:
             logger.warning("throttle counter unavailable, not counting %s: %r", key, exc)
             return 0
@@ -268,11 +269,10 @@ def _command(*parts: str) -> bytes:
 
 
 def _script(client: redis.Redis) -> Any:
-    script = _scripts.get(id(client))
-    if script is None:
-        # EVALSHA; redis-py loads the script again if the server lost it (NOSCRIPT).
-        script = _scripts[id(client)] = client.register_script(_INCR_IN_WINDOW)
-    return script
+    """The counter's script (EVALSHA; redis-py loads it again if the server lost it)."""
+    if not _scripts:
+        _scripts.append(client.register_script(_INCR_IN_WINDOW))
+    return _scripts[0]
 
 
 def parse_rate(rate: Any) -> tuple[int, int] | None:
