@@ -11,6 +11,14 @@ time (not wall time) per request, best of 5 batches, for:
 - a successful attempt: `POST /api/v1/bookings/` on a free slot (`201`);
 - an idempotent replay (`200`).
 
+`--without SHORTCUT,...` switches shortcuts of `api/fastpath/` off in this process, to measure
+what each saves (api/fastpath/README.md): `middleware` (Django's session, CSRF, auth and messages
+middleware run for token calls too), `fast-path` (DRF's dispatch answers every attempt),
+`token-query` (with `fast-path`: DRF's own `TokenAuthentication` instead of the hand-written
+lookup), `leases` (one Redis count per attempt instead of a block of 5), `throttle` (no
+throttle at all: the whole counter's cost), `health-check` (Django's `SELECT 1` before each
+request's first query). The `refused5` path is the crowd's: each resident tries 5 full slots.
+
 What it leaves out is what the server adds around the application (HTTP parsing, thread and
 process switches around round trips): `bench/flash_crowd.py` measures the whole. Successful
 attempts book free slots of the availability venue; the next flash_crowd run flushes them.
@@ -80,21 +88,55 @@ def cpu_per_request(run: Callable[[int], str], *, n: int, expect: str) -> float:
     return best
 
 
+SHORTCUTS = ("middleware", "fast-path", "token-query", "leases", "throttle", "health-check")
+
+
+def switch_off(without: set[str]) -> None:
+    """Undo the named shortcuts of api/fastpath in this process (after django.setup)."""
+    from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+
+    from api.fastpath import booking_create, middleware, throttle
+    from api.views.bookings import BookingCollectionView
+
+    if "middleware" in without:
+        middleware.is_cookieless_token_call = lambda request: False  # type: ignore[assignment]
+    if "fast-path" in without:
+        booking_create.create_booking = lambda request, view: None  # type: ignore[assignment]
+    if "token-query" in without:
+        BookingCollectionView.authentication_classes = [TokenAuthentication, SessionAuthentication]
+    if "leases" in without:
+        throttle.LEASE_SIZE = 1
+
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("-n", type=int, default=300, help="requests per batch")
     p.add_argument(
         "--profile",
         metavar="PATH",
-        choices=["trivial", "refused", "success", "replay"],
+        choices=["trivial", "refused", "refused5", "success", "replay"],
         help="also print cProfile's top functions (CPU time) for one path",
     )
     p.add_argument("--sort", default="cumulative", help="pstats sort key (e.g. tottime)")
+    p.add_argument(
+        "--without",
+        default="",
+        help="comma-separated shortcuts to switch off: " + ", ".join(SHORTCUTS),
+    )
+    p.add_argument("--paths", default="", help="comma-separated paths to time (default: all)")
     args = p.parse_args(argv)
+    without = {name for name in args.without.split(",") if name}
+    if without - set(SHORTCUTS):
+        raise SystemExit(f"unknown shortcuts: {sorted(without - set(SHORTCUTS))}")
     os.environ.update(common.server_env(8000))
+    if "throttle" in without:
+        os.environ["THROTTLE_BOOKING_CREATE"] = "off"
+    if "health-check" in without:
+        os.environ["DB_HEALTH_CHECK_AFTER_IDLE"] = "0"
     import django
 
     django.setup()
+    switch_off(without)
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
     from django.utils import timezone
@@ -135,6 +177,11 @@ def main(argv: list[str]) -> int:
     def refused(i: int) -> str:
         return book(tokens[i % len(tokens)][0], full[i % len(full)], uuid.uuid4().hex)
 
+    def refused5(i: int) -> str:
+        # As in the crowd: a resident's 5 tries in a row (from the other end of the tokens:
+        # residents the `refused` path, which runs first, has not taken numbers for).
+        return book(tokens[-1 - (i // 5) % len(tokens)][0], full[i % len(full)], uuid.uuid4().hex)
+
     def success(i: int) -> str:
         slot_id, token = free[i]
         return book(token, slot_id, f"cpu-{i}-{time.time()}")
@@ -151,10 +198,13 @@ def main(argv: list[str]) -> int:
     paths = {
         "trivial": ("trivial GET /api/v1/health/", trivial, "200"),
         "refused": ("refused attempt (409)", refused, "409"),
+        "refused5": ("refused, 5 tries per resident", refused5, "409"),
         "success": ("successful attempt (201)", success, "201"),
         "replay": ("idempotent replay (200)", replay, "200"),
     }
-    for name, run, expect in paths.values():
+    chosen = [name for name in args.paths.split(",") if name] or list(paths)
+    print(f"without: {', '.join(sorted(without)) or 'nothing'}")
+    for name, run, expect in (paths[name] for name in chosen):
         ms = cpu_per_request(run, n=args.n if expect != "201" else args.n // 5, expect=expect)
         print(f"{name:32} {ms:6.3f} ms CPU per request")
     if args.profile:

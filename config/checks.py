@@ -107,7 +107,7 @@ def redis_url_problem(url: str) -> str | None:
 
 
 def _middleware_installed(base_path: str) -> bool:
-    """Whether MIDDLEWARE holds `base_path` or a subclass of it (api/middleware.py)."""
+    """Whether MIDDLEWARE holds `base_path` or a subclass of it (api/fastpath/middleware.py)."""
     base = import_string(base_path)
     for path in settings.MIDDLEWARE:
         try:
@@ -257,7 +257,7 @@ def check_csrf_middleware(
 ) -> list[checks.CheckMessage]:
     """Django's security.W003 and W016, for a subclass of CsrfViewMiddleware too.
 
-    Django's checks look for its own class path in MIDDLEWARE; api.middleware.CsrfViewMiddleware
+    Django's checks look for its own class path in MIDDLEWARE; api.fastpath.middleware.CsrfViewMiddleware
     (Django's, skipped for cookie-less token calls) hid W003 behind a false alarm and W016
     altogether. settings.py silences security.W003; this check stands in for both.
     """

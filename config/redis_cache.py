@@ -1,9 +1,9 @@
 """Django's Redis cache backend, minus a per-call cost that shows under load.
 
 Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` for every cache call, and
-each one registers ~170 response callbacks: about 0.1-0.2 ms of CPU per call. Throttling makes
-two cache calls per throttled request. A `redis.Redis` over a connection pool is thread-safe
-(and Django keeps one cache object per thread anyway), so one client per pool is enough.
+each one registers ~170 response callbacks: about 0.1-0.2 ms of CPU per call. A `redis.Redis`
+over a connection pool is thread-safe, so the cache takes the process's one client per server
+from `common.redis` (purpose "cache"), shared by the per-thread cache objects Django keeps.
 """
 
 from typing import Any
@@ -11,21 +11,19 @@ from typing import Any
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
+import common.redis
+
 
 class ReusingRedisCacheClient(RedisCacheClient):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
-
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        # Private helpers of Django's RedisCacheClient, which the stubs do not declare.
+        # Private attributes of Django's RedisCacheClient, which the stubs do not declare.
         index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
-        client = self._clients.get(index)
-        if client is None:
-            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
-            client = self._client(connection_pool=pool)  # type: ignore[attr-defined]
-            self._clients[index] = client
-        return client
+        return common.redis.get_client(
+            self._servers[index],  # type: ignore[attr-defined]
+            purpose="cache",
+            pool_class=self._pool_class,  # type: ignore[attr-defined]
+            **self._pool_options,  # type: ignore[attr-defined]
+        )
 
 
 class RedisCache(DjangoRedisCache):

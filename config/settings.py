@@ -67,13 +67,13 @@ MIDDLEWARE = [
     # for requests that waited too long for a thread (api/outage.py).
     "api.outage.OutageMiddleware",
     # Django's session, CSRF, auth and messages middleware, skipped for API calls that carry
-    # a token and no cookie (api/middleware.py): nothing of theirs applies to those.
-    "api.middleware.SessionMiddleware",
+    # a token and no cookie (api/fastpath/middleware.py): nothing of theirs applies to those.
+    "api.fastpath.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "api.middleware.CsrfViewMiddleware",
-    "api.middleware.AuthenticationMiddleware",
-    "api.middleware.MessageMiddleware",
+    "api.fastpath.middleware.CsrfViewMiddleware",
+    "api.fastpath.middleware.AuthenticationMiddleware",
+    "api.fastpath.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused by django-axes into 429 + Retry-After (common/logins.py).
     "common.logins.LockoutMiddleware",
@@ -227,7 +227,7 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # security.W003 looks for Django's class path in MIDDLEWARE and misses its subclass
-# api.middleware.CsrfViewMiddleware (hiding W016, the Secure CSRF cookie, with it);
+# api.fastpath.middleware.CsrfViewMiddleware (hiding W016, the Secure CSRF cookie, with it);
 # config/checks.py checks both for Django's class or any subclass instead.
 SILENCED_SYSTEM_CHECKS = ["security.W003"]
 # axes.W002 looks for axes' own middleware path; common.logins.LockoutMiddleware is its subclass.
@@ -332,7 +332,7 @@ API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # DRF's TokenAuthentication rules, answered by one hand-written query.
-        "api.authentication.FastTokenAuthentication",
+        "api.fastpath.authentication.FastTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -149,7 +149,7 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
     """Every test starts with an empty cache, so throttle counters never leak between tests."""
     from django.core.cache import cache
 
-    from api.throttling import forget_leases
+    from api.fastpath.throttle import forget_leases
 
     cache.clear()
     forget_leases()

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import FastTokenAuthentication
+from api.fastpath.authentication import FastTokenAuthentication
 from api.ids import parse_id
 from api.parsers import JSONParser
 from api.permissions import IsSignedIn

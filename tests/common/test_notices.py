@@ -56,7 +56,9 @@ def tomorrow(court, hour: int = 0):  # type: ignore[no-untyped-def]
 
 
 def book_through_the_api(user, slot) -> tuple[int, float]:  # type: ignore[no-untyped-def]
-    client = APIClient()  # a token and no cookie: the booking fast path (api/views/booking_rush)
+    client = (
+        APIClient()
+    )  # a token and no cookie: the booking fast path (api/fastpath/booking_create)
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     started = time.monotonic()
     response = client.post("/api/v1/bookings/", {"slot": slot.pk}, format="json")

@@ -10,7 +10,7 @@ same service, serializers, renderer and error handler as `BookingCreateView`.
 Anything else returns None and goes through `BookingCreateView`, which words every error: no
 token or a malformed `Authorization` header, session cookies (CSRF), another content type or
 charset, a body that is not a well-formed booking, input the service refuses before reading,
-and an unknown, expired or inactive token. tests/api/test_booking_rush.py compares the two paths.
+and an unknown, expired or inactive token. tests/api/fastpath/test_booking_create.py compares the two paths.
 """
 
 import json
@@ -19,20 +19,48 @@ from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import Throttled
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.json import strict_constant
 
-from api.authentication import TOKEN_USER_SQL, token_of, token_user_params
 from api.exceptions import domain_error_parts, exception_handler
+from api.fastpath.authentication import (
+    TOKEN_USER_SQL,
+    FastTokenAuthentication,
+    token_of,
+    token_user_params,
+)
+from api.fastpath.throttle import AttemptNumber, Window, token_ident
+from api.parsers import JSONParser
+from api.permissions import IsSignedIn
 from api.serializers.bookings import read_well_formed_booking
-from api.throttling import AttemptNumber, BookingCreateThrottle, Window, token_ident
+from api.throttling import BookingCreateThrottle
 from booking import selectors, services
 from common.errors import DomainError
 
 UTF8 = {"utf-8", "utf8"}
 _renderer = JSONRenderer()
+
+# What this path does in place of DRF's dispatch of `BookingCreateView`, list by list. A class
+# added to one of the view's lists would not apply to token calls: the test
+# tests/api/fastpath/test_pinned_classes.py fails until this path implements it too.
+IMPLEMENTS: dict[str, tuple[type, ...]] = {
+    # A token header decides before any session (DRF tries them in this order): the token's
+    # user is read by TOKEN_USER_SQL, with FastTokenAuthentication's rules (key characters,
+    # expiry); an unknown, expired or inactive token falls through to DRF, which words the 401.
+    "authentication_classes": (FastTokenAuthentication, SessionAuthentication),
+    # IsSignedIn: a user was found by the token and is active.
+    "permission_classes": (IsSignedIn,),
+    # The same window and count (`AttemptNumber`), the same 429 (`Throttled`, Retry-After).
+    "throttle_classes": (BookingCreateThrottle,),
+    # UTF-8 JSON only, strict constants; a body JSONParser would refuse (or nest too deep)
+    # falls through to DRF.
+    "parser_classes": (JSONParser,),
+    # JSONRenderer whatever the Accept header (the view's JSONOnly negotiation).
+    "renderer_classes": (JSONRenderer,),
+}
 
 
 class CreateView(Protocol):

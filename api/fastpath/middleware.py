@@ -11,7 +11,7 @@ the admin's checks still find them.
 
 What the response shows is the same either way: none of the four adds a header or a cookie
 to a cookie-less request that never touched `request.session`, `request.user` (Django's, not
-DRF's) or messages. tests/api/test_middleware.py compares the two.
+DRF's) or messages. tests/api/fastpath/test_middleware.py compares the two.
 """
 
 from typing import Any

@@ -1,4 +1,4 @@
-"""Django's browser-session middleware is left out of cookie-less token calls (api.middleware).
+"""Django's browser-session middleware is left out of cookie-less token calls (api.fastpath.middleware).
 
 The answers must not change: each token call is sent once through the project's middleware and
 once through Django's own four classes, and status, body and headers are compared. Requests
@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from rest_framework.authtoken.models import Token
 
-from api.middleware import (
+from api.fastpath.middleware import (
     AuthenticationMiddleware,
     MessageMiddleware,
     SessionMiddleware,
@@ -24,12 +24,12 @@ from api.middleware import (
 from tests.factories import BookingFactory, SlotFactory, UserFactory
 
 DJANGOS_OWN = {
-    "api.middleware.SessionMiddleware": "django.contrib.sessions.middleware.SessionMiddleware",
-    "api.middleware.CsrfViewMiddleware": "django.middleware.csrf.CsrfViewMiddleware",
-    "api.middleware.AuthenticationMiddleware": (
+    "api.fastpath.middleware.SessionMiddleware": "django.contrib.sessions.middleware.SessionMiddleware",
+    "api.fastpath.middleware.CsrfViewMiddleware": "django.middleware.csrf.CsrfViewMiddleware",
+    "api.fastpath.middleware.AuthenticationMiddleware": (
         "django.contrib.auth.middleware.AuthenticationMiddleware"
     ),
-    "api.middleware.MessageMiddleware": "django.contrib.messages.middleware.MessageMiddleware",
+    "api.fastpath.middleware.MessageMiddleware": "django.contrib.messages.middleware.MessageMiddleware",
 }
 DJANGO_MIDDLEWARE = [DJANGOS_OWN.get(path, path) for path in settings.MIDDLEWARE]
 VARYING_HEADERS = {"Date"}

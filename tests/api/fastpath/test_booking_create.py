@@ -1,4 +1,4 @@
-"""The short path of POST /api/v1/bookings/ (api.views.booking_rush) answers exactly as DRF's.
+"""The short path of POST /api/v1/bookings/ (api.fastpath.booking_create) answers exactly as DRF's.
 
 Each case sends the same request to `BookingCollectionView` (which tries the short path first)
 and to the same view with DRF's own dispatch, and compares status, body and headers. The cases the short

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from api.throttling import (
+from api.fastpath.throttle import (
     LEASE_SIZE,
     AttemptNumber,
     Leases,
