@@ -59,7 +59,7 @@ from common.urls import absolute_url
 from events import registrations as event_services
 from events.exceptions import EventsError, RegistrationNotFoundError
 from events.models import Event, Registration
-from venues.models import BookingPolicy
+from venues.policies import policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -546,11 +546,11 @@ def _settle_locked(*, booking_id: int, after: list[Callable[[], object]]) -> str
     payment = Payment.objects.select_for_update().filter(booking_id=booking.pk).first()
     if payment is None:
         return "no_payment"
-    policy: BookingPolicy | None = getattr(booking.venue, "policy", None)
+    policy = policy_for(booking.venue)
     return _settle_cancelled_payment(
         payment,
         what="booking",
-        keep_payment=booking.late_cancellation and not (policy and policy.refund_late_cancellation),
+        keep_payment=booking.late_cancellation and not policy.refund_late_cancellation,
         refund_reason="late_cancellation" if booking.late_cancellation else "cancelled",
         after=after,
     )
