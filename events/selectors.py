@@ -305,6 +305,17 @@ def _with_related(events: EventQuerySet, *, viewer: Viewer) -> EventQuerySet:
     return events
 
 
+def list_organisation_events(*, viewer: Viewer, organisation_ids: set[int]) -> EventQuerySet:
+    """Every event of these organisations that `viewer` may see (drafts too, for their
+    members), with organisation and venue, latest start first (the organiser console)."""
+    return (
+        visible_events(viewer=viewer)
+        .filter(organisation_id__in=organisation_ids)
+        .select_related("organisation", "venue")
+        .order_by("-starts_at", "-id")
+    )
+
+
 def list_organisations(*, ids: set[int]) -> QuerySet[Organisation]:
     """The organisations with these ids (a member's, from `organisation_ids_of`)."""
     return Organisation.objects.filter(pk__in=ids)

@@ -17,10 +17,12 @@ def list_venues(
     district: str | None = None,
     sport: str | None = None,
     q: str | None = None,
+    street: str | None = None,
 ) -> QuerySet[Venue]:
     """List active venues, optionally filtered; sports are prefetched.
 
-    `sport` is a sport code, `q` searches both languages' names and addresses and the street.
+    `sport` is a sport code, `q` searches both languages' names and addresses and the street,
+    `street` keeps the venues on that street (街道) exactly.
     Input is assumed valid (the API validates it first). Venues with free places on a day:
     `booking.availability.list_venues_free_on` (venues does not depend on booking).
     """
@@ -33,6 +35,8 @@ def list_venues(
         venues = venues.filter(
             Exists(Venue.sports.through.objects.filter(venue_id=OuterRef("pk"), sport__code=sport))
         )
+    if street:
+        venues = venues.filter(street=street)
     if q:
         terms = Q()
         for field in ("name_zh", "name_en", "address_zh", "address_en", "street"):

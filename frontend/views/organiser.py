@@ -13,10 +13,10 @@ from events.lifecycle import allowed_actions
 from events.models import Event
 from events.selectors import (
     get_event,
+    list_organisation_events,
     list_organisations,
     list_registrations,
     organisation_ids_of,
-    visible_events,
 )
 from venues.selectors import list_venue_choices
 
@@ -27,12 +27,7 @@ def console(request: HttpRequest) -> HttpResponse:
     org_ids = organisation_ids_of(user=request.user)
     if not org_ids:
         raise PermissionDenied(_("Only members of an organiser may open the console."))
-    events = (
-        visible_events(viewer=request.user)
-        .filter(organisation_id__in=org_ids)
-        .select_related("organisation", "venue")
-        .order_by("-starts_at", "-id")
-    )
+    events = list_organisation_events(viewer=request.user, organisation_ids=org_ids)
     return render(
         request,
         "frontend/organiser/console.html",

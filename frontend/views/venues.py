@@ -82,11 +82,10 @@ def home(request: HttpRequest) -> HttpResponse:
         kind=filters["kind"] or None,
         sport=filters["sport"] or None,
         q=filters["q"] or None,
+        street=filters["street"] or None,
     ).select_related("policy")
     if filters["free"]:
         venues_qs = list_venues_free_on(venues=venues_qs, day=day, now=now)
-    if filters["street"]:
-        venues_qs = venues_qs.filter(street=filters["street"])
     venues = list(venues_qs)
     free = get_free_places_by_venue(venues=venues, day=day, now=now)
     occupancy = list_occupancy(
