@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
 
-from booking.availability import list_slots
+from booking.availability import list_slots, list_venues_free_on
 from booking.models import Slot
 from common.calendar_range import FIRST_DAY, LAST_DAY
 from common.errors import InvalidInputError
@@ -96,13 +96,15 @@ class VenueFilter(filters.FilterSet):
         # The selector owns the filtering (and its prefetches); `queryset` is its unfiltered
         # answer, so replacing it loses nothing.
         data = self.form.cleaned_data
-        return list_venues(
+        venues = list_venues(
             kind=data.get("kind") or None,
             district=data.get("district") or None,
             sport=data.get("sport") or None,
             q=(data.get("q") or "").strip() or None,
-            available_on=data.get("available_on"),
         )
+        if data.get("available_on") is not None:
+            venues = list_venues_free_on(venues=venues, day=data["available_on"])
+        return venues
 
 
 class SlotFilterForm(forms.Form):

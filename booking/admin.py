@@ -17,17 +17,13 @@ from booking.rules import local_date
 from booking.slots import GenerationSummary, generate_slots
 from common.admin import ReadOnlyAdmin
 from venues import admin as venues_admin
-from venues.models import BookingPolicy, Closure, OpeningRule, Resource, Venue
-
-DEFAULT_DAYS = 8  # today plus a 7-day window
+from venues.models import Closure, OpeningRule, Resource, Venue
+from venues.policies import policy_for
 
 
 def sync_venue_slots(venue: Venue) -> GenerationSummary:
     """Regenerate a venue's slots for its booking window (today included)."""
-    try:
-        days = venue.policy.window_days + 1
-    except BookingPolicy.DoesNotExist:
-        days = DEFAULT_DAYS
+    days = policy_for(venue).window_days + 1  # today included
     return generate_slots(start=local_date(timezone.now()), days=days, venue=venue)
 
 

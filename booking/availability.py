@@ -1,4 +1,5 @@
-"""Reads of slot availability: the venue day view and the slot list.
+"""Reads of slot availability: the venue day view, the slot list, and which venues have free
+places on a day (the venue search of the API and the pages).
 
 The day view is the hottest read of the rush (everyone refreshes it before release time), so it
 runs three small queries whatever the number of resources and slots, reads only the columns it
@@ -11,16 +12,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from booking import rules
 from booking.exceptions import SlotNotFoundError
-from booking.models import Slot
+from booking.models import Slot, free_slot_condition
 from common.errors import InvalidInputError
 from venues.exceptions import VenueNotFoundError
 from venues.models import BookingPolicy, Resource, Venue
+from venues.policies import default_policy, policy_for
 
 MAX_DAYS = 14
 
@@ -212,10 +214,7 @@ def get_availability(
 def _loaded_policy(venue: Venue) -> BookingPolicy:
     if not venue.is_active:
         raise VenueNotFoundError()
-    try:
-        return venue.policy
-    except BookingPolicy.DoesNotExist:
-        return BookingPolicy(venue_id=venue.pk)
+    return policy_for(venue)
 
 
 def _policy_of(venue_id: Any) -> BookingPolicy:
@@ -233,7 +232,7 @@ def _policy_of(venue_id: Any) -> BookingPolicy:
         raise VenueNotFoundError()
     window_days, release_time = row
     if window_days is None:
-        return BookingPolicy(venue_id=pk)
+        return default_policy(venue_id=pk)
     return BookingPolicy(venue_id=pk, window_days=window_days, release_time=release_time)
 
 
@@ -263,7 +262,7 @@ def list_slots(
     else:
         slots = slots.filter(ends_at__gt=now)
     if available is not None:
-        free = Q(is_closed=False, remaining__gt=0, starts_at__gt=now)
+        free = free_slot_condition(now=now)
         slots = slots.filter(free if available else ~free)
     return slots.annotate(
         window_days=F("venue__policy__window_days"),
@@ -310,3 +309,43 @@ def get_slot(*, slot_id: Any) -> Slot:
     if slot is None:
         raise SlotNotFoundError()
     return slot
+
+
+def list_venues_free_on(
+    *, venues: QuerySet[Venue], day: dt.date, now: dt.datetime | None = None
+) -> QuerySet[Venue]:
+    """Keep the venues of `venues` that have a free slot (`Slot.objects.free`) on the
+    Asia/Shanghai day `day`: the `available_on` filter of the venue search.
+
+    The filter lives here, not in `venues.selectors`, because venues does not depend on booking.
+    """
+    day_start, day_end = rules.day_bounds(day)
+    free = Slot.objects.free(now=now or timezone.now()).filter(
+        venue_id=OuterRef("pk"), starts_at__gte=day_start, starts_at__lt=day_end
+    )
+    return venues.filter(Exists(free))
+
+
+def get_free_places_by_venue(
+    *, venues: list[Venue], day: dt.date, now: dt.datetime
+) -> dict[int, int]:
+    """Free places per venue on `day`, in free slots whose booking window is open now (paid ones
+    only while online payment is available): what a resident could book there right now.
+
+    One query for any number of venues (their policies loaded with `select_related("policy")`).
+    """
+    day_start, day_end = rules.day_bounds(day)
+    open_ids = [
+        venue.pk
+        for venue in venues
+        if rules.booking_opens_at(starts_at=day_start, policy=policy_for(venue)) <= now
+    ]
+    if not open_ids:
+        return {}
+    slots = Slot.objects.free(now=now).filter(
+        venue_id__in=open_ids, starts_at__gte=day_start, starts_at__lt=day_end
+    )
+    if not online_payment_available():
+        slots = slots.filter(price=0)  # paid places cannot be booked online (payment_unavailable)
+    rows = slots.values("venue_id").annotate(free=Sum("remaining"))
+    return {row["venue_id"]: row["free"] for row in rows}

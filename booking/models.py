@@ -1,5 +1,6 @@
 """Slots generated from opening rules, and the bookings residents place on them."""
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -14,12 +15,23 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+def free_slot_condition(*, now: dt.datetime) -> models.Q:
+    """A slot that still has places for a resident now: of an active resource, not closed,
+    with places left, not yet started (`place_booking` refuses a slot that starts at `now`).
+
+    The window and payment rules are not in it (they depend on the venue's policy and the
+    settings): `booking.availability` applies them where a page or the API needs them.
+    """
+    return models.Q(resource__is_active=True, is_closed=False, remaining__gt=0, starts_at__gt=now)
+
+
 class SlotQuerySet(models.QuerySet["Slot"]):
     def open(self) -> "SlotQuerySet":
         return self.filter(is_closed=False)
 
-    def with_places(self) -> "SlotQuerySet":
-        return self.filter(is_closed=False, remaining__gt=0)
+    def free(self, *, now: dt.datetime) -> "SlotQuerySet":
+        """The slots that still have places for a resident now (`free_slot_condition`)."""
+        return self.filter(free_slot_condition(now=now))
 
 
 class Slot(models.Model):

@@ -1,13 +1,17 @@
-"""Pure rules of the booking window, shared by the booking service and availability reads."""
+"""Pure rules of the booking window and of cancelling, shared by the services that enforce them
+and the reads (pages, API) that show them: one rule, never recomputed beside its service."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from booking.models import Booking
 from venues.models import BookingPolicy
+from venues.policies import or_default
 
-DEFAULT_POLICY = BookingPolicy()
+# Statuses a booking may be cancelled from (before its start); a cancelled one is left as it is.
+CANCELLABLE_STATUSES = frozenset({Booking.Status.HELD, Booking.Status.CONFIRMED})
 
 
 def local_tz() -> ZoneInfo:
@@ -25,14 +29,14 @@ def booking_opens_at(*, starts_at: dt.datetime, policy: BookingPolicy | None) ->
     A day D is released at the policy's release time on day D - window_days: with a 7-day window
     and a 12:00 release, Tuesday's slots open at 12:00 on the Tuesday before.
     """
-    policy = policy or DEFAULT_POLICY
+    policy = or_default(policy)
     day = local_date(starts_at) - dt.timedelta(days=policy.window_days)
     return dt.datetime.combine(day, policy.release_time, tzinfo=local_tz())
 
 
 def cancellation_deadline(*, starts_at: dt.datetime, policy: BookingPolicy | None) -> dt.datetime:
     """The last moment a booking can be cancelled without counting as a late cancellation."""
-    policy = policy or DEFAULT_POLICY
+    policy = or_default(policy)
     return starts_at - dt.timedelta(hours=policy.cancel_deadline_hours)
 
 
@@ -46,3 +50,29 @@ def week_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(day, dt.time(0), tzinfo=local_tz())
     return start, start + dt.timedelta(days=1)
+
+
+def is_cancellable(*, status: str, starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether `cancel_booking` would cancel a booking in `status` starting at `starts_at` now:
+    held or confirmed, and not yet started."""
+    return status in CANCELLABLE_STATUSES and now < starts_at
+
+
+def is_late_cancellation(
+    *,
+    status: str,
+    starts_at: dt.datetime,
+    policy: BookingPolicy | None,
+    now: dt.datetime,
+    by_owner: bool = True,
+) -> bool:
+    """Whether cancelling now counts as late (a strike, no refund unless the policy says so).
+
+    Only a resident cancelling their own confirmed booking after the policy's deadline is
+    late; a held booking (not yet paid) or a staff cancellation never is.
+    """
+    return (
+        by_owner
+        and status == Booking.Status.CONFIRMED
+        and now > cancellation_deadline(starts_at=starts_at, policy=policy)
+    )

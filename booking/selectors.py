@@ -8,9 +8,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from booking import rules
 from booking.exceptions import BookingNotFoundError
 from booking.models import Booking, BookingQuerySet, ResidentStanding, Slot
 from common import feeds
@@ -279,3 +281,102 @@ def list_resident_bookings_for_feed(*, user_id: int, window: FeedWindow) -> Book
         .filter(Q(status__in=FEED_BOOKING_STATUSES) | recent_cancel)
         .order_by("starts_at", "id")
     )
+
+
+# --- reads of the staff pages and the venue page --------------------------------------------
+
+
+def list_venue_bookings_between(
+    *, user: AbstractBaseUser, venue_id: int, start: dt.datetime, end: dt.datetime
+) -> BookingQuerySet:
+    """The bookings of a venue starting in [start, end) that `user` may list (every one for its
+    staff, else only their own), in start order, with resident, resource, policy and strike."""
+    return (
+        list_bookings_for(user=user, venue_id=venue_id)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("resident", "resource", "venue__policy", "strike")
+        .order_by("starts_at", "resource__sort_order", "id")
+    )
+
+
+def list_booked_slot_ids(
+    *, user: AbstractBaseUser, venue_id: int, start: dt.datetime, end: dt.datetime
+) -> frozenset[int]:
+    """The slots of a venue starting in [start, end) where `user` holds an active booking."""
+    return frozenset(
+        Booking.objects.for_resident(user.pk)
+        .active()
+        .filter(venue_id=venue_id, starts_at__gte=start, starts_at__lt=end)
+        .values_list("slot_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """One resource on one local day: its slots, and what became of their bookings."""
+
+    day: dt.date
+    resource: str
+    slots: int
+    places: int
+    free: int
+    bookings: int
+    people: int
+    checked_in: int
+    no_shows: int
+    cancelled: int
+    late_cancellations: int
+
+
+def list_usage_by_day(*, venue_id: int, start: dt.datetime, end: dt.datetime) -> list[UsageRow]:
+    """Per local day and resource of a venue, for slots starting in [start, end): slots, places,
+    free places, active bookings and their people, check-ins, no-shows, cancellations (late
+    ones too). Two queries whatever the range; rows sorted by day, then resource id."""
+    tz = rules.local_tz()
+    day = TruncDate("starts_at", tzinfo=tz)
+    slots = {
+        (row["day"], row["resource_id"]): row
+        for row in Slot.objects.filter(venue_id=venue_id, starts_at__gte=start, starts_at__lt=end)
+        .annotate(day=day)
+        .order_by()
+        .values("day", "resource_id", "resource__name_zh")
+        .annotate(slots=Count("id"), places=Sum("places"), free=Sum("remaining"))
+    }
+    status = Booking.Status
+    active = Q(status__in=Booking.ACTIVE_STATUSES)
+    bookings: dict[tuple[dt.date, int], Any] = {
+        (row["day"], row["resource_id"]): row
+        for row in Booking.objects.filter(
+            venue_id=venue_id, starts_at__gte=start, starts_at__lt=end
+        )
+        .annotate(day=day)
+        .order_by()
+        .values("day", "resource_id")
+        .annotate(
+            booked=Count("id", filter=active),
+            people=Sum("party_size", filter=active),
+            checked_in=Count("id", filter=Q(status=status.CHECKED_IN)),
+            no_shows=Count("id", filter=Q(status=status.NO_SHOW)),
+            cancelled=Count("id", filter=Q(status=status.CANCELLED)),
+            late=Count("id", filter=Q(status=status.CANCELLED, late_cancellation=True)),
+        )
+    }
+    rows = []
+    for key in sorted(slots, key=lambda k: (k[0], k[1])):
+        s, b = slots[key], bookings.get(key, {})
+        rows.append(
+            UsageRow(
+                day=key[0],
+                resource=s["resource__name_zh"],
+                slots=s["slots"],
+                places=s["places"],
+                free=s["free"],
+                bookings=b.get("booked", 0),
+                people=b.get("people") or 0,
+                checked_in=b.get("checked_in", 0),
+                no_shows=b.get("no_shows", 0),
+                cancelled=b.get("cancelled", 0),
+                late_cancellations=b.get("late", 0),
+            )
+        )
+    return rows

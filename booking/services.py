@@ -42,6 +42,7 @@ from booking.exceptions import (
 from booking.models import Booking, Slot
 from common import notices, transactions
 from venues.models import BookingPolicy
+from venues.policies import or_default, policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -362,7 +363,7 @@ def _insert_booking(
         _check_resident_limits(resident=resident, slot=slot, policy=policy)
         # 3. Then the insert; on PostgreSQL the exclusion constraint checks it once more.
         held = slot.price > 0
-        hold_minutes = policy.hold_minutes if policy else settings.BOOKING_HOLD_MINUTES
+        hold_minutes = or_default(policy).hold_minutes
         booking = Booking(
             slot=slot,
             resource=slot.resource,
@@ -390,7 +391,7 @@ def _check_resident_limits(
 
     Runs under the resident's row lock, so it sees every booking the resident has committed.
     """
-    policy = policy or rules.DEFAULT_POLICY
+    policy = or_default(policy)
     day_start, day_end = rules.day_bounds(rules.local_date(slot.starts_at))
     week_start, week_end = rules.week_bounds(rules.local_date(slot.starts_at))
     bookings = locking.list_active_bookings(
@@ -455,20 +456,21 @@ def _cancel(
             raise BookingNotFoundError()  # not visible to this user: do not reveal it exists
         if booking.status == Booking.Status.CANCELLED:
             return booking, False
-        if booking.status not in (Booking.Status.HELD, Booking.Status.CONFIRMED):
+        if not rules.is_cancellable(status=booking.status, starts_at=booking.starts_at, now=now):
+            if booking.status in rules.CANCELLABLE_STATUSES:
+                raise NotCancellableError(
+                    "已开始的预约无法取消。A started booking cannot be cancelled."
+                )
             raise NotCancellableError(
                 f"该预约状态为“{booking.get_status_display()}”，无法取消。"
                 f"A booking that is {booking.status} cannot be cancelled."
             )
-        if now >= booking.starts_at:
-            raise NotCancellableError(
-                "已开始的预约无法取消。A started booking cannot be cancelled."
-            )
-        deadline = rules.cancellation_deadline(
-            starts_at=booking.starts_at, policy=_policy_of_venue(booking)
-        )
-        booking.late_cancellation = (
-            is_owner and booking.status == Booking.Status.CONFIRMED and now > deadline
+        booking.late_cancellation = rules.is_late_cancellation(
+            status=booking.status,
+            starts_at=booking.starts_at,
+            policy=policy_for(booking.venue),
+            now=now,
+            by_owner=is_owner,
         )
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
@@ -487,10 +489,3 @@ def _cancel(
         # Lock order: booking row, then slot row; place_booking never locks a booking row.
         locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
     return booking, True
-
-
-def _policy_of_venue(booking: Booking) -> BookingPolicy | None:
-    try:
-        return booking.venue.policy
-    except BookingPolicy.DoesNotExist:
-        return None

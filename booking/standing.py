@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from booking import rules
 from booking.exceptions import (
     BookingNotFoundError,
     NotNoShowableError,
@@ -28,10 +27,11 @@ from booking.exceptions import (
 from booking.models import Booking, ResidentStanding, Strike
 from booking.selectors import is_venue_staff
 from venues.models import BookingPolicy
+from venues.policies import policy_for, policy_of_venue_id
 
 
 def _policy(venue_id: int) -> BookingPolicy:
-    return BookingPolicy.objects.filter(venue_id=venue_id).first() or rules.DEFAULT_POLICY
+    return policy_of_venue_id(venue_id)
 
 
 def record_strike(*, booking: Booking, kind: str, now: dt.datetime) -> Strike | None:
@@ -246,7 +246,7 @@ def get_standing(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> S
     )
     active = 0
     for strike in strikes:
-        policy = getattr(strike.venue, "policy", None) or rules.DEFAULT_POLICY
+        policy = policy_for(strike.venue)
         period = dt.timedelta(days=policy.strike_period_days)
         if strike.waived_at is None and strike.created_at > now - period:
             active += 1

@@ -26,13 +26,12 @@ from booking.models import Booking
 from checkin.exceptions import InvalidCheckinCodeError
 from checkin.keys import signing_key
 from venues.models import BookingPolicy, Venue
+from venues.policies import or_default, policy_for
 
 CODE_VERSION = 1
 # version, booking id, venue id, valid from, valid to (Unix seconds, unsigned until 2106)
 _BODY = struct.Struct(">BQIII")
 SIGNATURE_SIZE = 64
-DEFAULT_OPENS_MINUTES = 15
-DEFAULT_CLOSES_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -108,8 +107,8 @@ def checkin_window(
     `checkin_closes_minutes` after the start (a court is lost to a no-show by then), never after
     the end.
     """
-    opens = policy.checkin_opens_minutes if policy else DEFAULT_OPENS_MINUTES
-    closes = policy.checkin_closes_minutes if policy else DEFAULT_CLOSES_MINUTES
+    policy = or_default(policy)
+    opens, closes = policy.checkin_opens_minutes, policy.checkin_closes_minutes
     valid_from = starts_at - dt.timedelta(minutes=opens)
     if venue_kind == Venue.Kind.SMART_GYM:
         return valid_from, ends_at
@@ -126,7 +125,7 @@ def checkin_window_of(booking: Booking) -> tuple[dt.datetime, dt.datetime]:
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         venue_kind=venue.kind,
-        policy=getattr(venue, "policy", None),
+        policy=policy_for(venue),
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from booking.models import Booking
+from booking.models import Booking, Slot
 
 
 def is_any_venue_staff(user: AbstractBaseUser) -> bool:
@@ -28,3 +29,36 @@ def get_live_occupancy(*, venue_id: int, now: dt.datetime | None = None) -> int:
         ends_at__gt=now,
     ).aggregate(people=Sum("party_size"))["people"]
     return int(total or 0)
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    present: int
+    capacity: int
+
+
+def list_occupancy(*, venue_ids: list[int], now: dt.datetime) -> dict[int, Occupancy]:
+    """People checked in to the slots running now, against those slots' capacity, per venue
+    (venues with no open slot running now are left out). Two queries for any number of venues."""
+    if not venue_ids:
+        return {}
+    capacity = {
+        row["venue_id"]: row["capacity"] or 0
+        for row in Slot.objects.open()
+        .filter(venue_id__in=venue_ids, starts_at__lte=now, ends_at__gt=now)
+        .values("venue_id")
+        .annotate(capacity=Sum("capacity"))
+    }
+    present: dict[int, int] = {
+        row["venue_id"]: row["n"] or 0
+        for row in Booking.objects.filter(
+            venue_id__in=list(capacity), starts_at__lte=now, ends_at__gt=now
+        )
+        .values("venue_id")
+        .annotate(n=Sum("party_size", filter=Q(status=Booking.Status.CHECKED_IN)))
+    }
+    return {
+        venue_id: Occupancy(present=present.get(venue_id, 0), capacity=cap)
+        for venue_id, cap in capacity.items()
+        if cap
+    }

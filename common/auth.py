@@ -1,7 +1,8 @@
-"""Typing help for views that run after an authentication check."""
+"""Typing help for views that run after an authentication check, and reads of accounts."""
 
 from typing import Protocol, cast
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
 
@@ -16,3 +17,8 @@ def signed_in_user(request: _HasUser) -> User:
     Only narrows the type (`User | AnonymousUser` to `User`); it checks nothing at run time.
     """
     return cast(User, request.user)
+
+
+def email_in_use(email: str) -> bool:
+    """Whether an account already has this e-mail address (compared case-insensitively)."""
+    return get_user_model().objects.filter(email__iexact=email).exists()

@@ -33,6 +33,7 @@ from events.exceptions import (
     UnknownStatusError,
 )
 from events.models import CalendarFeedToken, Event, EventQuerySet, Organisation, Registration
+from venues.models import Venue
 
 MAX_QUERY_LENGTH = 100
 
@@ -302,3 +303,35 @@ def _with_related(events: EventQuerySet, *, viewer: Viewer) -> EventQuerySet:
             )
         )
     return events
+
+
+def list_organisation_events(*, viewer: Viewer, organisation_ids: set[int]) -> EventQuerySet:
+    """Every event of these organisations that `viewer` may see (drafts too, for their
+    members), with organisation and venue, latest start first (the organiser console)."""
+    return (
+        visible_events(viewer=viewer)
+        .filter(organisation_id__in=organisation_ids)
+        .select_related("organisation", "venue")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def list_organisations(*, ids: set[int]) -> QuerySet[Organisation]:
+    """The organisations with these ids (a member's, from `organisation_ids_of`)."""
+    return Organisation.objects.filter(pk__in=ids)
+
+
+def list_event_venues() -> QuerySet[Venue]:
+    """Active venues that have at least one event (the calendar's venue filter)."""
+    return Venue.objects.filter(is_active=True, events__isnull=False).distinct()
+
+
+def get_own_registration(*, user: Viewer, registration_id: int) -> Registration | None:
+    """A resident's own registration with its event; None for anybody else's or a missing one."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Registration.objects.select_related("event")
+        .filter(pk=registration_id, resident_id=user.pk)
+        .first()
+    )

@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.auth import email_in_use
 from common.logins import LOCKED_CODE, is_locked_out, lock_message, mark_lock_shown
 
 
@@ -40,6 +41,6 @@ class ResidentRegistrationForm(UserCreationForm):
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].strip()
-        if get_user_model().objects.filter(email__iexact=email).exists():
+        if email_in_use(email):
             raise forms.ValidationError(_("An account with this e-mail already exists."))
         return email

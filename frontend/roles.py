@@ -4,15 +4,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from events.selectors import organisation_ids_of
 from venues.models import Venue
+from venues.selectors import list_staffed_venues
 
 
 def is_organiser(user: Any) -> bool:
     """Members of an organisation: the console lists their organisations' events, so a district
     admin who belongs to none would only meet its 403 (admins have /admin/ instead)."""
-    if not user.is_authenticated:
-        return False
-    return bool(user.organisations.exists())
+    return bool(organisation_ids_of(user=user))
 
 
 def is_admin(user: Any) -> bool:
@@ -22,12 +22,7 @@ def is_admin(user: Any) -> bool:
 
 def staffed_venues(user: Any) -> QuerySet[Venue]:
     """The venues whose staff pages the user may open (all of them for district admins)."""
-    if not user.is_authenticated:
-        return Venue.objects.none()
-    if user.is_superuser or user.is_staff:
-        return Venue.objects.filter(is_active=True)
-    venues: QuerySet[Venue] = user.staffed_venues.filter(is_active=True)
-    return venues
+    return list_staffed_venues(user=user)
 
 
 def is_venue_staff(user: Any) -> bool:

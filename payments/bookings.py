@@ -28,7 +28,7 @@ from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError, Pa
 from payments.intents import check_payment_method, ensure_payment_intent, run_after
 from payments.models import Payment
 from payments.outcomes import confirm_payment, settle_cancelled_payment
-from venues.models import BookingPolicy
+from venues.policies import policy_for
 
 
 @dataclass(frozen=True)
@@ -141,11 +141,11 @@ def _settle_locked(*, booking_id: int, after: list[Callable[[], object]]) -> str
     payment = Payment.objects.select_for_update().filter(booking_id=booking.pk).first()
     if payment is None:
         return "no_payment"
-    policy: BookingPolicy | None = getattr(booking.venue, "policy", None)
+    policy = policy_for(booking.venue)
     return settle_cancelled_payment(
         payment,
         what="booking",
-        keep_payment=booking.late_cancellation and not (policy and policy.refund_late_cancellation),
+        keep_payment=booking.late_cancellation and not policy.refund_late_cancellation,
         refund_reason="late_cancellation" if booking.late_cancellation else "cancelled",
         after=after,
     )

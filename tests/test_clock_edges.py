@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from tests.booking.test_free_slots import (  # noqa: F401  (collected here again)
+    test_available_on_ignores_started_closed_and_full_slots,
+)
 from tests.frontend.test_pages import (  # noqa: F401  (collected here again)
     test_staff_page_lists_the_days_bookings_with_a_check_in_button,
-)
-from tests.venues.test_selectors import (  # noqa: F401  (collected here again)
-    test_available_on_ignores_started_closed_and_full_slots,
 )
 
 pytestmark = pytest.mark.django_db

@@ -4,12 +4,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.apps import apps
-from django.conf import settings
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from venues.exceptions import VenueNotFoundError
 from venues.models import OpeningRule, Resource, Sport, Venue
@@ -21,14 +17,14 @@ def list_venues(
     district: str | None = None,
     sport: str | None = None,
     q: str | None = None,
-    available_on: dt.date | None = None,
-    now: dt.datetime | None = None,
+    street: str | None = None,
 ) -> QuerySet[Venue]:
     """List active venues, optionally filtered; sports are prefetched.
 
     `sport` is a sport code, `q` searches both languages' names and addresses and the street,
-    `available_on` keeps venues with at least one open slot with free places that has not
-    started on that Asia/Shanghai day. Input is assumed valid (the API validates it first).
+    `street` keeps the venues on that street (街道) exactly.
+    Input is assumed valid (the API validates it first). Venues with free places on a day:
+    `booking.availability.list_venues_free_on` (venues does not depend on booking).
     """
     venues = Venue.objects.filter(is_active=True)
     if kind:
@@ -39,33 +35,14 @@ def list_venues(
         venues = venues.filter(
             Exists(Venue.sports.through.objects.filter(venue_id=OuterRef("pk"), sport__code=sport))
         )
+    if street:
+        venues = venues.filter(street=street)
     if q:
         terms = Q()
         for field in ("name_zh", "name_en", "address_zh", "address_en", "street"):
             terms |= Q(**{f"{field}__icontains": q})
         venues = venues.filter(terms)
-    if available_on is not None:
-        venues = venues.filter(_has_free_slot_on(available_on, now or timezone.now()))
     return venues.prefetch_related(Prefetch("sports", queryset=Sport.objects.order_by("code")))
-
-
-def _has_free_slot_on(day: dt.date, now: dt.datetime) -> Exists:
-    # venues must not import booking (booking depends on venues); the app registry gives the
-    # Slot model without creating an import cycle.
-    slot_model: Any = apps.get_model("booking", "Slot")
-    tz = ZoneInfo(settings.TIME_ZONE)
-    day_start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-    day_end = day_start + dt.timedelta(days=1)
-    return Exists(
-        slot_model.objects.filter(
-            venue_id=OuterRef("pk"),
-            resource__is_active=True,
-            is_closed=False,
-            remaining__gt=0,
-            starts_at__gte=max(day_start, now),
-            starts_at__lt=day_end,
-        )
-    )
 
 
 def get_venue(*, venue_id: Any) -> Venue:
@@ -166,3 +143,46 @@ def get_venue_detail(*, venue_id: Any, on: dt.date) -> Venue:
     venue = get_venue(venue_id=venue_id)
     venue.rules_summary = get_rules_summary(venue_id=venue.pk, on=on)  # type: ignore[attr-defined]
     return venue
+
+
+def list_sports() -> QuerySet[Sport]:
+    """Every sport, by code (the venue search's choices)."""
+    return Sport.objects.order_by("code")
+
+
+def list_streets() -> list[str]:
+    """The streets (街道) that active venues are on, sorted, each once."""
+    return list(
+        Venue.objects.filter(is_active=True)
+        .exclude(street="")
+        .order_by("street")
+        .values_list("street", flat=True)
+        .distinct()
+    )
+
+
+def list_staffed_venues(*, user: Any) -> QuerySet[Venue]:
+    """The active venues whose staff pages `user` may open (every one for district admins)."""
+    if not user.is_authenticated:
+        return Venue.objects.none()
+    if user.is_superuser or user.is_staff:
+        return Venue.objects.filter(is_active=True)
+    venues: QuerySet[Venue] = user.staffed_venues.filter(is_active=True)
+    return venues
+
+
+def get_active_venue(*, venue_id: Any) -> Venue:
+    """One active venue, nothing prefetched (one query). Raises VenueNotFoundError."""
+    try:
+        pk = int(venue_id)
+    except (TypeError, ValueError) as exc:
+        raise VenueNotFoundError() from exc
+    venue = Venue.objects.filter(pk=pk, is_active=True).first()
+    if venue is None:
+        raise VenueNotFoundError()
+    return venue
+
+
+def list_venue_choices() -> QuerySet[Venue]:
+    """Active venues by Chinese name, nothing prefetched (a form's venue choices)."""
+    return Venue.objects.filter(is_active=True).order_by("name_zh")

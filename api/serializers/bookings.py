@@ -15,7 +15,8 @@ from booking.selectors import WHEN_PAST, WHEN_UPCOMING
 from booking.services import MAX_PARTY_SIZE
 from checkin.codes import checkin_code_for
 from payments.selectors import payment_path
-from venues.models import BookingPolicy, Venue
+from venues.models import Venue
+from venues.policies import policy_for
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -138,11 +139,9 @@ class BookingSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 def cancel_deadline(booking: Booking) -> dt.datetime:
-    try:
-        policy: BookingPolicy | None = booking.venue.policy
-    except BookingPolicy.DoesNotExist:
-        policy = None
-    return rules.cancellation_deadline(starts_at=booking.starts_at, policy=policy)
+    return rules.cancellation_deadline(
+        starts_at=booking.starts_at, policy=policy_for(booking.venue)
+    )
 
 
 def payment_url(booking: Booking) -> str:

@@ -1,5 +1,7 @@
 """My bookings: upcoming and past, cancel, check-in QR code, and the personal calendar feed."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,21 +13,26 @@ from booking.exceptions import BookingNotFoundError
 from booking.models import Booking
 from booking.selectors import WHEN_PAST, WHEN_UPCOMING, get_booking_for, list_bookings_for
 from common.auth import signed_in_user
+from venues.policies import policy_for
 
 PAST_LIMIT = 50
 
 
-def _annotate(bookings: list[Booking], now: object) -> list[Booking]:
+def _annotate(bookings: list[Booking], now: dt.datetime) -> list[Booking]:
     for booking in bookings:
-        policy = getattr(booking.venue, "policy", None)
-        deadline = rules.cancellation_deadline(starts_at=booking.starts_at, policy=policy)
-        booking.cancel_deadline = deadline  # type: ignore[attr-defined]
-        booking.cancellable = (  # type: ignore[attr-defined]
-            booking.status in (Booking.Status.HELD, Booking.Status.CONFIRMED)
-            and booking.starts_at > now  # type: ignore[operator]
+        # The rules cancel_booking enforces, not a copy of them: a button is offered, and a
+        # cancellation announced as late, exactly when the service would do so.
+        policy = policy_for(booking.venue)
+        booking.cancel_deadline = rules.cancellation_deadline(  # type: ignore[attr-defined]
+            starts_at=booking.starts_at, policy=policy
         )
-        booking.late = booking.cancellable and now > deadline  # type: ignore[attr-defined,operator]
-        booking.refund_late = bool(policy and policy.refund_late_cancellation)  # type: ignore[attr-defined]
+        booking.cancellable = rules.is_cancellable(  # type: ignore[attr-defined]
+            status=booking.status, starts_at=booking.starts_at, now=now
+        )
+        booking.late = booking.cancellable and rules.is_late_cancellation(  # type: ignore[attr-defined]
+            status=booking.status, starts_at=booking.starts_at, policy=policy, now=now
+        )
+        booking.refund_late = policy.refund_late_cancellation  # type: ignore[attr-defined]
         booking.has_qr = booking.status == Booking.Status.CONFIRMED  # type: ignore[attr-defined]
     return bookings
 

@@ -14,12 +14,11 @@ from booking import rules
 from common.auth import signed_in_user
 from common.urls import absolute_url, webcal_url
 from events.exceptions import EventNotFoundError
-from events.models import Event, Registration
+from events.models import Event
 from events.recurrence import exdates_as_datetimes, occurrences_between
-from events.selectors import get_event, list_events
+from events.selectors import get_event, get_own_registration, list_event_venues, list_events
 from frontend.calendar_month import month_weeks, shift_month
 from frontend.views.params import parse_id, parse_month
-from venues.models import Venue
 
 LIST_DAYS = 60
 
@@ -67,7 +66,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     if category not in Event.Category.values:
         category = ""
-    venues = list(Venue.objects.filter(is_active=True, events__isnull=False).distinct())
+    venues = list(list_event_venues())
     venue_id = parse_id(request.GET.get("venue"))
     if venue_id not in {v.pk for v in venues}:
         venue_id = None
@@ -169,11 +168,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def pay_registration(request: HttpRequest, pk: int) -> HttpResponse:
     """The pay page of a held registration for a paid event (the API's `payment_url`)."""
-    registration = (
-        Registration.objects.select_related("event")
-        .filter(pk=pk, resident=signed_in_user(request))
-        .first()
-    )
+    registration = get_own_registration(user=signed_in_user(request), registration_id=pk)
     if registration is None:
         raise Http404()
     test_mode = settings.STRIPE_SECRET_KEY.startswith("sk_test_") or bool(settings.STRIPE_API_BASE)

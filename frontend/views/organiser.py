@@ -10,9 +10,15 @@ from django.utils.translation import gettext as _
 
 from events.exceptions import EventNotFoundError
 from events.lifecycle import allowed_actions
-from events.models import Event, Organisation
-from events.selectors import get_event, list_registrations, organisation_ids_of, visible_events
-from venues.models import Venue
+from events.models import Event
+from events.selectors import (
+    get_event,
+    list_organisation_events,
+    list_organisations,
+    list_registrations,
+    organisation_ids_of,
+)
+from venues.selectors import list_venue_choices
 
 
 @login_required
@@ -21,19 +27,14 @@ def console(request: HttpRequest) -> HttpResponse:
     org_ids = organisation_ids_of(user=request.user)
     if not org_ids:
         raise PermissionDenied(_("Only members of an organiser may open the console."))
-    events = (
-        visible_events(viewer=request.user)
-        .filter(organisation_id__in=org_ids)
-        .select_related("organisation", "venue")
-        .order_by("-starts_at", "-id")
-    )
+    events = list_organisation_events(viewer=request.user, organisation_ids=org_ids)
     return render(
         request,
         "frontend/organiser/console.html",
         {
             "nav": "organiser",
             "events": events,
-            "organisations": Organisation.objects.filter(pk__in=org_ids),
+            "organisations": list_organisations(ids=org_ids),
         },
     )
 
@@ -65,9 +66,9 @@ def event_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "event": event,
             # Only the commands the event's state allows get a button (the rule the API enforces).
             "actions": allowed_actions(event) if event else frozenset(),
-            "organisations": Organisation.objects.filter(pk__in=org_ids),
+            "organisations": list_organisations(ids=org_ids),
             "categories": Event.Category.choices,
-            "venues": Venue.objects.filter(is_active=True).order_by("name_zh"),
+            "venues": list_venue_choices(),
             "confirmed": confirmed,
             "waitlisted": waitlisted,
             "page_config": {

@@ -3,20 +3,17 @@ strike waivers (all through /api/v1), and CSV exports of bookings and usage."""
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking import rules
-from booking.models import Booking, Slot
-from booking.selectors import is_venue_staff, list_bookings_for
+from booking.models import Booking
+from booking.selectors import is_venue_staff, list_usage_by_day, list_venue_bookings_between
 from booking.standing import can_mark_no_show
 from checkin.codes import checkin_code_for, checkin_window_of
 from checkin.services import checkin_refusal
@@ -24,13 +21,18 @@ from common.auth import signed_in_user
 from common.csv import csv_line
 from frontend import roles
 from frontend.views.params import parse_day
+from venues.exceptions import VenueNotFoundError
 from venues.models import Venue
+from venues.selectors import get_active_venue
 
 MAX_EXPORT_DAYS = 366
 
 
 def _venue_for_staff(request: HttpRequest, pk: int) -> Venue:
-    venue = get_object_or_404(Venue, pk=pk, is_active=True)
+    try:
+        venue = get_active_venue(venue_id=pk)
+    except VenueNotFoundError as exc:
+        raise Http404(str(exc)) from exc
     if not is_venue_staff(user=request.user, venue_id=venue.pk):
         raise PermissionDenied(_("You are not on the staff of this venue."))
     return venue
@@ -60,10 +62,9 @@ def venue_day(request: HttpRequest, pk: int) -> HttpResponse:
     day = _day(request, "day", today)
     start, end = rules.day_bounds(day)
     bookings = list(
-        list_bookings_for(user=signed_in_user(request), venue_id=venue.pk)
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("resident", "resource", "venue__policy", "strike")
-        .order_by("starts_at", "resource__sort_order", "id")
+        list_venue_bookings_between(
+            user=signed_in_user(request), venue_id=venue.pk, start=start, end=end
+        )
     )
     for booking in bookings:
         # Each action is offered only while the service behind it would accept it, by the
@@ -131,11 +132,8 @@ def export_bookings(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     first, last = _range(request)
     start = rules.day_bounds(first)[0]
     end = rules.day_bounds(last)[1]
-    bookings = (
-        list_bookings_for(user=signed_in_user(request), venue_id=venue.pk)
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("resident", "resource")
-        .order_by("starts_at", "id")
+    bookings = list_venue_bookings_between(
+        user=signed_in_user(request), venue_id=venue.pk, start=start, end=end
     )
     tz = rules.local_tz()
 
@@ -178,30 +176,7 @@ def export_usage(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     first, last = _range(request)
     start = rules.day_bounds(first)[0]
     end = rules.day_bounds(last)[1]
-    slots = {
-        (row["day"], row["resource_id"]): row
-        for row in _by_day(
-            Slot.objects.filter(venue_id=venue.pk, starts_at__gte=start, starts_at__lt=end)
-        )
-        .values("day", "resource_id", "resource__name_zh")
-        .annotate(slots=Count("id"), places=Sum("places"), free=Sum("remaining"))
-    }
-    status = Booking.Status
-    bookings = {
-        (row["day"], row["resource_id"]): row
-        for row in _by_day(
-            Booking.objects.filter(venue_id=venue.pk, starts_at__gte=start, starts_at__lt=end)
-        )
-        .values("day", "resource_id")
-        .annotate(
-            booked=Count("id", filter=Q(status__in=Booking.ACTIVE_STATUSES)),
-            people=Sum("party_size", filter=Q(status__in=Booking.ACTIVE_STATUSES)),
-            checked_in=Count("id", filter=Q(status=status.CHECKED_IN)),
-            no_shows=Count("id", filter=Q(status=status.NO_SHOW)),
-            cancelled=Count("id", filter=Q(status=status.CANCELLED)),
-            late=Count("id", filter=Q(status=status.CANCELLED, late_cancellation=True)),
-        )
-    }
+    usage = list_usage_by_day(venue_id=venue.pk, start=start, end=end)
 
     def rows() -> Iterator[list[object]]:
         yield [
@@ -217,28 +192,19 @@ def export_usage(request: HttpRequest, pk: int) -> StreamingHttpResponse:
             "cancelled",
             "late_cancellations",
         ]
-        for key in sorted(slots, key=lambda k: (k[0], k[1])):
-            s = slots[key]
-            b = bookings.get(key, {})
+        for row in usage:
             yield [
-                key[0].isoformat(),
-                s["resource__name_zh"],
-                s["slots"],
-                s["places"],
-                s["free"],
-                b.get("booked", 0),
-                b.get("people") or 0,
-                b.get("checked_in", 0),
-                b.get("no_shows", 0),
-                b.get("cancelled", 0),
-                b.get("late", 0),
+                row.day.isoformat(),
+                row.resource,
+                row.slots,
+                row.places,
+                row.free,
+                row.bookings,
+                row.people,
+                row.checked_in,
+                row.no_shows,
+                row.cancelled,
+                row.late_cancellations,
             ]
 
     return _csv_response(rows(), f"usage-{venue.slug}-{first}-{last}.csv")
-
-
-def _by_day(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    by_day: QuerySet[Any] = queryset.annotate(
-        day=TruncDate("starts_at", tzinfo=rules.local_tz())
-    ).order_by()
-    return by_day

@@ -11,16 +11,16 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from booking import rules
-from booking.availability import get_availability
-from booking.models import Booking
-from booking.selectors import list_bookings_for
-from frontend import reads
+from booking.availability import get_availability, get_free_places_by_venue, list_venues_free_on
+from booking.selectors import list_booked_slot_ids
+from checkin.selectors import list_occupancy
 from frontend.grid import build_grid
 from frontend.maps import MapLink, map_links
 from frontend.views.params import clean_text, parse_day
 from venues.exceptions import VenueNotFoundError
-from venues.models import BookingPolicy, Sport, Venue
-from venues.selectors import get_venue, list_venues
+from venues.models import Venue
+from venues.policies import policy_for
+from venues.selectors import get_venue, list_sports, list_streets, list_venues
 
 # Labels of the amenity codes stored in Venue.amenities; an unknown code is shown as written.
 AMENITY_LABELS = {
@@ -75,33 +75,26 @@ def home(request: HttpRequest) -> HttpResponse:
         "street": clean_text(request.GET.get("street")),
         "free": request.GET.get("free") == "1",
     }
-    sports = list(Sport.objects.all())
+    sports = list(list_sports())
     if filters["sport"] not in {sport.code for sport in sports}:
         filters["sport"] = ""
     venues_qs = list_venues(
         kind=filters["kind"] or None,
         sport=filters["sport"] or None,
         q=filters["q"] or None,
-        available_on=day if filters["free"] else None,
-        now=now,
+        street=filters["street"] or None,
     ).select_related("policy")
-    if filters["street"]:
-        venues_qs = venues_qs.filter(street=filters["street"])
+    if filters["free"]:
+        venues_qs = list_venues_free_on(venues=venues_qs, day=day, now=now)
     venues = list(venues_qs)
-    free = reads.free_places_on(venues=venues, day=day, now=now)
-    occupancy = reads.occupancy_now(
+    free = get_free_places_by_venue(venues=venues, day=day, now=now)
+    occupancy = list_occupancy(
         venue_ids=[v.pk for v in venues if v.kind == Venue.Kind.SMART_GYM], now=now
     )
     for venue in venues:
         venue.free_places = free.get(venue.pk, 0)  # type: ignore[attr-defined]
         venue.occupancy = occupancy.get(venue.pk)  # type: ignore[attr-defined]
-    streets = (
-        Venue.objects.filter(is_active=True)
-        .exclude(street="")
-        .order_by("street")
-        .values_list("street", flat=True)
-        .distinct()
-    )
+    streets = list_streets()
     return render(
         request,
         "frontend/home.html",
@@ -111,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "sports": sports,
             "kinds": Venue.Kind.choices,
-            "streets": list(streets),
+            "streets": streets,
             "day": day,
             "today": today,
             "errors": errors,
@@ -128,20 +121,13 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     today = rules.local_date(now)
     day, _ok = parse_day(request.GET.get("day"), today)
-    policy = getattr(venue, "policy", None) or BookingPolicy(venue=venue)
+    policy = policy_for(venue)
     availability = get_availability(venue=venue, date=day, days=1, now=now)
     mine: frozenset[int] = frozenset()
     if request.user.is_authenticated:
         day_start, day_end = rules.day_bounds(day)
-        mine = frozenset(
-            list_bookings_for(user=request.user, venue_id=None)
-            .filter(
-                venue_id=venue.pk,
-                starts_at__gte=day_start,
-                starts_at__lt=day_end,
-                status__in=Booking.ACTIVE_STATUSES,
-            )
-            .values_list("slot_id", flat=True)
+        mine = list_booked_slot_ids(
+            user=request.user, venue_id=venue.pk, start=day_start, end=day_end
         )
     grid = build_grid(availability, day=day, my_slot_ids=mine)
     # Accessible names, formatted here once per cell: a template tag per cell would double the
@@ -158,7 +144,7 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     prev_monday = monday - dt.timedelta(days=7)
     is_gym = venue.kind == Venue.Kind.SMART_GYM
     english = (get_language() or "").startswith("en")
-    occupancy = reads.occupancy_now(venue_ids=[venue.pk], now=now).get(venue.pk) if is_gym else None
+    occupancy = list_occupancy(venue_ids=[venue.pk], now=now).get(venue.pk) if is_gym else None
     context = {
         "nav": "venues",
         "venue": venue,

@@ -2,13 +2,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
-from booking.rules import day_bounds, local_date
 from tests.factories import (
     OpeningRuleFactory,
     ResourceFactory,
-    SlotFactory,
     SportFactory,
     VenueFactory,
 )
@@ -36,36 +33,6 @@ def test_list_venues_combines_filters():
     VenueFactory(kind=Venue.Kind.COURT_VENUE, name_en="Other courts").sports.add(tennis)
     VenueFactory(kind=Venue.Kind.POOL, name_en="Luohu pool")
     assert list(list_venues(kind="court_venue", sport="tennis", q="luohu")) == [match]
-
-
-def test_available_on_ignores_started_closed_and_full_slots():
-    venue = VenueFactory()
-    court = ResourceFactory(venue=venue)
-    now = timezone.now()
-    today = local_date(now)
-    # Started today, even a minute after midnight; tomorrow's slots are built from its midday,
-    # so that none of them falls on the day after, whatever the hour.
-    start = max(now - dt.timedelta(minutes=30), day_bounds(today)[0])
-    SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1))
-    tomorrow = today + dt.timedelta(days=1)
-    later = day_bounds(tomorrow)[0] + dt.timedelta(hours=12)
-    SlotFactory(
-        resource=court, starts_at=later, ends_at=later + dt.timedelta(hours=1), is_closed=True
-    )
-    SlotFactory(
-        resource=court,
-        starts_at=later + dt.timedelta(hours=1),
-        ends_at=later + dt.timedelta(hours=2),
-        remaining=0,
-    )
-    assert list(list_venues(available_on=today, now=now)) == []
-    assert list(list_venues(available_on=tomorrow, now=now)) == []
-    SlotFactory(
-        resource=court,
-        starts_at=later + dt.timedelta(hours=2),
-        ends_at=later + dt.timedelta(hours=3),
-    )
-    assert list(list_venues(available_on=tomorrow, now=now)) == [venue]
 
 
 def test_get_venue_prefetches_active_resources(django_assert_num_queries):
