@@ -11,6 +11,8 @@ the iCal feeds), the servers, the tags' descriptions and the links between opera
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
@@ -18,6 +20,9 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework.request import Request
 
 from api.error_codes import codes_for_status, error_codes
+from api.ids import MAX_ID
+from common.calendar_range import FIRST_DAY, LAST_DAY
+from events.models import Event
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 RETRY_AFTER = {
@@ -277,6 +282,8 @@ class AutoSchema(SpectacularAutoSchema):
         operation.setdefault("summary", SUMMARIES.get(operation["operationId"]) or "")
         if not operation["summary"]:
             operation["summary"] = _first_sentence(operation.get("description", ""))
+        for parameter in operation.get("parameters", []):
+            _bound_parameter(parameter)
         operation["responses"] = self._complete_responses(operation)
         return operation
 
@@ -337,6 +344,33 @@ class AutoSchema(SpectacularAutoSchema):
         return [c for c in codes_for_status(status) if c not in ("request_too_large",)]
 
 
+# Dates the server takes (common/calendar_range.py: 2000-01-01 to 2100-12-31).
+DATE_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# Query parameters that are ids of rows: positive, within PostgreSQL's bigint.
+ID_PARAMETERS = {"venue", "resource", "organisation", "event"}
+
+
+def _bound_parameter(parameter: dict[str, Any]) -> None:
+    """The bounds the server enforces on a parameter, which the generator does not see."""
+    schema = parameter.get("schema", {})
+    in_range = dt.date(2000, 1, 1) == FIRST_DAY and dt.date(2100, 12, 31) == LAST_DAY
+    if schema.get("format") == "date" and in_range:
+        schema["pattern"] = DATE_PATTERN
+    if schema.get("format") == "date-time" and parameter["in"] == "query" and in_range:
+        # The event filters take a whole day or a moment (api/filters_events.py).
+        parameter["schema"] = {
+            "type": "string",
+            "anyOf": [
+                {"format": "date", "pattern": DATE_PATTERN},
+                {"format": "date-time", "pattern": DATE_PATTERN[:-1] + "T"},
+            ],
+        }
+    is_id = parameter["name"] in ID_PARAMETERS or parameter["in"] == "path"
+    if parameter["in"] in ("query", "path") and schema.get("type") == "integer" and is_id:
+        schema.setdefault("minimum", 1)
+        schema.setdefault("maximum", MAX_ID)
+
+
 def _first_sentence(text: str) -> str:
     first = text.strip().split("\n\n", 1)[0].replace("\n", " ")
     return first.split(". ", 1)[0].rstrip(".")[:100]
@@ -383,12 +417,16 @@ def _plain_operation(
 
 
 FEED_NOT_MODIFIED = {"description": "Not modified (If-None-Match or If-Modified-Since)."}
+_CATEGORY = "(" + "|".join(Event.Category.values) + ")"
 CATEGORY_PARAM = {
     "name": "category",
     "in": "query",
     "required": False,
-    "description": "Comma-separated event categories to keep (may repeat).",
-    "schema": {"type": "string"},
+    "description": "Event categories to keep, comma-separated (blank parts are skipped): "
+    + ", ".join(f"`{c}`" for c in Event.Category.values)
+    + ".",
+    # What api/views/calendar.py reads: known categories, spaces and empty parts ignored.
+    "schema": {"type": "string", "pattern": f"^ *{_CATEGORY}? *(, *{_CATEGORY}? *)*$"},
 }
 
 
@@ -568,11 +606,43 @@ def postprocess(
                 if target in by_id
             }
     _drop_nullable(result)
+    _fix_formats(result)
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("ErrorCode", error_code_schema())
     components.setdefault("Error", ERROR_SCHEMA)
     result["components"]["schemas"] = dict(sorted(components.items()))
     return result
+
+
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+def _fix_formats(node: Any) -> None:
+    """Formats the server's values satisfy: a local time of day has no UTC offset, which JSON
+    Schema's `time` requires; a decimal is never `""` (drf-spectacular's pattern allows it)."""
+    if isinstance(node, list):
+        for item in node:
+            _fix_formats(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("format") == "time":
+        del node["format"]
+        node["pattern"] = TIME_PATTERN
+    pattern = node.get("pattern")
+    if isinstance(pattern, str) and pattern.startswith("^-?\\d{0,"):
+        node["pattern"] = _decimal_pattern(pattern)
+    for value in node.values():
+        _fix_formats(value)
+
+
+def _decimal_pattern(pattern: str) -> str:
+    """`^-?\\d{0,6}(?:\\.\\d{0,2})?$` → at least one digit before an optional fraction."""
+    match = re.fullmatch(r"\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$", pattern)
+    if match is None:
+        return pattern
+    whole, fraction = match.groups()
+    return rf"^-?\d{{1,{whole}}}(?:\.\d{{0,{fraction}}})?$"
 
 
 def _drop_nullable(node: Any) -> None:
