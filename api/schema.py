@@ -11,6 +11,7 @@ the iCal feeds), the servers, the tags' descriptions and the links between opera
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from typing import Any
@@ -288,7 +289,9 @@ class AutoSchema(SpectacularAutoSchema):
         return operation
 
     def _register_error_components(self) -> None:
-        for name, schema in (("ErrorCode", error_code_schema()), ("Error", ERROR_SCHEMA)):
+        # Copies: drf-spectacular's enum hook rewrites component schemas in place.
+        error = copy.deepcopy(ERROR_SCHEMA)
+        for name, schema in (("ErrorCode", error_code_schema()), ("Error", error)):
             self.registry.register_on_missing(
                 ResolvedComponent(
                     name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
@@ -609,7 +612,7 @@ def postprocess(
     _fix_formats(result)
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("ErrorCode", error_code_schema())
-    components.setdefault("Error", ERROR_SCHEMA)
+    components.setdefault("Error", copy.deepcopy(ERROR_SCHEMA))
     result["components"]["schemas"] = dict(sorted(components.items()))
     return result
 

@@ -56,7 +56,6 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=TokenCreateSerializer,
-        auth=[],
         responses={200: TokenSerializer, 400: ERROR, 429: LOCKED},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
