@@ -182,3 +182,14 @@ def _collect() -> dict[str, ErrorCode]:
 def codes_for_status(status_code: int) -> list[str]:
     """The codes an answer with this status can carry."""
     return [c.code for c in error_codes().values() if status_code in c.statuses]
+
+
+def markdown_table() -> str:
+    """The table of docs/api.md ("Error codes"), one row a code."""
+    rows = ["| code | status | Retry-After | meaning |", "|---|---|---|---|"]
+    for entry in error_codes().values():
+        statuses = ", ".join(str(s) for s in sorted(entry.statuses))
+        retry = "yes" if entry.retry_after else ""
+        meaning = entry.description.replace("|", "\\|") or "(generic)"
+        rows.append(f"| `{entry.code}` | {statuses} | {retry} | {meaning} |")
+    return "\n".join(rows) + "\n"
