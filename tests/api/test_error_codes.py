@@ -93,3 +93,31 @@ def test_operations_list_the_statuses_the_server_gives(schema):
     assert "401" in responses("/api/v1/me/standing/", "get")
     token = responses("/api/v1/auth/token/", "post")
     assert {"400", "415", "429"} <= set(token)
+
+
+def test_the_schema_is_openapi_3_1_with_tags_summaries_links_feeds_and_health(schema):
+    assert schema["openapi"] == "3.1.0"
+    tags = {t["name"] for t in schema["tags"]}
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+    for operation in operations:
+        assert operation["summary"] and operation["description"], operation["operationId"]
+        assert set(operation["tags"]) <= tags, operation["operationId"]
+    assert {"/api/v1/health/", "/calendar/events.ics", "/calendar/me/{token}.ics"} <= set(
+        schema["paths"]
+    )
+    links = schema["paths"]["/api/v1/bookings/"]["post"]["responses"]["201"]["links"]
+    assert links["GetBooking"]["operationId"] == "bookings_retrieve"
+    assert links["CancelBooking"] == {
+        "operationId": "bookings_cancel",
+        "parameters": {"id": "$response.body#/id"},
+    }
+    assert {op["operationId"] for op in operations} >= {"bookings_retrieve", "bookings_cancel"}
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]
+    assert token["security"] == [{}]
+    assert list(token["requestBody"]["content"]) == ["application/json"]
+
+
+def test_the_served_schema_names_the_server_it_came_from(client, db, settings):
+    settings.ALLOWED_HOSTS = ["api.example"]
+    schema = client.get("/api/schema/", {"format": "json"}, HTTP_HOST="api.example:8141").json()
+    assert schema["servers"][0]["url"] == "http://api.example:8141"
