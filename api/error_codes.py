@@ -59,19 +59,28 @@ DRF_STATUS: dict[type[drf.APIException], tuple[int, ...]] = {
 class RaisedCode:
     statuses: tuple[int, ...]
     description: str
+    app: str = ""  # the domain app that raises it; "" for a code any operation may give
 
 
 # Codes given at the raise (`SomeError(..., code=...)`) or written without an exception class.
 RAISED_CODES: dict[str, RaisedCode] = {
-    "invalid_days": RaisedCode((400,), "`days` is not a whole number from 1 to 14."),
-    "invalid_venue": RaisedCode((400,), "A feed's `venue` filter is not a venue id."),
-    "unknown_category": RaisedCode((400,), "A feed's or list's `category` is unknown."),
-    "venue_not_found": RaisedCode((404,), "The venue of a venue feed does not exist."),
-    "not_token_auth": RaisedCode(
-        (400,), "Revoking the calling token, but the call was not made with a token."
+    "invalid_days": RaisedCode((400,), "`days` is not a whole number from 1 to 14.", app="booking"),
+    "invalid_venue": RaisedCode((400,), "A feed's `venue` filter is not a venue id.", app="events"),
+    "unknown_category": RaisedCode(
+        (400,), "A feed's or list's `category` is unknown.", app="events"
     ),
-    "webhook_not_configured": RaisedCode((400,), "No Stripe webhook secret is configured."),
-    "malformed_event": RaisedCode((400,), "The Stripe webhook body is not an event."),
+    "venue_not_found": RaisedCode(
+        (404,), "The venue of a venue feed does not exist.", app="events"
+    ),
+    "not_token_auth": RaisedCode(
+        (400,), "Revoking the calling token, but the call was not made with a token.", app="auth"
+    ),
+    "webhook_not_configured": RaisedCode(
+        (400,), "No Stripe webhook secret is configured.", app="payments"
+    ),
+    "malformed_event": RaisedCode(
+        (400,), "The Stripe webhook body is not an event.", app="payments"
+    ),
     "bad_request": RaisedCode((400,), "Django refused the request before any view."),
     "request_too_large": RaisedCode((413,), "The request body is too large."),
     "unavailable": RaisedCode(
@@ -92,6 +101,8 @@ class ErrorCode:
     statuses: set[int] = field(default_factory=set)
     descriptions: list[str] = field(default_factory=list)
     retry_after: bool = False
+    # The apps whose errors carry it (booking, events, ...); empty: any operation may give it.
+    apps: set[str] = field(default_factory=set)
 
     @property
     def description(self) -> str:
@@ -143,9 +154,21 @@ def error_codes() -> dict[str, ErrorCode]:
 def _collect() -> dict[str, ErrorCode]:
     found: dict[str, ErrorCode] = {}
 
-    def add(code: str, statuses: tuple[int, ...], description: str, retry: bool = False) -> None:
+    generic: set[str] = set()
+
+    def add(
+        code: str,
+        statuses: tuple[int, ...],
+        description: str,
+        retry: bool = False,
+        app: str = "",
+    ) -> None:
         entry = found.setdefault(code, ErrorCode(code))
         entry.statuses.update(statuses)
+        if app:
+            entry.apps.add(app)
+        else:
+            generic.add(code)
         if description:
             entry.descriptions.append(description)
         entry.retry_after = entry.retry_after or retry
@@ -159,6 +182,7 @@ def _collect() -> dict[str, ErrorCode]:
                 (_domain_status(cls),),
                 _english(cls.default_detail) if "default_detail" in vars(cls) else "",
                 retry=issubclass(cls, BusyError),
+                app=_app_of(cls),
             )
             continue
         code = getattr(cls, "error_code", None) or next(
@@ -173,15 +197,30 @@ def _collect() -> dict[str, ErrorCode]:
                 retry=issubclass(cls, drf.Throttled),
             )
     for code, raised in RAISED_CODES.items():
-        add(code, raised.statuses, raised.description, retry=503 in raised.statuses)
+        add(code, raised.statuses, raised.description, 503 in raised.statuses, raised.app)
     for code, statuses in EXTRA_STATUSES.items():
         add(code, statuses, "", retry=code == "busy")
+    for code in generic:  # a generic code stays generic even where an app also raises it
+        found[code].apps.clear()
     return dict(sorted(found.items()))
 
 
-def codes_for_status(status_code: int) -> list[str]:
-    """The codes an answer with this status can carry."""
-    return [c.code for c in error_codes().values() if status_code in c.statuses]
+def _app_of(cls: type) -> str:
+    """The domain app of an error class; "" for the shared ones (common, api)."""
+    app = cls.__module__.split(".")[0]
+    if app == "booking" and cls.__module__ == "booking.payments":
+        return "payments"
+    return "" if app in ("common", "api") else app
+
+
+def codes_for_status(status_code: int, apps: set[str] | None = None) -> list[str]:
+    """The codes an answer with this status can carry; with `apps`, those an operation of
+    these apps can give (theirs and the generic ones)."""
+    return [
+        c.code
+        for c in error_codes().values()
+        if status_code in c.statuses and (apps is None or not c.apps or c.apps & apps)
+    ]
 
 
 def markdown_table() -> str:

@@ -157,6 +157,22 @@ TAGS = [
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
+# The apps whose errors an operation of a tag can give (api/error_codes.py), besides the
+# generic codes every operation may give.
+TAG_APPS: dict[str, set[str]] = {
+    "auth": {"auth"},
+    "venues": {"venues", "booking"},
+    "slots": {"venues", "booking"},
+    "bookings": {"booking"},
+    "payments": {"booking", "payments", "events"},
+    "checkins": {"checkin", "booking"},
+    "standing": {"booking"},
+    "events": {"events"},
+    "registrations": {"events"},
+    "calendar": {"events"},
+    "health": set(),
+}
+
 # Renamed operations: the names a generated client's functions get.
 OPERATION_IDS = {
     "v1_bookings_retrieve": "bookings_retrieve",
@@ -344,7 +360,10 @@ class AutoSchema(SpectacularAutoSchema):
             return ["unavailable", "busy"]
         if status == 429:
             return ["throttled"]
-        return [c for c in codes_for_status(status) if c not in ("request_too_large",)]
+        apps: set[str] = set()
+        for tag in operation.get("tags", []):
+            apps |= TAG_APPS.get(tag, set())
+        return codes_for_status(status, apps)
 
 
 # Dates the server takes (common/calendar_range.py: 2000-01-01 to 2100-12-31).

@@ -121,3 +121,11 @@ def test_the_served_schema_names_the_server_it_came_from(client, db, settings):
     settings.ALLOWED_HOSTS = ["api.example"]
     schema = client.get("/api/schema/", {"format": "json"}, HTTP_HOST="api.example:8141").json()
     assert schema["servers"][0]["url"] == "http://api.example:8141"
+
+
+def test_an_operation_lists_its_own_apps_codes_not_every_apps(schema):
+    cancel_event = schema["paths"]["/api/v1/events/{id}/cancel/"]["post"]["responses"]
+    assert "`event_not_found`" in cancel_event["404"]["description"]
+    assert "`booking_not_found`" not in cancel_event["404"]["description"]
+    assert "`slot_taken`" not in cancel_event["409"]["description"]
+    assert "`busy`" in cancel_event["409"]["description"]  # generic: any operation
