@@ -19,7 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from api.filters import MAX_DATE, MIN_DATE
+from api.filters import MAX_DATE, MIN_DATE, empty_typed_filters
 from common.errors import DomainError
 from events import selectors
 from events.exceptions import (
@@ -128,6 +128,9 @@ class EventFilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
+        empty = empty_typed_filters(filterset)
+        if empty:
+            raise filter_error(empty)
         if not filterset.is_valid():
             raise filter_error(filterset.errors)
         return filterset.qs

@@ -31,8 +31,8 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
 
     def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param, "")
-        if raw == "":
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
             return self.page_size
         size = _whole_number(raw, max_digits=MAX_PAGE_DIGITS)
         if size is None:
@@ -52,9 +52,9 @@ class StandardPagination(PageNumberPagination):
         request: Request,
         view: APIView | None = None,
     ) -> list[Any] | None:
-        raw = request.query_params.get(self.page_query_param, "")
+        raw = request.query_params.get(self.page_query_param)
         if (
-            raw
+            raw is not None
             and raw not in self.last_page_strings
             and _whole_number(raw, max_digits=MAX_PAGE_DIGITS) is None
         ):
@@ -62,3 +62,23 @@ class StandardPagination(PageNumberPagination):
                 fields={"page": ["须为正整数。A positive whole number (or `last`)."]}
             )
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """The bounds the server enforces: whole numbers from 1 (`page` also takes `last`)."""
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "A page number (1 is the first); past the last one: 404.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 10**MAX_PAGE_DIGITS - 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page, default {self.page_size}; over "
+                f"{self.max_page_size} gives {self.max_page_size}.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 10**MAX_PAGE_DIGITS - 1},
+            },
+        ]

@@ -17,3 +17,13 @@ if [ -f tests/js/package.json ]; then
         touch tests/js/node_modules
     fi
 fi
+# The OpenAPI linters of tests/api/test_schema_lint.py (Redocly CLI, Spectral), pinned there.
+if [ -f tests/api/lint/package.json ]; then
+    if [ ! -f tests/api/lint/node_modules/@redocly/cli/package.json ] \
+        || [ tests/api/lint/package.json -nt tests/api/lint/node_modules ] \
+        || [ tests/api/lint/package-lock.json -nt tests/api/lint/node_modules ]; then
+        echo "Installing the OpenAPI linters (npm)"
+        (cd tests/api/lint && npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent)
+        touch tests/api/lint/node_modules
+    fi
+fi

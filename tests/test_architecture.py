@@ -40,6 +40,7 @@ INTERFACE_PACKAGES = frozenset({"api", "frontend", "config"})
 # Third-party packages of the HTTP layer: a domain app that imports one has grown an interface.
 HTTP_LIBRARIES = frozenset({"rest_framework", "drf_spectacular", "django_filters"})
 
+
 @dataclass(frozen=True)
 class Dependency:
     source: str  # the importing module, e.g. "booking.services"

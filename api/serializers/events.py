@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.ids import MAX_ID
+from api.serializers.fields import OptionalURLField
 from common.urls import RequestLike, absolute_url, webcal_url
 from events.models import Event, Registration
 from events.registrations import MAX_PARTY_SIZE
@@ -110,7 +111,12 @@ class EventWriteFields(_RejectUnknownFieldsMixin, serializers.Serializer):  # ty
     price = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=0, required=False, help_text="CNY"
     )
-    image_url = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    image_url = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        help_text='An http(s) URL, or "" for none.',
+    )
     links = LinkSerializer(many=True, required=False)
 
 
@@ -195,6 +201,7 @@ class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     places_left = serializers.IntegerField(allow_null=True, read_only=True)
     price = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="CNY")
     links = LinkSerializer(many=True)
+    image_url = OptionalURLField(read_only=True)
     calendar = serializers.SerializerMethodField()
     my_registration = serializers.SerializerMethodField()
     can_manage = serializers.SerializerMethodField()
@@ -320,7 +327,8 @@ class RegistrationSerializer(serializers.ModelSerializer):  # type: ignore[type-
         """The pay page while the place is held awaiting payment, else empty."""
         return registration_payment_path(registration)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    # Null unless waitlisted (OpenAPI 3.1's null type: the schema is 3.1, api/schema.py).
+    @extend_schema_field({"type": ["integer", "null"], "minimum": 1})
     def get_position(self, registration: Registration) -> int | None:
         if registration.status != Registration.Status.WAITLISTED:
             return None

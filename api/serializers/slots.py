@@ -35,6 +35,14 @@ class AvailabilityQuerySerializer(serializers.Serializer):  # type: ignore[type-
         required=False, default=1, min_value=1, max_value=av.MAX_DAYS, help_text="1 to 14."
     )
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A query string's `date=` would read as absent; the schema says a date: refuse it.
+        empty = {name: ["不能为空。Must not be empty."] for name in ("date", "days")}
+        empty = {name: m for name, m in empty.items() if self.initial_data.get(name) == ""}
+        if empty:
+            raise serializers.ValidationError(empty)
+        return attrs
+
     def validate_date(self, value: dt.date) -> dt.date:
         if not MIN_DATE <= value <= MAX_DATE:
             raise serializers.ValidationError(f"Must be between {MIN_DATE} and {MAX_DATE}.")

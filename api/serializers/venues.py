@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import get_language
 from rest_framework import serializers
 
+from api.serializers.fields import OptionalURLField
 from checkin.selectors import get_live_occupancy
 from venues.models import BookingPolicy, Resource, Sport, Venue
 
@@ -29,6 +30,7 @@ class VenueSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     latitude = serializers.FloatField(read_only=True, allow_null=True)
     longitude = serializers.FloatField(read_only=True, allow_null=True)
     sports = SportSerializer(many=True, read_only=True)
+    image_url = OptionalURLField(read_only=True)
     amenities = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from api.exceptions import domain_error_parts
@@ -42,6 +43,8 @@ _FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}", re.ASCII)
 render_vtimezone()
 
 
+# csrf_exempt: read-only; another method is a 405, not the CSRF check's 403 page.
+@csrf_exempt
 @require_safe
 def events_feed(request: HttpRequest) -> HttpResponse:
     """All public events; `?category=race,tennis` and `?venue=<id>` narrow it."""
@@ -54,6 +57,7 @@ def events_feed(request: HttpRequest) -> HttpResponse:
         return _error(exc)
 
 
+@csrf_exempt
 @require_safe
 def venue_feed(request: HttpRequest, venue_id: str) -> HttpResponse:
     """One venue's public events."""
@@ -65,6 +69,7 @@ def venue_feed(request: HttpRequest, venue_id: str) -> HttpResponse:
         return _error(exc)
 
 
+@csrf_exempt
 @require_safe
 def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A resident's confirmed bookings and registrations, behind a rotatable secret token."""

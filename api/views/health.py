@@ -19,11 +19,14 @@
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from api.outage import UNAVAILABLE
 
 
+# csrf_exempt: read-only; another method is a 405, not the CSRF check's 403 page.
+@csrf_exempt
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness: no database query unless `?deep=1`. Plain Django view: the trivial endpoint."""
@@ -32,6 +35,7 @@ def health(request: HttpRequest) -> JsonResponse:
     return ready(request)
 
 
+@csrf_exempt
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
     """Readiness: the database answers (Redis is reported, not required)."""

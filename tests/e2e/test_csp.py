@@ -114,7 +114,7 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(page, live_serv
     watcher.visit(f"{base}/", "h1")
     watcher.visit(f"{base}/accounts/login/", "#id_username")
     watcher.visit(f"{base}/accounts/register/", "#id_username")
-    watcher.visit(f"{base}/api/docs/", ".swagger-ui .info")
+    watcher.visit(f"{base}/api/docs/", "#redoc-container .api-content")
     watcher.visit(f"{base}/admin/login/", "#id_username")
 
     sign_in(page, base, "organiser")
