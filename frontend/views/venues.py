@@ -144,15 +144,6 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .values_list("slot_id", flat=True)
         )
     grid = build_grid(availability, day=day, my_slot_ids=mine)
-    # Accessible names, formatted here once per cell: a template tag per cell would double the
-    # render time of a 20-court grid.
-    book, free = _("Book %(r)s, %(a)s to %(b)s"), _("free")
-    for row in grid.rows:
-        for cell in row.cells:
-            if cell is not None and cell.bookable:
-                price = free if cell.is_free_of_charge else f"¥{cell.price}"
-                times = {"a": f"{cell.starts_at:%H:%M}", "b": f"{cell.ends_at:%H:%M}"}
-                cell.label = f"{book % {'r': row.name, **times}}, {price}"
     monday = day - dt.timedelta(days=day.weekday())
     week = [monday + dt.timedelta(days=i) for i in range(7)]
     prev_monday = monday - dt.timedelta(days=7)
