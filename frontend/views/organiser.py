@@ -12,6 +12,7 @@ from events.exceptions import EventNotFoundError
 from events.lifecycle import allowed_actions
 from events.models import Event, Organisation
 from events.selectors import get_event, list_registrations, organisation_ids_of, visible_events
+from frontend.templatetags.frontend import WEEKDAYS
 from venues.models import Venue
 
 
@@ -70,6 +71,12 @@ def event_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "venues": Venue.objects.filter(is_active=True).order_by("name_zh"),
             "confirmed": confirmed,
             "waitlisted": waitlisted,
+            # The repeat builder (repeat.js): RFC 5545 day codes, Monday first, and the dates
+            # the event skips.
+            "repeat_days": list(
+                zip(("MO", "TU", "WE", "TH", "FR", "SA", "SU"), WEEKDAYS, strict=True)
+            ),
+            "exdates": list(event.exdates) if event else [],
             "page_config": {
                 "events_url": "/api/v1/events/",
                 "event": event.pk if event else None,
