@@ -22,6 +22,9 @@ from venues.exceptions import VenueNotFoundError
 from venues.models import BookingPolicy, Sport, Venue
 from venues.selectors import get_venue, list_venues
 
+# Days after today the home page looks at for free places when today has none left.
+NEXT_FREE_DAY_LOOKAHEAD = 7
+
 # Labels of the amenity codes stored in Venue.amenities; an unknown code is shown as written.
 AMENITY_LABELS = {
     "accessible_toilet": gettext_lazy("Accessible toilet"),
@@ -89,6 +92,20 @@ def home(request: HttpRequest) -> HttpResponse:
         venues_qs = venues_qs.filter(street=filters["street"])
     venues = list(venues_qs)
     free = reads.free_places_on(venues=venues, day=day, now=now)
+    notices = []
+    if "day" not in request.GET and venues and not any(free.values()):
+        # Late in the evening (or on a full day) today has nothing left: show the next day that
+        # has free places, within the booking window, and say so.
+        for ahead in range(1, NEXT_FREE_DAY_LOOKAHEAD + 1):
+            later = today + dt.timedelta(days=ahead)
+            later_free = reads.free_places_on(venues=venues, day=later, now=now)
+            if any(later_free.values()):
+                notices.append(
+                    _("No free places are left today: showing %(day)s, the next day with some.")
+                    % {"day": f"{later:%Y-%m-%d}"}
+                )
+                day, free = later, later_free
+                break
     occupancy = reads.occupancy_now(
         venue_ids=[v.pk for v in venues if v.kind == Venue.Kind.SMART_GYM], now=now
     )
@@ -115,6 +132,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "day": day,
             "today": today,
             "errors": errors,
+            "notices": notices,
         },
     )
 
