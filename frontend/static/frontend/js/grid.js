@@ -145,7 +145,7 @@
         });
         window.location.assign(booking.payment_url);
       } else {
-        api.announce(message, t("booking.booked", { resource: button.dataset.resource, time: button.dataset.time }), "success", {
+        api.announce(message, t("booking.booked", { resource: button.dataset.resource, time: grid.dataset.dayLabel + " " + button.dataset.time }), "success", {
           href: config.my_bookings_url, label: t("nav.my_bookings"),
         });
       }
