@@ -51,3 +51,13 @@ def test_other_residents_registrations_are_not_listed(client, resident):
     theirs = RegistrationFactory(resident=UserFactory())
     client.force_login(resident)
     assert f'id="registration-{theirs.pk}"' not in client.get("/me/bookings/").content.decode()
+
+
+def test_the_event_page_says_a_registration_covers_the_whole_series(client, resident):
+    event = EventFactory(rrule="FREQ=WEEKLY;COUNT=4")
+    client.force_login(resident)
+    html = client.get(f"/events/{event.pk}/").content.decode()
+    assert 'id="series-note"' in html
+    assert 'aria-describedby="series-note"' in html
+    once = EventFactory()
+    assert 'id="series-note"' not in client.get(f"/events/{once.pk}/").content.decode()
