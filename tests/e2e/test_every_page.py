@@ -10,6 +10,7 @@ both devices in one browser context each; the violations of all pages are report
 """
 
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from booking import rules
 from booking.models import Booking, Slot
 from events.models import Event, Registration
 from tests.e2e.conftest import ARTIFACTS, WAIT_MS, sign_in
@@ -55,13 +57,15 @@ OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 @pytest.fixture
 def site(db: Any) -> dict[str, Any]:  # type: ignore[misc]
     """The quick start's demo site, and the ids of pages that need a row to show."""
-    call_command("load_demo", days=2, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_demo", days=2, stdout=io.StringIO())
     resident = UserFactory._meta.model.objects.get(username="demo")
     now = timezone.now()
     venue = Venue.objects.filter(staff__username="staff").order_by("pk").first()
     assert venue is not None
     gym = Venue.objects.filter(kind=Venue.Kind.SMART_GYM).order_by("pk").first()
-    free = Slot.objects.filter(venue=venue, starts_at__gt=now, price=0).order_by("starts_at")
+    free = Slot.objects.filter(
+        venue=venue, starts_at__gt=now, price=0, remaining__gt=0, resource__exclusive=True
+    ).order_by("starts_at")
     BookingFactory(slot=free[0], resident=resident)
     held = BookingFactory(
         slot=free[3],
@@ -75,7 +79,7 @@ def site(db: Any) -> dict[str, Any]:  # type: ignore[misc]
     RegistrationFactory(event=event, resident=resident)
     other = events[1]
     RegistrationFactory(event=other, resident=resident, status=Registration.Status.WAITLISTED)
-    day = now.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    day = rules.local_date(now)
     tomorrow = day + dt.timedelta(days=1)
     # The public pages, walked in full by the anonymous visitor and the resident; the other
     # roles see them with the same content and another nav bar: they walk the home page only.
