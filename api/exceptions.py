@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.request import Request
@@ -116,7 +117,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in data.items()
             }
             non_field = fields.pop("non_field_errors", None)
-            detail = "; ".join(non_field) if non_field else "输入有误。Invalid input."
+            detail = "; ".join(non_field) if non_field else _("Invalid input.")
             response.data = error_body(code, detail, fields or None)
         else:
             messages = [str(m) for m in (data if isinstance(data, list) else [data])]

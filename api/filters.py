@@ -12,6 +12,8 @@ import django_filters as filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
 
@@ -29,7 +31,7 @@ BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
 class InvalidFilterError(InvalidInputError):
     code = "invalid_filter"
-    default_detail = "查询参数有误。A query parameter is invalid."
+    default_detail = gettext_lazy("A query parameter is invalid.")
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -50,7 +52,7 @@ class StrictFilterBackend(DjangoFilterBackend):
         return filterset.qs
 
 
-EMPTY = "不能为空，不需要时请省略该参数。Must not be empty: leave the parameter out instead."
+EMPTY = gettext_lazy("Must not be empty: leave the parameter out instead.")
 
 
 def empty_typed_filters(filterset: filters.FilterSet) -> dict[str, list[str]]:
@@ -66,7 +68,7 @@ def empty_typed_filters(filterset: filters.FilterSet) -> dict[str, list[str]]:
 def check_date_range(value: dt.date | None) -> dt.date | None:
     if value is not None and not MIN_DATE <= value <= MAX_DATE:
         raise forms.ValidationError(
-            f"日期须在 {MIN_DATE} 至 {MAX_DATE} 之间。Must be between {MIN_DATE} and {MAX_DATE}."
+            _("Must be between %(min)s and %(max)s.") % {"min": MIN_DATE, "max": MAX_DATE}
         )
     return value
 
@@ -81,13 +83,13 @@ class VenueFilterForm(forms.Form):
     def clean_district(self) -> str:
         district: str = self.cleaned_data.get("district") or ""
         if district and not Venue.objects.filter(district=district, is_active=True).exists():
-            raise forms.ValidationError(f"未知的区：{district}。Unknown district.")
+            raise forms.ValidationError(_("Unknown district: %(name)s.") % {"name": district})
         return district
 
     def clean_sport(self) -> str:
         sport: str = self.cleaned_data.get("sport") or ""
         if sport and not Sport.objects.filter(code=sport).exists():
-            raise forms.ValidationError(f"未知的运动项目：{sport}。Unknown sport code.")
+            raise forms.ValidationError(_("Unknown sport code: %(code)s.") % {"code": sport})
         return sport
 
     def clean_available_on(self) -> dt.date | None:

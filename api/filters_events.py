@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -53,7 +54,7 @@ class DateOrDateTimeField(forms.Field):
         if day is not None and not MIN_DATE <= day <= MAX_DATE:
             # Year 1 or 9999 is no question about events, and the arithmetic below overflows.
             raise forms.ValidationError(
-                f"须在 {MIN_DATE} 至 {MAX_DATE} 之间。Must be between {MIN_DATE} and {MAX_DATE}.",
+                _("Must be between %(min)s and %(max)s.") % {"min": MIN_DATE, "max": MAX_DATE},
                 code="invalid_date",
             )
         if moment is not None:

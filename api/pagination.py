@@ -2,6 +2,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -39,8 +40,7 @@ class StandardPagination(PageNumberPagination):
             raise InvalidFilterError(
                 fields={
                     "page_size": [
-                        f"须为 1 至 {self.max_page_size} 的整数。"
-                        f"A whole number from 1 to {self.max_page_size}."
+                        _("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}
                     ]
                 }
             )
@@ -58,9 +58,7 @@ class StandardPagination(PageNumberPagination):
             and raw not in self.last_page_strings
             and _whole_number(raw, max_digits=MAX_PAGE_DIGITS) is None
         ):
-            raise InvalidFilterError(
-                fields={"page": ["须为正整数。A positive whole number (or `last`)."]}
-            )
+            raise InvalidFilterError(fields={"page": [_("A positive whole number (or `last`).")]})
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:

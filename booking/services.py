@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from booking import locking, rules, selectors, signals, standing
 from booking.exceptions import (
@@ -302,12 +303,12 @@ def _check_slot_is_bookable(
     if now < opens_at:
         local = opens_at.astimezone(rules.local_tz())
         raise WindowNotOpenError(
-            f"该时段将于 {local:%Y-%m-%d %H:%M} 开放预约。Booking opens at {local:%Y-%m-%d %H:%M}.",
+            _("Booking opens at %(time)s.") % {"time": f"{local:%Y-%m-%d %H:%M}"},
             extra={"opens_at": local.isoformat()},
         )
     if party_size > slot.capacity:
         raise PartyTooLargeError(
-            f"该时段最多 {slot.capacity} 人。At most {slot.capacity} people fit this slot.",
+            _("At most %(n)s people fit this slot.") % {"n": slot.capacity},
             fields={"party_size": [f"Must be at most {slot.capacity}."]},
         )
     if slot.price > 0 and not settings.STRIPE_ENABLED:
@@ -319,8 +320,8 @@ def _check_not_suspended(suspended_until: dt.datetime | None) -> None:
         return
     local = suspended_until.astimezone(rules.local_tz())
     raise SuspendedError(
-        f"因多次爽约或迟取消，您的预约资格暂停至 {local:%Y-%m-%d %H:%M}。"
-        f"Booking is suspended until {local:%Y-%m-%d %H:%M}.",
+        _("Booking is suspended until %(time)s (repeated no-shows or late cancellations).")
+        % {"time": f"{local:%Y-%m-%d %H:%M}"},
         extra={"suspended_until": local.isoformat()},
     )
 
@@ -405,22 +406,20 @@ def _check_resident_limits(
     same_day = [b for b in bookings if day_start <= b.starts_at < day_end]
     if len(same_day) >= policy.max_bookings_per_day:
         raise QuotaExceededError(
-            f"每人每天在本场馆最多预约 {policy.max_bookings_per_day} 次。"
-            f"At most {policy.max_bookings_per_day} bookings per day at this venue.",
+            _("At most %(n)s bookings per day at this venue.") % {"n": policy.max_bookings_per_day},
             extra={"limit": "per_day", "max": policy.max_bookings_per_day},
         )
     same_week = [b for b in bookings if week_start <= b.starts_at < week_end]
     if len(same_week) >= policy.max_bookings_per_week:
         raise QuotaExceededError(
-            f"每人每周在本场馆最多预约 {policy.max_bookings_per_week} 次。"
-            f"At most {policy.max_bookings_per_week} bookings per week at this venue.",
+            _("At most %(n)s bookings per week at this venue.")
+            % {"n": policy.max_bookings_per_week},
             extra={"limit": "per_week", "max": policy.max_bookings_per_week},
         )
     wanted = sum((b.ends_at - b.starts_at for b in same_day), slot.ends_at - slot.starts_at)
     if Decimal(wanted.total_seconds()) / 3600 > policy.max_hours_per_day:
         raise QuotaExceededError(
-            f"每人每天在本场馆最多预约 {policy.max_hours_per_day} 小时。"
-            f"At most {policy.max_hours_per_day} hours per day at this venue.",
+            _("At most %(n)s hours per day at this venue.") % {"n": policy.max_hours_per_day},
             extra={"limit": "hours_per_day", "max": str(policy.max_hours_per_day)},
         )
 
@@ -458,12 +457,10 @@ def _cancel(
             return booking, False
         if not rules.is_cancellable(status=booking.status, starts_at=booking.starts_at, now=now):
             if booking.status in rules.CANCELLABLE_STATUSES:
-                raise NotCancellableError(
-                    "已开始的预约无法取消。A started booking cannot be cancelled."
-                )
+                raise NotCancellableError(_("A started booking cannot be cancelled."))
             raise NotCancellableError(
-                f"该预约状态为“{booking.get_status_display()}”，无法取消。"
-                f"A booking that is {booking.status} cannot be cancelled."
+                _("A booking that is “%(status)s” cannot be cancelled.")
+                % {"status": booking.get_status_display()}
             )
         booking.late_cancellation = rules.is_late_cancellation(
             status=booking.status,

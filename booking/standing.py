@@ -16,6 +16,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from booking.exceptions import (
     BookingNotFoundError,
@@ -208,12 +209,12 @@ def can_mark_no_show(*, booking: Booking, now: dt.datetime) -> bool:
 def _no_show_refusal(*, booking: Booking, now: dt.datetime) -> NotNoShowableError | None:
     if booking.status != Booking.Status.CONFIRMED:
         return NotNoShowableError(
-            f"只有已确认、未签到的预约可标记为爽约（当前：{booking.get_status_display()}）。"
-            f"Only a confirmed booking without check-in can be a no-show (it is {booking.status})."
+            _("Only a confirmed booking without check-in can be a no-show (it is “%(status)s”).")
+            % {"status": booking.get_status_display()}
         )
     if now < booking.starts_at:
         return NotNoShowableError(
-            "时段开始后才能标记爽约。A booking can be marked as a no-show once its slot has started."
+            _("A booking can be marked as a no-show once its slot has started.")
         )
     return None
 

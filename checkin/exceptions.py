@@ -1,5 +1,7 @@
 """Check-in errors; each has a stable `code` that clients switch on."""
 
+from django.utils.translation import gettext_lazy as _
+
 from common.errors import InvalidInputError, NotFoundError
 
 
@@ -9,9 +11,9 @@ class CheckinError(Exception):
 
 class InvalidCheckinCodeError(CheckinError, InvalidInputError):
     code = "invalid_code"
-    default_detail = "签到码无效。The check-in code is not valid."
+    default_detail = _("The check-in code is not valid.")
 
 
 class CheckinCodeUnavailableError(CheckinError, NotFoundError):
     code = "no_checkin_code"
-    default_detail = "预约确认后才有签到码。A booking has a check-in code once it is confirmed."
+    default_detail = _("A booking has a check-in code once it is confirmed.")

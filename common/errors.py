@@ -5,10 +5,13 @@ Interfaces map the base classes to their own status codes (see `api/exceptions.p
 
 from typing import Any
 
+from django.utils.functional import Promise
+
 
 class DomainError(Exception):
     code = "error"
-    default_detail = "The request could not be completed."
+    # Subclasses give a gettext_lazy message: translated when raised (see __init__).
+    default_detail: str | Promise = "The request could not be completed."
 
     def __init__(
         self,
@@ -18,7 +21,9 @@ class DomainError(Exception):
         fields: dict[str, list[str]] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        self.detail = detail or self.default_detail
+        # A lazy translation becomes text here, in the language active where the error is
+        # raised (the request's, through LocaleMiddleware): one language per message.
+        self.detail = str(detail or self.default_detail)
         if code:
             self.code = code
         self.fields = fields

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common import transactions
 from events import locking, registrations, selectors
@@ -179,7 +180,7 @@ def update_event(
     with transactions.bounded_atomic():
         event = _get_managed_event(event_id=event_id, by_user=by_user, lock=True)
         if event.status == Event.Status.CANCELLED:
-            raise EventCancelledError("已取消的活动不能修改。A cancelled event cannot be changed.")
+            raise EventCancelledError(_("A cancelled event cannot be changed."))
         current = {name: getattr(event, name) for name in EDITABLE_FIELDS}
         merged = {**current, **changes}
         if "rrule" in changes and not changes["rrule"] and "exdates" not in changes:
@@ -199,8 +200,7 @@ def update_event(
             and not by_user.is_staff
         ):
             raise ApprovalRequiredError(
-                "已发布活动改到公共场馆需经区管理员审核，请联系管理员。Moving a published event "
-                "to a public venue needs a district admin.",
+                _("Moving a published event to a public venue needs a district admin."),
                 fields={"venue": ["Ask a district admin to change the venue."]},
             )
         if cleaned["capacity"] is not None and cleaned["capacity"] < event.registered_count:
@@ -240,14 +240,12 @@ def publish_event(*, event_id: Any, by_user: User, now: dt.datetime | None = Non
             raise EventCancelledError()
         if event.status not in PUBLISHABLE_STATUSES:
             raise InvalidStatusTransitionError(
-                f"活动状态为“{event.get_status_display()}”，无法发布。"
-                f"An event that is {event.status} cannot be published.",
+                _("An event that is “%(status)s” cannot be published.")
+                % {"status": event.get_status_display()},
                 extra={"status": event.status},
             )
         if is_over(event, now=now):
-            raise EventEndedError(
-                "活动已结束，无法发布。The event is over; it cannot be published."
-            )
+            raise EventEndedError(_("The event is over; it cannot be published."))
         needs_approval = (
             event.approved_at is None
             and not by_user.is_staff
@@ -277,7 +275,7 @@ def approve_event(*, event_id: Any, by_user: User, now: dt.datetime | None = Non
         event = locking.lock_event(event_id)
         if event.status != Event.Status.PENDING_APPROVAL:
             raise InvalidStatusTransitionError(
-                "该活动不在待审核状态。The event is not awaiting approval.",
+                _("The event is not awaiting approval."),
                 extra={"status": event.status},
             )
         event.approved_by, event.approved_at = by_user, now
@@ -310,7 +308,7 @@ def postpone_event(
             raise EventCancelledError()
         if not can_postpone(event):
             raise InvalidStatusTransitionError(
-                "只有已发布的活动可以延期。Only a published event can be postponed.",
+                _("Only a published event can be postponed."),
                 extra={"status": event.status},
             )
         fields = ["status", "status_reason", "sequence", "updated_at"]
@@ -342,7 +340,7 @@ def cancel_event(
     with transactions.bounded_atomic():
         event = _get_managed_event(event_id=event_id, by_user=by_user, lock=True)
         if not can_cancel(event):
-            raise EventCancelledError("活动已取消。The event is already cancelled.")
+            raise EventCancelledError(_("The event is already cancelled."))
         event.status = Event.Status.CANCELLED
         event.status_reason = _reason(reason)
         event.cancelled_at = now

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rruleset, rrulestr
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from events.exceptions import InvalidExdatesError, InvalidRRuleError
 
@@ -91,51 +92,40 @@ def parse_rrule(value: str, *, dtstart: dt.datetime) -> rrule:
     """
     text = normalise_rrule(value)
     if not text:
-        raise _rrule_error("重复规则为空。The recurrence rule is empty.")
+        raise _rrule_error(_("The recurrence rule is empty."))
     if ":" in text:
-        raise _rrule_error(
-            "只接受一条 RRULE（不含 DTSTART/EXDATE）。Give one RRULE value only, e.g. "
-            "FREQ=WEEKLY;BYDAY=SA;COUNT=8."
-        )
+        raise _rrule_error(_("Give one RRULE value only, e.g. FREQ=WEEKLY;BYDAY=SA;COUNT=8."))
     parts: dict[str, str] = {}
     for part in text.split(";"):
         name, sep, val = part.partition("=")
         if not sep or not name or not val or name in parts:
-            raise _rrule_error(f"无法解析 “{part}”。Cannot parse rule part {part!r}.")
+            raise _rrule_error(_("Cannot parse rule part “%(part)s”.") % {"part": part})
         parts[name] = val
     freq = parts.get("FREQ")
     if freq not in ALLOWED_FREQS:
-        raise _rrule_error(
-            "FREQ 须为 DAILY、WEEKLY、MONTHLY 或 YEARLY。FREQ must be DAILY, WEEKLY, MONTHLY or "
-            "YEARLY."
-        )
+        raise _rrule_error(_("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY."))
     if "COUNT" in parts and "UNTIL" in parts:
-        raise _rrule_error(
-            "COUNT 与 UNTIL 不能同时使用。COUNT and UNTIL cannot both be given (RFC 5545)."
-        )
+        raise _rrule_error(_("COUNT and UNTIL cannot both be given (RFC 5545)."))
     _check_parts(parts, freq)
     start = dtstart.astimezone(local_tz())
     try:
         rule = rrulestr(text, dtstart=start, forceset=False)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise _rrule_error(f"重复规则无效：{exc}。Invalid RRULE: {exc}.") from exc
+        raise _rrule_error(_("Invalid RRULE: %(error)s.") % {"error": exc}) from exc
     if not isinstance(rule, rrule):  # pragma: no cover - the ":" check keeps out rule sets
-        raise _rrule_error("重复规则无效。Invalid RRULE.")
+        raise _rrule_error(_("Invalid RRULE."))
     horizon = start + SERIES_SPAN
     until: dt.datetime | None = rule._until  # type: ignore[attr-defined]  # no public getter
     if until is not None and until > horizon:
         raise _rrule_error(
-            "UNTIL 须在开始后约五年内。UNTIL must be within about five years of the start "
-            f"(by {horizon.date().isoformat()})."
+            _("UNTIL must be within about five years of the start (by %(date)s).")
+            % {"date": horizon.date().isoformat()}
         )
     # Look at most five years ahead: a rule that never matches (30 February) would otherwise
     # be walked to the year 9999, up to 15 s of CPU per request (see _first_occurrence).
     first = _first_occurrence(rule, start=start, until=until or horizon)
     if first is None:
-        raise _rrule_error(
-            "重复规则在开始后五年内没有任何日期。The rule yields no occurrence within five years "
-            "of the start."
-        )
+        raise _rrule_error(_("The rule yields no occurrence within five years of the start."))
     return rule
 
 
@@ -160,7 +150,7 @@ def _first_occurrence(rule: rrule, *, start: dt.datetime, until: dt.datetime) ->
         probe = rule.replace(dtstart=local_start + shift, until=local_until + shift, count=None)
         found: dt.datetime | None = probe.after(local_start + shift, inc=True)
     except (ValueError, TypeError, OverflowError, IndexError) as exc:
-        raise _rrule_error(f"重复规则无效：{exc}。Invalid RRULE: {exc}.") from exc
+        raise _rrule_error(_("Invalid RRULE: %(error)s.") % {"error": exc}) from exc
     return None if found is None else (found - shift).replace(tzinfo=tz)
 
 
@@ -185,39 +175,39 @@ def _check_parts(parts: dict[str, str], freq: str) -> None:
     unknown = sorted(set(parts) - _SUPPORTED_PARTS)
     if unknown:
         raise _rrule_error(
-            f"不支持的规则部分：{', '.join(unknown)}。Unsupported rule part(s): "
-            f"{', '.join(unknown)} (an event repeats at its start time; no BYHOUR, BYMINUTE, "
-            "BYSECOND or extensions)."
+            _(
+                "Unsupported rule part(s): %(parts)s (an event repeats at its start time; no "
+                "BYHOUR, BYMINUTE, BYSECOND or extensions)."
+            )
+            % {"parts": ", ".join(unknown)}
         )
     for name, limit in (("COUNT", MAX_COUNT), ("INTERVAL", MAX_INTERVAL)):
         if name in parts:
             raw = parts[name]
             if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= limit):
                 raise _rrule_error(
-                    f"{name} 须为 1 至 {limit} 的整数。{name} must be a whole number from 1 to "
-                    f"{limit}."
+                    _("%(name)s must be a whole number from 1 to %(limit)s.")
+                    % {"name": name, "limit": limit}
                 )
     for name, (low, high, signed, freqs) in _NUMBER_PARTS.items():
         if name not in parts:
             continue
         if freq not in freqs:
             raise _rrule_error(
-                f"FREQ={freq} 不能与 {name} 同用。{name} is not allowed with FREQ={freq}."
+                _("%(name)s is not allowed with FREQ=%(freq)s.") % {"name": name, "freq": freq}
             )
         for item in parts[name].split(","):
             match = _NUMBER.fullmatch(item)
             if not match or (match[1] and not signed) or not low <= int(match[2]) <= high:
                 sign = "±" if signed else ""
                 raise _rrule_error(
-                    f"{name} 的值须在 {sign}{low} 至 {sign}{high} 之间。{name} values must be "
-                    f"{sign}{low} to {sign}{high}; {item!r} is not."
+                    _("%(name)s values must be %(low)s to %(high)s; “%(item)s” is not.")
+                    % {"name": name, "low": f"{sign}{low}", "high": f"{sign}{high}", "item": item}
                 )
     if "BYSETPOS" in parts and not any(
         name.startswith("BY") and name != "BYSETPOS" for name in parts
     ):
-        raise _rrule_error(
-            "BYSETPOS 须与其他 BYxxx 同用。BYSETPOS needs another BYxxx part (RFC 5545)."
-        )
+        raise _rrule_error(_("BYSETPOS needs another BYxxx part (RFC 5545)."))
     if "BYDAY" in parts:
         limit = _BYDAY_ORDINAL_LIMIT.get(freq, 0)
         if "BYWEEKNO" in parts:
@@ -231,16 +221,14 @@ def _check_parts(parts: dict[str, str], freq: str) -> None:
                 or (ordinal is not None and not 1 <= int(ordinal) <= limit)
             ):
                 allowed = (
-                    f"±1 至 ±{limit} 的序号 ordinals ±1 to ±{limit}"
-                    if limit
-                    else "无序号 no ordinal"
+                    _("ordinals ±1 to ±%(limit)s") % {"limit": limit} if limit else _("no ordinal")
                 )
                 raise _rrule_error(
-                    f"BYDAY 值 {item!r} 无效（FREQ={freq}：{allowed}）。Invalid BYDAY value "
-                    f"{item!r} for FREQ={freq}."
+                    _("Invalid BYDAY value “%(item)s” for FREQ=%(freq)s (%(allowed)s).")
+                    % {"item": item, "freq": freq, "allowed": allowed}
                 )
     if "WKST" in parts and parts["WKST"] not in _WEEKDAYS:
-        raise _rrule_error("WKST 须为 MO 至 SU。WKST must be one of MO, TU, ..., SU.")
+        raise _rrule_error(_("WKST must be one of MO, TU, ..., SU."))
 
 
 def parse_exdates(values: object, *, rule: rrule | None) -> list[dt.datetime]:
@@ -251,15 +239,11 @@ def parse_exdates(values: object, *, rule: rrule | None) -> list[dt.datetime]:
     if values in (None, "", []):
         return []
     if not isinstance(values, list | tuple):
-        raise _exdates_error("exdates 须为列表。exdates must be a list.")
+        raise _exdates_error(_("exdates must be a list."))
     if rule is None:
-        raise _exdates_error(
-            "只有重复活动可以设置排除日期。Only a recurring event can have exception dates."
-        )
+        raise _exdates_error(_("Only a recurring event can have exception dates."))
     if len(values) > MAX_EXDATES:
-        raise _exdates_error(
-            f"最多 {MAX_EXDATES} 个排除日期。At most {MAX_EXDATES} exception dates."
-        )
+        raise _exdates_error(_("At most %(n)s exception dates.") % {"n": MAX_EXDATES})
     tz = local_tz()
     start: dt.datetime = rule._dtstart  # type: ignore[attr-defined]  # no public getter
     horizon = start + SERIES_SPAN
@@ -268,18 +252,17 @@ def parse_exdates(values: object, *, rule: rrule | None) -> list[dt.datetime]:
         moment = _parse_aware(raw)
         if moment is None:
             raise _exdates_error(
-                f"“{raw}” 不是带时区的 ISO 时间。{raw!r} is not an aware ISO 8601 datetime."
+                _("“%(value)s” is not an aware ISO 8601 datetime.") % {"value": raw}
             )
         # Compared before any conversion: year 1 or 9999 in another zone cannot be converted.
         if not start <= moment <= horizon:
             raise _exdates_error(
-                f"{raw} 不在活动开始后五年内。{raw!r} is not within five years of the start."
+                _("%(value)s is not within five years of the start.") % {"value": raw}
             )
         moment = moment.astimezone(tz)
         if rule.after(moment, inc=True) != moment:
             raise _exdates_error(
-                f"{moment.isoformat()} 不是该重复规则中的一次活动。"
-                f"{moment.isoformat()} is not an occurrence of the rule."
+                _("%(value)s is not an occurrence of the rule.") % {"value": moment.isoformat()}
             )
         parsed.add(moment)
     return sorted(parsed)
@@ -342,7 +325,7 @@ def last_occurrence_start(
             return None
         last = moment
     if last is None:
-        raise _exdates_error("排除日期去掉了所有活动。The exception dates remove every occurrence.")
+        raise _exdates_error(_("The exception dates remove every occurrence."))
     return last
 
 

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common import notices, transactions
 from events import locking, selectors
@@ -282,13 +283,9 @@ def _cancel(*, pk: int, event_id: int, now: dt.datetime) -> None:
         event = locking.lock_event(event_id)
         registration = Registration.objects.select_for_update().get(pk=pk)
         if registration.status == Registration.Status.CANCELLED:
-            raise RegistrationNotCancellableError(
-                "报名已取消。The registration is already cancelled."
-            )
+            raise RegistrationNotCancellableError(_("The registration is already cancelled."))
         if event.last_starts_at is not None and event.last_starts_at <= now:
-            raise EventEndedError(
-                "活动已开始，无法取消报名。The event has started; the registration stays."
-            )
+            raise EventEndedError(_("The event has started; the registration stays."))
         had_place = registration.status in Registration.PLACE_STATUSES
         Registration.objects.filter(pk=pk).update(
             status=Registration.Status.CANCELLED,

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 
 from common.calendar_range import FIRST_DAY, LAST_DAY
 from events import recurrence
@@ -89,7 +90,7 @@ def clean_event_fields(values: dict[str, Any]) -> dict[str, Any]:
     cleaned["venue_id"] = _venue_id(values.get("venue_id"))
     if cleaned["venue_id"] is None and not cleaned["location_zh"]:
         raise InvalidEventError(
-            "请选择场馆或填写地点。Give a venue or a location.",
+            _("Give a venue or a location."),
             fields={"location_zh": ["Required when the event is not at a venue."]},
         )
     cleaned["latitude"], cleaned["longitude"] = _coordinates(
@@ -122,7 +123,7 @@ def clean_event_fields(values: dict[str, Any]) -> dict[str, Any]:
     closes = _aware(values, "registration_closes_at")
     if opens and closes and closes <= opens:
         raise InvalidTimeRangeError(
-            "报名截止时间须晚于开始时间。Registration must close after it opens.",
+            _("Registration must close after it opens."),
             fields={"registration_closes_at": ["Must be after registration_opens_at."]},
         )
     cleaned["registration_opens_at"], cleaned["registration_closes_at"] = opens, closes

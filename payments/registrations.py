@@ -23,6 +23,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from booking.exceptions import PaymentUnavailableError
 from common.urls import absolute_url
@@ -35,7 +36,7 @@ from payments.models import Payment
 from payments.outcomes import confirm_payment, settle_cancelled_payment
 from payments.selectors import registration_payment_path
 
-NOT_PAYABLE_REGISTRATION = "该报名当前无法付款。This registration cannot be paid now."
+NOT_PAYABLE_REGISTRATION = gettext_lazy("This registration cannot be paid now.")
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,7 @@ def get_registration_payment_page(
         raise PaymentNotFoundError()
     if registration.status == Registration.Status.HELD:
         if registration.event.status == Event.Status.CANCELLED:
-            raise PaymentNotPayableError(
-                "活动已取消，无需付款。The event is cancelled: nothing to pay."
-            )
+            raise PaymentNotPayableError(gettext("The event is cancelled: nothing to pay."))
         if not settings.STRIPE_ENABLED:
             raise PaymentUnavailableError()
         payment = _ensure_registration_intent(registration=registration)

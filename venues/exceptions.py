@@ -1,5 +1,7 @@
 """Venue errors; each has a stable `code` that clients switch on."""
 
+from django.utils.translation import gettext_lazy as _
+
 from common.errors import NotFoundError
 
 
@@ -10,9 +12,9 @@ class VenueError(Exception):
 class VenueNotFoundError(VenueError, NotFoundError):
     # The contract's generic 404 code: clients treat every unknown id the same way.
     code = "not_found"
-    default_detail = "场馆不存在。The venue does not exist."
+    default_detail = _("The venue does not exist.")
 
 
 class ResourceNotFoundError(VenueError, NotFoundError):
     code = "not_found"
-    default_detail = "场地不存在。The resource does not exist."
+    default_detail = _("The resource does not exist.")

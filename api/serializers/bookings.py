@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from api.ids import MAX_ID
@@ -22,7 +23,7 @@ from venues.policies import policy_for
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer and nothing else: DRF's IntegerField also takes "2", 2.0 and true."""
 
-    default_error_messages = {"invalid": "须为整数。A whole number is required."}
+    default_error_messages = {"invalid": gettext_lazy("A whole number is required.")}
 
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):

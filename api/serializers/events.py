@@ -9,6 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,7 +26,7 @@ from payments.selectors import registration_payment_path
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer and nothing else: DRF's IntegerField also takes "2", 2.0 and true."""
 
-    default_error_messages = {"invalid": "须为整数。A whole number is required."}
+    default_error_messages = {"invalid": gettext_lazy("A whole number is required.")}
 
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
@@ -36,7 +38,7 @@ class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 datetime with its UTC offset; a naive one is refused, never guessed."""
 
     default_error_messages = {
-        "naive": "须带时区，如 2026-05-01T09:00:00+08:00。Give the UTC offset, e.g. +08:00.",
+        "naive": gettext_lazy("Give the UTC offset, e.g. 2026-05-01T09:00:00+08:00."),
     }
 
     def to_internal_value(self, value: Any) -> dt.datetime:
@@ -65,7 +67,7 @@ class _RejectUnknownFieldsMixin:
         unknown = sorted(set(initial) - known) if isinstance(initial, dict) else []
         if unknown:
             raise serializers.ValidationError(
-                {name: ["未知或只读字段。Unknown or read-only field."] for name in unknown}
+                {name: [_("Unknown or read-only field.")] for name in unknown}
             )
         return attrs
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from api.filters import MAX_DATE, MIN_DATE
@@ -37,7 +38,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):  # type: ignore[type-
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # A query string's `date=` would read as absent; the schema says a date: refuse it.
-        empty = {name: ["不能为空。Must not be empty."] for name in ("date", "days")}
+        empty = {name: [gettext("Must not be empty.")] for name in ("date", "days")}
         empty = {name: m for name, m in empty.items() if self.initial_data.get(name) == ""}
         if empty:
             raise serializers.ValidationError(empty)

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -153,7 +154,7 @@ def _public_feed(
 def _venue_feed_name(venue_id: int) -> str:
     name = event_feeds.venue_feed_name(venue_id=venue_id)
     if name is None:
-        raise FeedNotFoundError("场馆不存在。The venue does not exist.", code="venue_not_found")
+        raise FeedNotFoundError(gettext("The venue does not exist."), code="venue_not_found")
     return name
 
 
@@ -183,7 +184,7 @@ def _parse_venue_id(value: str | None, *, source: str) -> int | None:
         return None
     if not value.isascii() or not value.isdigit() or len(value) > 18:
         raise InvalidFeedFilterError(
-            "场馆编号须为正整数。The venue id must be a positive whole number.",
+            gettext("The venue id must be a positive whole number."),
             code="invalid_venue",
             fields={"venue": ["Must be a positive whole number."]},
         )

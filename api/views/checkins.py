@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -54,10 +55,10 @@ class GateAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword:
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Gate 凭证格式错误。Malformed gate credentials.")
+            raise exceptions.AuthenticationFailed(gettext("Malformed gate credentials."))
         device = gates.get_gate_device(token=parts[1].decode("latin-1"))
         if device is None:
-            raise exceptions.AuthenticationFailed("Gate 凭证无效。Unknown or disabled gate.")
+            raise exceptions.AuthenticationFailed(gettext("Unknown or disabled gate."))
         return AnonymousUser(), device
 
     def authenticate_header(self, request: Request) -> str:

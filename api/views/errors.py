@@ -1,12 +1,13 @@
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 
 def unknown_path(request: HttpRequest) -> JsonResponse:
     """404 in the API's error shape for any path under /api/ that matches no route."""
     return JsonResponse(
-        {"code": "not_found", "detail": f"没有这个接口。No API endpoint at {request.path}."},
+        {"code": "not_found", "detail": _("No API endpoint at %(path)s.") % {"path": request.path}},
         status=404,
     )
 
@@ -18,7 +19,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
         return JsonResponse(
-            {"code": "request_too_large", "detail": "请求内容过大。The request body is too large."},
+            {"code": "request_too_large", "detail": _("The request body is too large.")},
             status=413,
         )
-    return JsonResponse({"code": "bad_request", "detail": "请求无效。Bad request."}, status=400)
+    return JsonResponse({"code": "bad_request", "detail": _("Bad request.")}, status=400)

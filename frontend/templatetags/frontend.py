@@ -7,7 +7,7 @@ from django import template
 from django.http import QueryDict
 from django.utils import dateformat, timezone
 from django.utils.html import json_script
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 
 from frontend.strings import js_strings as _js_strings
 
@@ -31,6 +31,30 @@ def query(context: dict[str, Any], **changes: Any) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+# Luohu's ten subdistricts (街道), as Venue.street stores them, in English.
+STREETS_EN = {
+    "桂园街道": "Guiyuan Subdistrict",
+    "黄贝街道": "Huangbei Subdistrict",
+    "东门街道": "Dongmen Subdistrict",
+    "翠竹街道": "Cuizhu Subdistrict",
+    "南湖街道": "Nanhu Subdistrict",
+    "笋岗街道": "Sungang Subdistrict",
+    "东湖街道": "Donghu Subdistrict",
+    "莲塘街道": "Liantang Subdistrict",
+    "东晓街道": "Dongxiao Subdistrict",
+    "清水河街道": "Qingshuihe Subdistrict",
+}
+
+
+@register.filter
+def street_name(value: str | None) -> str:
+    """A subdistrict's name in the active language (English pages: "Dongmen Subdistrict")."""
+    name = str(value or "")
+    if (get_language() or "").startswith("en"):
+        return STREETS_EN.get(name, name)
+    return name
 
 
 # Weekday abbreviations, Monday first: Django's zh-hans "D" is a bare "一", which reads as a dash

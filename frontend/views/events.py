@@ -159,6 +159,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event.pk,
             "registrations_url": f"/api/v1/events/{event.pk}/registrations/",
             "registration_cancel_url": "/api/v1/registrations/{id}/cancel/",
+            "my_bookings_url": "/me/bookings/#registrations",
             "authenticated": request.user.is_authenticated,
         },
     }

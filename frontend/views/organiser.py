@@ -18,6 +18,7 @@ from events.selectors import (
     list_registrations,
     organisation_ids_of,
 )
+from frontend.templatetags.frontend import WEEKDAYS
 from venues.selectors import list_venue_choices
 
 
@@ -71,6 +72,12 @@ def event_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "venues": list_venue_choices(),
             "confirmed": confirmed,
             "waitlisted": waitlisted,
+            # The repeat builder (repeat.js): RFC 5545 day codes, Monday first, and the dates
+            # the event skips.
+            "repeat_days": list(
+                zip(("MO", "TU", "WE", "TH", "FR", "SA", "SU"), WEEKDAYS, strict=True)
+            ),
+            "exdates": list(event.exdates) if event else [],
             "page_config": {
                 "events_url": "/api/v1/events/",
                 "event": event.pk if event else None,

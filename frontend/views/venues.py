@@ -22,6 +22,9 @@ from venues.models import Venue
 from venues.policies import policy_for
 from venues.selectors import get_venue, list_sports, list_streets, list_venues
 
+# Days after today the home page looks at for free places when today has none left.
+NEXT_FREE_DAY_LOOKAHEAD = 7
+
 # Labels of the amenity codes stored in Venue.amenities; an unknown code is shown as written.
 AMENITY_LABELS = {
     "accessible_toilet": gettext_lazy("Accessible toilet"),
@@ -88,6 +91,20 @@ def home(request: HttpRequest) -> HttpResponse:
         venues_qs = list_venues_free_on(venues=venues_qs, day=day, now=now)
     venues = list(venues_qs)
     free = get_free_places_by_venue(venues=venues, day=day, now=now)
+    notices = []
+    if "day" not in request.GET and venues and not any(free.values()):
+        # Late in the evening (or on a full day) today has nothing left: show the next day that
+        # has free places, within the booking window, and say so.
+        for ahead in range(1, NEXT_FREE_DAY_LOOKAHEAD + 1):
+            later = today + dt.timedelta(days=ahead)
+            later_free = get_free_places_by_venue(venues=venues, day=later, now=now)
+            if any(later_free.values()):
+                notices.append(
+                    _("No free places are left today: showing %(day)s, the next day with some.")
+                    % {"day": f"{later:%Y-%m-%d}"}
+                )
+                day, free = later, later_free
+                break
     occupancy = list_occupancy(
         venue_ids=[v.pk for v in venues if v.kind == Venue.Kind.SMART_GYM], now=now
     )
@@ -108,6 +125,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "day": day,
             "today": today,
             "errors": errors,
+            "notices": notices,
         },
     )
 
@@ -130,15 +148,6 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user, venue_id=venue.pk, start=day_start, end=day_end
         )
     grid = build_grid(availability, day=day, my_slot_ids=mine)
-    # Accessible names, formatted here once per cell: a template tag per cell would double the
-    # render time of a 20-court grid.
-    book, free = _("Book %(r)s, %(a)s to %(b)s"), _("free")
-    for row in grid.rows:
-        for cell in row.cells:
-            if cell is not None and cell.bookable:
-                price = free if cell.is_free_of_charge else f"¥{cell.price}"
-                times = {"a": f"{cell.starts_at:%H:%M}", "b": f"{cell.ends_at:%H:%M}"}
-                cell.label = f"{book % {'r': row.name, **times}}, {price}"
     monday = day - dt.timedelta(days=day.weekday())
     week = [monday + dt.timedelta(days=i) for i in range(7)]
     prev_monday = monday - dt.timedelta(days=7)

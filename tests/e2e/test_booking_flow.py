@@ -79,6 +79,8 @@ def test_resident_books_in_one_click_sees_it_cancels_and_another_resident_sees_i
         button.click()
     assert answer.value.status == 201
     expect(page.locator("#booking-message")).to_contain_text("预约成功")
+    # The message says which day, with its weekday (issue 15: "the success message has no date").
+    expect(page.locator("#booking-message")).to_contain_text(f"{tomorrow().isoformat()} 周")
     # The grid updates in place: the slot is now the resident's, not a button any more.
     expect(page.locator(f'.slot.mine[data-slot="{slot.pk}"]')).to_be_visible()
     shot("booked")

@@ -1,7 +1,8 @@
-"""Desktop screenshots of the venue grid and the event calendar for the README.
+"""Screenshots of the venue grid, the event calendar and My bookings for the README, on a
+desktop and on a 390 px phone.
 
-Saved under test-artifacts/ on every run; `UPDATE_SCREENSHOTS=1` also writes
-docs/screenshots/venue-grid.png and docs/screenshots/event-calendar.png.
+Saved under test-artifacts/ on every run; `UPDATE_SCREENSHOTS=1` also writes them to
+docs/screenshots/ (venue-grid, event-calendar, and *-phone.png).
 """
 
 import datetime as dt
@@ -116,3 +117,27 @@ def test_readme_screenshots_of_the_venue_grid_and_the_event_calendar(browser, li
     expect(page.locator("table.month")).to_contain_text("梧桐山登高赛")
     _save(page, "event-calendar")
     context.close()
+
+    # The same on a phone: the grid keeps the time header and the courts in view, month titles
+    # wrap, and My bookings lists the booking just made.
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    phone.set_default_timeout(WAIT_MS)
+    page = phone.new_page()
+    sign_in(page, live_server.url, "demo")
+    page.goto(f"{live_server.url}/venues/{venue.pk}/?day={day.isoformat()}")
+    page.locator("#grid").scroll_into_view_if_needed()
+    page.locator("#grid").evaluate("el => { el.scrollTop = 200; el.scrollLeft = 300; }")
+    _save(page, "venue-grid-phone")
+    page.goto(f"{live_server.url}/events/?month={month_start:%Y-%m}")
+    page.locator("table.month").scroll_into_view_if_needed()
+    _save(page, "event-calendar-phone")
+    page.goto(f"{live_server.url}/me/bookings/")
+    expect(page.locator("#upcoming .booking")).to_have_count(1)
+    _save(page, "my-bookings-phone")
+    phone.close()

@@ -72,7 +72,11 @@ def test_venue_page_renders_a_button_for_each_free_slot_and_no_button_for_taken_
     day = free_slot.starts_at.astimezone(rules.local_tz()).date().isoformat()
     html = client.get(f"/venues/{venue.pk}/", {"day": day}).content.decode()
     assert re.search(rf'<button type="button" class="slot" data-slot="{free_slot.pk}"', html)
-    assert re.search(r'aria-label="预约 \d+号场，10:00 至 11:00, 免费"', html)
+    # The accessible name is the visible text, then the court and the time (WCAG 2.5.3).
+    assert re.search(
+        r'>预约 <span class="price">免费</span><span class="visually-hidden">, \d+号场 10:00–11:00</span></button>',
+        html,
+    )
     assert f'<span class="slot taken" data-slot="{taken.pk}">' in html
     assert 'aria-live="polite"' in html
     assert "预约规则" in html

@@ -31,8 +31,9 @@
       var text = registration.status === "waitlisted"
         ? t("event.waitlisted_position", { n: registration.position })
         : t("event.registered");
-      state.textContent = text;
-      api.announce(message, text, "success");
+      // Said once, in the live region, with the way to find it again (My bookings).
+      state.textContent = "";
+      api.announce(message, text, "success", { href: config.my_bookings_url, label: t("nav.my_bookings") });
       swap(button, "unregister", t("event.unregister"), registration.id);
     } catch (err) {
       if (!(err instanceof api.ApiError)) { throw err; }
@@ -46,7 +47,7 @@
     button.disabled = true;
     try {
       await api.post(config.registration_cancel_url.replace("{id}", button.dataset.registration), {});
-      state.textContent = t("event.cancelled_registration");
+      state.textContent = "";
       api.announce(message, t("event.cancelled_registration"), "success");
       swap(button, "register", t("event.register"));
     } catch (err) {

@@ -52,12 +52,15 @@
       el.dataset.time = range;
       var priceText = price === 0 ? (slot.public_benefit ? t("slot.public_benefit") : t("booking.free")) : "¥" + slot.price;
       if (!resource.exclusive) { priceText += " · " + t("booking.left", { n: slot.remaining }); }
-      el.setAttribute("aria-label", t("slot.aria", { resource: resource.name, time: range }) +
-        ", " + (price === 0 ? t("booking.free") : "¥" + slot.price));
+      // The accessible name is the visible text plus the court and time (WCAG 2.5.3: the name
+      // contains the label a speech user reads off the screen).
       var priceEl = document.createElement("span");
       priceEl.className = "price";
       priceEl.textContent = priceText;
-      el.append(t("booking.book"), priceEl);
+      var where = document.createElement("span");
+      where.className = "visually-hidden";
+      where.textContent = ", " + resource.name + " " + range;
+      el.append(t("booking.book") + " ", priceEl, where);
     } else {
       el = document.createElement("span");
       var labels = {
@@ -142,7 +145,7 @@
         });
         window.location.assign(booking.payment_url);
       } else {
-        api.announce(message, t("booking.booked", { resource: button.dataset.resource, time: button.dataset.time }), "success", {
+        api.announce(message, t("booking.booked", { resource: button.dataset.resource, time: grid.dataset.dayLabel + " " + button.dataset.time }), "success", {
           href: config.my_bookings_url, label: t("nav.my_bookings"),
         });
       }

@@ -34,6 +34,7 @@
       starts_at: beijing("starts_at"),
       ends_at: beijing("ends_at"),
       rrule: value("rrule"),
+      exdates: window.LuohuRepeat ? window.LuohuRepeat.exdates() : [],
       capacity: value("capacity") ? Number(value("capacity")) : null,
       waitlist_enabled: form.elements.namedItem("waitlist_enabled").checked,
       registration_opens_at: beijing("registration_opens_at"),
