@@ -43,6 +43,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from booking import locking
 from booking.exceptions import (
     BookingNotFoundError,
     InvalidPaymentMethodError,
@@ -53,7 +54,7 @@ from booking.exceptions import (
     PaymentProviderError,
     PaymentUnavailableError,
 )
-from booking.models import Booking, Payment, Slot, StripeEvent
+from booking.models import Booking, Payment, StripeEvent
 from common import notices
 from common.urls import absolute_url
 from events import registrations as event_services
@@ -391,7 +392,8 @@ def _release(booking: Booking) -> None:
     booking.status = Booking.Status.EXPIRED
     booking.sequence = F("sequence") + 1
     booking.save(update_fields=["status", "sequence", "updated_at"])
-    Slot.objects.filter(pk=booking.slot_id).update(remaining=F("remaining") + booking.places)
+    # The one give-back path: it also tells the waiting list once the release commits.
+    locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
 
 
 # --- webhooks ------------------------------------------------------------------------------

@@ -458,3 +458,109 @@ def _policy_of_venue(booking: Booking) -> BookingPolicy | None:
         return booking.venue.policy
     except BookingPolicy.DoesNotExist:
         return None
+
+
+# --- holds made for someone else's offer (the waiting list) ---------------------------------
+# Called by apps that hand out freed places (waitlist/) inside their own transaction, so that
+# their record of the offer and the hold commit together or not at all.
+
+
+def hold_places(
+    *, resident: AbstractBaseUser, slot: Slot, party_size: int, until: dt.datetime, now: dt.datetime
+) -> Booking | None:
+    """Hold places of a slot for a resident until `until`: a held booking nobody else can take.
+
+    Call inside a transaction (a savepoint of it, since a refusal leaves the places taken until
+    it rolls back). The same statements, in the same order, as `place_booking`: the slot row
+    arbitrates (conditional UPDATE), then the resident's row, then the limits, then the insert;
+    the hold is `held` with `hold_expires_at = until` whatever the price (accepting it goes
+    through `confirm_hold` or `extend_hold_for_payment`). Returns None when the slot has not
+    the places any more (nothing is taken then).
+
+    Raises AlreadyBookedError, QuotaExceededError (the resident's limits still apply).
+    """
+    places = 1 if slot.resource.exclusive else party_size
+    if not locking.take_places_and_lock_resident(
+        slot_id=slot.pk, places=places, user_id=resident.pk
+    ):
+        return None
+    _check_resident_limits(resident=resident, slot=slot, policy=_policy_of_slot(slot))
+    booking = Booking(
+        slot=slot,
+        resource=slot.resource,
+        venue=slot.venue,
+        resident_id=resident.pk,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        exclusive=slot.resource.exclusive,
+        party_size=party_size,
+        places=places,
+        price=slot.price * (1 if slot.resource.exclusive else party_size),
+        status=Booking.Status.HELD,
+        hold_expires_at=until,
+    )
+    locking.insert_booking(booking)
+    return booking
+
+
+def confirm_hold(*, booking: Booking, now: dt.datetime) -> None:
+    """Turn a free held booking into a confirmed one, owing its confirmation e-mail.
+
+    Call inside the transaction that locked the booking row; ring `common.notices` after the
+    commit. Raises ValueError for a booking that is not held or not free.
+    """
+    if booking.status != Booking.Status.HELD or booking.price:
+        raise ValueError(f"booking {booking.pk} is not a free hold")
+    booking.status = Booking.Status.CONFIRMED
+    booking.confirmed_at = now
+    booking.hold_expires_at = None
+    booking.sequence = F("sequence") + 1
+    booking.save(
+        update_fields=["status", "confirmed_at", "hold_expires_at", "sequence", "updated_at"]
+    )
+    booking.refresh_from_db(fields=["sequence"])
+    notices.owe(kind=Booking.CONFIRMATION_NOTICE, refs=[booking.pk], now=now)
+
+
+def extend_hold_for_payment(*, booking: Booking, now: dt.datetime) -> None:
+    """Make a held paid booking the normal paid hold: it keeps its places for the policy's
+    `hold_minutes` from now, like one just placed. Call inside the transaction that locked the
+    booking row; call `start_held_payment` after the commit.
+    """
+    if booking.status != Booking.Status.HELD or not booking.price:
+        raise ValueError(f"booking {booking.pk} is not a paid hold")
+    policy = _policy_of_venue(booking)
+    minutes = policy.hold_minutes if policy else settings.BOOKING_HOLD_MINUTES
+    booking.hold_expires_at = now + dt.timedelta(minutes=minutes)
+    booking.save(update_fields=["hold_expires_at", "updated_at"])
+
+
+def start_held_payment(*, booking: Booking) -> None:
+    """Start the payment of a held paid booking, as after `place_booking` (no lock held)."""
+    _after_booking_placed(booking)
+
+
+def release_hold(*, booking: Booking, now: dt.datetime, expired: bool) -> None:
+    """End a held booking (an offer declined or expired) and give its places back.
+
+    Call inside the transaction that locked the booking row. The places return through the
+    one give-back path (`locking.give_back_places`), which announces them once committed.
+    """
+    if booking.status != Booking.Status.HELD:
+        raise ValueError(f"booking {booking.pk} is {booking.status}, not held")
+    if expired:
+        booking.status = Booking.Status.EXPIRED
+    else:
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by_id = booking.resident_id
+    booking.sequence = F("sequence") + 1
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"])
+    locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
+
+
+def _policy_of_slot(slot: Slot) -> BookingPolicy | None:
+    try:
+        return slot.venue.policy
+    except BookingPolicy.DoesNotExist:
+        return None
