@@ -63,7 +63,9 @@ def test_confirmed_booking_not_checked_in_within_the_grace_period_is_a_no_show(r
 
 
 def test_the_grace_period_is_the_venue_policys(resident, court):
-    BookingPolicy.objects.update_or_create(venue=court.venue, defaults={"no_show_grace_minutes": 40})
+    BookingPolicy.objects.update_or_create(
+        venue=court.venue, defaults={"no_show_grace_minutes": 40}
+    )
     book_at(resident, court, DAY0)
     with time_machine.travel(DAY0 + dt.timedelta(minutes=39), tick=False):
         assert standing.mark_no_shows() == 0
