@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_APPS = ("common", "venues", "booking", "checkin", "events")
+DOMAIN_APPS = ("common", "venues", "booking", "checkin", "events", "waitlist")
 INTERFACE_PACKAGES = ("rest_framework", "api", "frontend", "drf_spectacular", "django_filters")
 FORBIDDEN = {
-    "common": {*INTERFACE_PACKAGES, "venues", "booking", "checkin", "events"},
-    "venues": {*INTERFACE_PACKAGES, "booking", "checkin", "events"},
-    "events": {*INTERFACE_PACKAGES, "booking", "checkin"},
-    "booking": {*INTERFACE_PACKAGES, "checkin"},
-    "checkin": {*INTERFACE_PACKAGES, "events"},
+    "common": {*INTERFACE_PACKAGES, "venues", "booking", "checkin", "events", "waitlist"},
+    "venues": {*INTERFACE_PACKAGES, "booking", "checkin", "events", "waitlist"},
+    "events": {*INTERFACE_PACKAGES, "booking", "checkin", "waitlist"},
+    "booking": {*INTERFACE_PACKAGES, "checkin", "waitlist"},
+    "checkin": {*INTERFACE_PACKAGES, "events", "waitlist"},
+    # waitlist → common, venues, booking only; booking announces freed places by a signal.
+    "waitlist": {*INTERFACE_PACKAGES, "checkin", "events", "payments", "allocation"},
 }
 
 
