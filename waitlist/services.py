@@ -15,6 +15,7 @@ rows → booking row → slot row → the resident's user row (booking's order a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 
@@ -415,6 +416,7 @@ def _locked_entry(*, entry_id: object, user: AbstractBaseUser) -> WaitlistEntry:
 
 
 def _locked_booking(entry: WaitlistEntry) -> Booking:
+    assert entry.booking_id is not None  # an offered entry has its hold (check constraint)
     return (
         Booking.objects.select_for_update(of=("self",))
         .select_related("venue__policy")
@@ -449,7 +451,7 @@ def expire_offers(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     )
     expired = 0
     for entry_id in due:
-        if _retrying(lambda entry_id=entry_id: _expire_one(entry_id=entry_id, now=now)):
+        if _retrying(functools.partial(_expire_one, entry_id=entry_id, now=now)):
             expired += 1
     WaitlistEntry.objects.filter(status=Status.WAITING, slot__ends_at__lte=now).update(
         status=Status.EXPIRED, closed_at=now, closed_reason="slot_ended", updated_at=now
