@@ -161,3 +161,28 @@ def test_one_freed_court_is_never_given_twice(court):
         services.expire_offers()
         assert_invariants(slot)
         assert Booking.objects.active().filter(slot=slot).count() <= 1
+
+
+def test_residents_queueing_while_a_place_frees_up_never_leave_it_stranded(gym):
+    """Joining reads the slot under a share lock: each joiner either sees the freed place
+    (`not_full`) or is in line before the give-back, whose signal then offers it. No sweep runs
+    afterwards here: the signal alone must be enough."""
+    slot = SlotFactory(resource=gym)  # 20 places
+    bookings = [
+        booking_services.place_booking(resident=h, slot_id=slot.pk).booking
+        for h in residents(20, "holder")
+    ]
+    joiners = residents(30, "joiner")
+
+    def joiner(resident):  # type: ignore[no-untyped-def]
+        return lambda: services.join_waitlist(resident=resident, slot_id=slot.pk, party_size=1)
+
+    tasks = [canceller(b) for b in bookings[:5]] + [joiner(r) for r in joiners]
+    outcomes = race(tasks, workers=len(tasks))
+    unexpected = [
+        o for o in outcomes if isinstance(o, Exception) and type(o).__name__ != "NotFullError"
+    ]
+    assert not unexpected, unexpected
+    assert_invariants(slot)
+    offered = WaitlistEntry.objects.filter(slot=slot, status=Status.OFFERED).count()
+    assert offered + slot.remaining == 5
