@@ -234,7 +234,18 @@ def _past_grace(now: dt.datetime) -> Q:
             venue__policy__no_show_grace_minutes=grace,
             starts_at__lte=now - dt.timedelta(minutes=grace),
         )
-    return condition
+    # A booking confirmed after its start (a waiting-list offer of a released no-show's place)
+    # gets its grace period from its confirmation.
+    confirmed_late = Q(confirmed_at__gt=F("starts_at"))
+    late_enough = Q(
+        venue__policy__isnull=True, confirmed_at__lte=now - dt.timedelta(minutes=default)
+    )
+    for grace in graces:
+        late_enough |= Q(
+            venue__policy__no_show_grace_minutes=grace,
+            confirmed_at__lte=now - dt.timedelta(minutes=grace),
+        )
+    return condition & (~confirmed_late | late_enough)
 
 
 def _set_no_show(*, booking: Booking, now: dt.datetime) -> None:

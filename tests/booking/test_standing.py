@@ -228,3 +228,13 @@ def test_a_strike_is_waived_once(resident, court, staff_user):
 def test_unknown_strike_is_not_found(staff_user, strike_id):
     with pytest.raises(StrikeNotFoundError):
         standing.waive_strike(strike_id=strike_id, by_user=staff_user)
+
+
+def test_a_booking_confirmed_after_its_start_gets_its_grace_from_the_confirmation(resident, court):
+    # A released no-show's place, offered to the waiting list and accepted after the start.
+    booking = book_at(resident, court, DAY0)
+    Booking.objects.filter(pk=booking.pk).update(confirmed_at=DAY0 + dt.timedelta(minutes=20))
+    with time_machine.travel(DAY0 + dt.timedelta(minutes=34), tick=False):
+        assert standing.mark_no_shows() == 0
+    with time_machine.travel(DAY0 + dt.timedelta(minutes=35), tick=False):
+        assert standing.mark_no_shows() == 1
