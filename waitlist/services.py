@@ -277,12 +277,18 @@ def _settle_stale_offers(*, slot_id: int, now: dt.datetime) -> None:
     )
     for entry in stale:
         assert entry.booking is not None  # the check constraint
-        if entry.booking.is_active:
-            _close(entry, status=Status.ACCEPTED, now=now, reason="")
-        elif entry.booking.status == Booking.Status.CANCELLED:
-            _close(entry, status=Status.DECLINED, now=now, reason="hold_cancelled")
-        else:
-            _close(entry, status=Status.EXPIRED, now=now, reason="hold_expired")
+        _settle_ended_hold(entry, booking=entry.booking, now=now)
+
+
+def _settle_ended_hold(entry: WaitlistEntry, *, booking: Booking, now: dt.datetime) -> None:
+    """Close an offered entry whose hold is no longer held: paid on the pay page (accepted),
+    cancelled from the bookings list (declined), expired by the hold sweep (expired)."""
+    if booking.is_active:
+        _close(entry, status=Status.ACCEPTED, now=now, reason="paid")
+    elif booking.status == Booking.Status.CANCELLED:
+        _close(entry, status=Status.DECLINED, now=now, reason="hold_cancelled")
+    else:
+        _close(entry, status=Status.EXPIRED, now=now, reason="hold_expired")
 
 
 def _close_line(*, slot_id: int, now: dt.datetime, reason: str) -> None:
@@ -344,6 +350,9 @@ def _accept(
             raise NotOfferedError()
         booking = _locked_booking(entry)
         assert entry.offer_expires_at is not None  # the check constraint
+        if booking.is_active and booking.status != Booking.Status.HELD:  # paid meanwhile
+            _settle_ended_hold(entry, booking=booking, now=now)
+            return booking, False
         if booking.status != Booking.Status.HELD or now >= entry.offer_expires_at:
             _end_offer(entry, booking=booking, status=Status.EXPIRED, now=now)
             return None, True
@@ -484,7 +493,11 @@ def _expire_one(*, entry_id: int, now: dt.datetime) -> bool:
         )
         if entry is None:
             return False  # accepted, declined or being handled by someone else
-        _end_offer(entry, booking=_locked_booking(entry), status=Status.EXPIRED, now=now)
+        booking = _locked_booking(entry)
+        if booking.status != Booking.Status.HELD:
+            _settle_ended_hold(entry, booking=booking, now=now)
+            return booking.status in (Booking.Status.EXPIRED, Booking.Status.NO_SHOW)
+        _end_offer(entry, booking=booking, status=Status.EXPIRED, now=now)
         return True
 
 

@@ -412,3 +412,22 @@ def test_withdrawing_an_offer_releases_its_hold(full_court, other_resident, run_
     assert entry.status == Status.WITHDRAWN
     assert entry.booking.status == Booking.Status.CANCELLED
     assert_books_balance(full_court)
+
+
+def test_an_offer_paid_on_the_pay_page_is_accepted_even_past_its_expiry(
+    full_court, other_resident, run_after_commit
+):
+    first = residents(1)[0]
+    entry = services.join_waitlist(resident=first, slot_id=full_court.pk, party_size=1)
+    taken = Booking.objects.get(slot=full_court, resident=other_resident)
+    booking_services.cancel_booking(booking_id=taken.pk, by_user=other_resident)
+    entry.refresh_from_db()
+    # As the payment path confirms a paid hold (here: the row as it leaves it).
+    Booking.objects.filter(pk=entry.booking_id).update(
+        status=Booking.Status.CONFIRMED, confirmed_at=timezone.now(), hold_expires_at=None
+    )
+    assert services.expire_offers(now=entry.offer_expires_at) == 0
+    entry.refresh_from_db()
+    assert (entry.status, entry.closed_reason) == (Status.ACCEPTED, "paid")
+    assert services.accept_offer(entry_id=entry.pk, user=first).pk == entry.booking_id
+    assert_books_balance(full_court)
