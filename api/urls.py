@@ -11,6 +11,7 @@ from api.views import events as event_views
 from api.views import me as me_views
 from api.views import payments as payment_views
 from api.views import standing as standing_views
+from api.views import waitlist as waitlist_views
 from api.views.slots import SlotViewSet
 from api.views.stripe_webhook import StripeWebhookView
 from api.views.venues import VenueViewSet
@@ -36,6 +37,28 @@ v1 = [
     ),
     path("slots/", SlotViewSet.as_view({"get": "list"}), name="slot-list"),
     path("slots/<str:pk>/", SlotViewSet.as_view({"get": "retrieve"}), name="slot-detail"),
+    # waiting lists with offers (waitlist/)
+    path(
+        "slots/<str:pk>/waitlist/",
+        waitlist_views.SlotWaitlistJoinView.as_view(),
+        name="slot-waitlist",
+    ),
+    path("waitlist/", waitlist_views.WaitlistListView.as_view(), name="waitlist-list"),
+    path(
+        "waitlist/<str:pk>/accept/",
+        waitlist_views.WaitlistAcceptView.as_view(),
+        name="waitlist-accept",
+    ),
+    path(
+        "waitlist/<str:pk>/decline/",
+        waitlist_views.WaitlistDeclineView.as_view(),
+        name="waitlist-decline",
+    ),
+    path(
+        "waitlist/<str:pk>/withdraw/",
+        waitlist_views.WaitlistWithdrawView.as_view(),
+        name="waitlist-withdraw",
+    ),
     path("events/", event_views.EventCollectionView.as_view(), name="event-list"),
     path("events/<str:pk>/", event_views.EventDetailView.as_view(), name="event-detail"),
     path("events/<str:pk>/publish/", event_views.EventPublishView.as_view(), name="event-publish"),

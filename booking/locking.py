@@ -5,15 +5,19 @@ Each is one hand-written statement on the hot path of a rush (see docs/architect
 """
 
 import datetime as dt
+import logging
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
+from booking import signals
 from booking.models import Booking, Slot
 from booking.selectors import booking_reader
 from common import transactions
 from common.models import Notice
+
+logger = logging.getLogger(__name__)
 
 
 def take_places_and_lock_resident(*, slot_id: int, places: int, user_id: int) -> bool:
@@ -64,12 +68,28 @@ def take_places_and_lock_resident(*, slot_id: int, places: int, user_id: int) ->
 
 
 def give_back_places(*, slot_id: int, places: int) -> None:
-    """Return places to a slot (cancellation, expiry). The check constraint refuses overflow."""
+    """Return places to a slot (cancellation, expiry, a released hold or no-show): the one
+    give-back path. The check constraint refuses overflow.
+
+    Once the caller's transaction commits, `signals.places_freed` tells the apps that hand out
+    freed places (the waiting list) about them; a receiver's failure is logged, never raised.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Slot._meta.db_table} SET remaining = remaining + %s WHERE id = %s",
             [places, slot_id],
         )
+    transaction.on_commit(lambda: _announce_freed(slot_id=slot_id, count=places))
+
+
+def _announce_freed(*, slot_id: int, count: int) -> None:
+    for receiver, result in signals.places_freed.send_robust(
+        sender=Slot, slot_id=slot_id, count=count
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "places_freed receiver %r failed for slot %s", receiver, slot_id, exc_info=result
+            )
 
 
 def list_active_bookings(

@@ -209,18 +209,27 @@ def confirm_paid_hold(*, booking: Booking, now: dt.datetime) -> None:
     notices.owe(kind=Booking.CONFIRMATION_NOTICE, refs=[booking.pk], now=now)
 
 
-def release_hold(*, booking: Booking) -> None:
-    """Expire a held booking (its hold ran out, or its payment failed) and give its places back.
+def release_hold(*, booking: Booking, now: dt.datetime | None = None, expired: bool = True) -> None:
+    """End a held booking and give its places back: expired (its hold ran out, its payment
+    failed, an offer lapsed) or, with `expired=False`, cancelled by its holder (an offer
+    declined or withdrawn, at `now`).
 
     Call inside the caller's transaction with the booking row locked; the slot row is locked
-    last (`locking.give_back_places`), as everywhere.
-    Raises ValueError for a booking that is not held.
+    last (`locking.give_back_places`, the one give-back path, which announces the places once
+    committed). Raises ValueError for a booking that is not held.
     """
     if booking.status != Booking.Status.HELD:
         raise ValueError(f"booking {booking.pk} is {booking.status}, not held")
-    booking.status = Booking.Status.EXPIRED
+    fields = ["status", "sequence", "updated_at"]
+    if expired:
+        booking.status = Booking.Status.EXPIRED
+    else:
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now or timezone.now()
+        booking.cancelled_by_id = booking.resident_id
+        fields += ["cancelled_at", "cancelled_by"]
     booking.sequence = F("sequence") + 1
-    booking.save(update_fields=["status", "sequence", "updated_at"])
+    booking.save(update_fields=fields)
     booking.refresh_from_db(fields=["sequence"])
     locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
 
@@ -486,3 +495,82 @@ def _cancel(
         # Lock order: booking row, then slot row; place_booking never locks a booking row.
         locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
     return booking, True
+
+
+# --- holds made for someone else's offer (the waiting list) ---------------------------------
+# Called by apps that hand out freed places (waitlist/) inside their own transaction, so that
+# their record of the offer and the hold commit together or not at all.
+
+
+def hold_places(
+    *, resident: AbstractBaseUser, slot: Slot, party_size: int, until: dt.datetime, now: dt.datetime
+) -> Booking | None:
+    """Hold places of a slot for a resident until `until`: a held booking nobody else can take.
+
+    Call inside a transaction (a savepoint of it, since a refusal leaves the places taken until
+    it rolls back). The same statements, in the same order, as `place_booking`: the slot row
+    arbitrates (conditional UPDATE), then the resident's row, then the limits, then the insert;
+    the hold is `held` with `hold_expires_at = until` whatever the price (accepting it goes
+    through `confirm_hold` or `extend_hold_for_payment`). Returns None when the slot has not
+    the places any more (nothing is taken then).
+
+    Raises AlreadyBookedError, QuotaExceededError (the resident's limits still apply).
+    """
+    places = 1 if slot.resource.exclusive else party_size
+    if not locking.take_places_and_lock_resident(
+        slot_id=slot.pk, places=places, user_id=resident.pk
+    ):
+        return None
+    _check_resident_limits(resident=resident, slot=slot, policy=policy_for(slot.venue))
+    booking = Booking(
+        slot=slot,
+        resource=slot.resource,
+        venue=slot.venue,
+        resident_id=resident.pk,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        exclusive=slot.resource.exclusive,
+        party_size=party_size,
+        places=places,
+        price=slot.price * (1 if slot.resource.exclusive else party_size),
+        status=Booking.Status.HELD,
+        hold_expires_at=until,
+    )
+    locking.insert_booking(booking)
+    return booking
+
+
+def confirm_hold(*, booking: Booking, now: dt.datetime) -> None:
+    """Turn a free held booking into a confirmed one, owing its confirmation e-mail.
+
+    Call inside the transaction that locked the booking row; ring `common.notices` after the
+    commit. Raises ValueError for a booking that is not held or not free.
+    """
+    if booking.status != Booking.Status.HELD or booking.price:
+        raise ValueError(f"booking {booking.pk} is not a free hold")
+    booking.status = Booking.Status.CONFIRMED
+    booking.confirmed_at = now
+    booking.hold_expires_at = None
+    booking.sequence = F("sequence") + 1
+    booking.save(
+        update_fields=["status", "confirmed_at", "hold_expires_at", "sequence", "updated_at"]
+    )
+    booking.refresh_from_db(fields=["sequence"])
+    notices.owe(kind=Booking.CONFIRMATION_NOTICE, refs=[booking.pk], now=now)
+
+
+def extend_hold_for_payment(*, booking: Booking, now: dt.datetime) -> None:
+    """Make a held paid booking the normal paid hold: it keeps its places for the policy's
+    `hold_minutes` from now, like one just placed. Call inside the transaction that locked the
+    booking row; call `start_held_payment` after the commit.
+    """
+    if booking.status != Booking.Status.HELD or not booking.price:
+        raise ValueError(f"booking {booking.pk} is not a paid hold")
+    minutes = policy_for(booking.venue).hold_minutes
+    booking.hold_expires_at = now + dt.timedelta(minutes=minutes)
+    booking.save(update_fields=["hold_expires_at", "updated_at"])
+
+
+def start_held_payment(*, booking: Booking) -> None:
+    """Start the payment of a held paid booking, as after `place_booking` (no lock held)."""
+    _after_booking_placed(booking)

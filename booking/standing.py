@@ -14,10 +14,11 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booking import locking, rules
 from booking.exceptions import (
     BookingNotFoundError,
     NotNoShowableError,
@@ -137,19 +138,22 @@ def waive_strike(
 
 
 def mark_no_shows(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Mark confirmed bookings whose slot has ended without a check-in as no-shows, with a strike.
+    """Mark confirmed bookings not checked in within the policy's grace period after their
+    start as no-shows, with a strike, and release their places.
 
-    Venues whose policy says `checkin_required=False` are left out.
+    Venues whose policy says `checkin_required=False` are left out. The places go back through
+    the one give-back path (`locking.give_back_places`), which offers them to the slot's waiting
+    list once committed; what nobody there takes is free for walk-ins.
 
     Invariant: each booking is marked once (locked and re-checked). Also records late
     cancellations whose strike a crash left unrecorded. Returns how many no-shows were marked.
     """
     now = now or timezone.now()
     candidates = list(
-        Booking.objects.filter(status=Booking.Status.CONFIRMED, ends_at__lte=now)
+        Booking.objects.filter(_past_grace(now), status=Booking.Status.CONFIRMED)
         # Where nobody scans codes, an unchecked booking says nothing about the resident.
         .exclude(venue__policy__checkin_required=False)
-        .order_by("ends_at")
+        .order_by("starts_at")
         .values_list("pk", flat=True)[:limit]
     )
     marked = 0
@@ -157,7 +161,7 @@ def mark_no_shows(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
         with transaction.atomic():
             booking = (
                 Booking.objects.select_for_update(skip_locked=True)
-                .filter(pk=booking_id, status=Booking.Status.CONFIRMED, ends_at__lte=now)
+                .filter(pk=booking_id, status=Booking.Status.CONFIRMED)
                 .first()
             )
             if booking is None:
@@ -219,12 +223,41 @@ def _no_show_refusal(*, booking: Booking, now: dt.datetime) -> NotNoShowableErro
     return None
 
 
+def _past_grace(now: dt.datetime) -> Q:
+    """Bookings whose start plus their venue's no-show grace period is not after `now`.
+
+    One condition per grace value in use (a handful), so it stays one portable query.
+    """
+    graces = set(BookingPolicy.objects.values_list("no_show_grace_minutes", flat=True).distinct())
+    default = rules.DEFAULT_POLICY.no_show_grace_minutes
+    condition = Q(venue__policy__isnull=True, starts_at__lte=now - dt.timedelta(minutes=default))
+    for grace in graces:
+        condition |= Q(
+            venue__policy__no_show_grace_minutes=grace,
+            starts_at__lte=now - dt.timedelta(minutes=grace),
+        )
+    # A booking confirmed after its start (a waiting-list offer of a released no-show's place)
+    # gets its grace period from its confirmation.
+    confirmed_late = Q(confirmed_at__gt=F("starts_at"))
+    late_enough = Q(
+        venue__policy__isnull=True, confirmed_at__lte=now - dt.timedelta(minutes=default)
+    )
+    for grace in graces:
+        late_enough |= Q(
+            venue__policy__no_show_grace_minutes=grace,
+            confirmed_at__lte=now - dt.timedelta(minutes=grace),
+        )
+    return condition & (~confirmed_late | late_enough)
+
+
 def _set_no_show(*, booking: Booking, now: dt.datetime) -> None:
     # The caller holds the booking's row lock inside its transaction.
     booking.status = Booking.Status.NO_SHOW
     booking.sequence = F("sequence") + 1
     booking.save(update_fields=["status", "sequence", "updated_at"])
     record_strike(booking=booking, kind=Strike.Kind.NO_SHOW, now=now)
+    # A no-show occupies no place: released to the waiting list, then to walk-ins.
+    locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
 
 
 @dataclass(frozen=True)

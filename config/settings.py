@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "checkin",  # check-in codes, gates, scans, occupancy
     "events",
     "payments",  # Stripe payments of bookings and registrations, refunds, webhooks
+    "waitlist",  # waiting lists with offers of freed places
     "api",
     "frontend",
     "config",  # start-up checks of the production settings (config/checks.py)
@@ -274,11 +275,13 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "booking.expire_holds", "schedule": 30.0},
     "send-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
-    "mark-no-shows": {"task": "booking.mark_no_shows", "schedule": 600.0},
+    # Every minute: a no-show past its grace period frees places for the waiting list.
+    "mark-no-shows": {"task": "booking.mark_no_shows", "schedule": 60.0},
     # The outbox sweeper: every notice owed and not sent yet (a ring of its doorbell after each
     # commit usually sends it sooner). Sweeps queued while no worker ran are dropped, not run.
     "send-notices": {"task": "common.send_notices", "schedule": 3.0, "options": {"expires": 10}},
     "generate-slots": {"task": "booking.generate_slots", "schedule": 6 * 3600.0},
+    "waitlist-expire-offers": {"task": "waitlist.expire_offers", "schedule": 30.0},
 }
 
 # Django 6.1 mailers. EMAIL_BACKEND picks the backend (console by default); SMTP reads

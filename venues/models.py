@@ -229,6 +229,20 @@ class BookingPolicy(models.Model):
         help_text="Bookings are checked in (gate or staff); unchecked ones become no-shows. "
         "Turn off where nobody scans codes, so that no resident gets a strike for it.",
     )
+    no_show_grace_minutes = models.PositiveIntegerField(
+        default=15,
+        help_text="Where people are checked in, a booking not checked in this many minutes "
+        "after the start is a no-show and its places go to the waiting list, then to walk-ins.",
+    )
+    waitlist_offer_minutes = models.PositiveIntegerField(
+        default=15, help_text="How long a waiting-list offer holds the freed places."
+    )
+    waitlist_short_offer_minutes = models.PositiveIntegerField(
+        default=5, help_text="The shorter offer time used close to the start."
+    )
+    waitlist_short_offer_within_minutes = models.PositiveIntegerField(
+        default=120, help_text="Offers made this close to the start (or later) are the short ones."
+    )
     strikes_to_suspend = models.PositiveIntegerField(default=3)
     strike_period_days = models.PositiveIntegerField(default=30)
     suspension_days = models.PositiveIntegerField(default=14)

@@ -16,8 +16,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def strike(resident, court):  # type: ignore[no-untyped-def]
     start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=3)
-    slot = SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1))
-    BookingFactory(slot=slot, resident=resident)
+    slot = SlotFactory(
+        resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1), remaining=0
+    )
+    BookingFactory(slot=slot, resident=resident)  # the factory takes no place itself
     standing.mark_no_shows()
     return Strike.objects.get()
 

@@ -16,6 +16,7 @@ from booking.exceptions import (
 )
 from booking.models import Booking, ResidentStanding, Strike
 from tests.factories import SlotFactory, UserFactory
+from venues.models import BookingPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -38,24 +39,38 @@ def no_show_at(resident, resource, start: dt.datetime) -> Booking:  # type: igno
     return booking
 
 
-def test_confirmed_booking_without_check_in_is_a_no_show_once_the_slot_ends(resident, court):
+def test_confirmed_booking_not_checked_in_within_the_grace_period_is_a_no_show(resident, court):
+    # Policy default: 15 minutes of grace after the start; the places are released then.
     booking = book_at(resident, court, DAY0)
 
-    with time_machine.travel(DAY0 + dt.timedelta(minutes=59), tick=False):
+    with time_machine.travel(DAY0 + dt.timedelta(minutes=14, seconds=59), tick=False):
         assert standing.mark_no_shows() == 0
-    with time_machine.travel(DAY0 + dt.timedelta(hours=1), tick=False):
+    with time_machine.travel(DAY0 + dt.timedelta(minutes=15), tick=False):
         assert standing.mark_no_shows() == 1
         assert standing.mark_no_shows() == 0  # once
 
     booking.refresh_from_db()
     assert booking.status == Booking.Status.NO_SHOW
+    booking.slot.refresh_from_db()
+    assert booking.slot.remaining == 1  # released: the waiting list, then walk-ins
     strike = Strike.objects.get(booking=booking)
     assert (strike.kind, strike.resident_id, strike.venue_id) == (
         Strike.Kind.NO_SHOW,
         resident.pk,
         court.venue_id,
     )
-    assert strike.created_at == DAY0 + dt.timedelta(hours=1)
+    assert strike.created_at == DAY0 + dt.timedelta(minutes=15)
+
+
+def test_the_grace_period_is_the_venue_policys(resident, court):
+    BookingPolicy.objects.update_or_create(
+        venue=court.venue, defaults={"no_show_grace_minutes": 40}
+    )
+    book_at(resident, court, DAY0)
+    with time_machine.travel(DAY0 + dt.timedelta(minutes=39), tick=False):
+        assert standing.mark_no_shows() == 0
+    with time_machine.travel(DAY0 + dt.timedelta(minutes=40), tick=False):
+        assert standing.mark_no_shows() == 1
 
 
 def test_checked_in_booking_is_not_a_no_show(resident, court):
@@ -213,3 +228,13 @@ def test_a_strike_is_waived_once(resident, court, staff_user):
 def test_unknown_strike_is_not_found(staff_user, strike_id):
     with pytest.raises(StrikeNotFoundError):
         standing.waive_strike(strike_id=strike_id, by_user=staff_user)
+
+
+def test_a_booking_confirmed_after_its_start_gets_its_grace_from_the_confirmation(resident, court):
+    # A released no-show's place, offered to the waiting list and accepted after the start.
+    booking = book_at(resident, court, DAY0)
+    Booking.objects.filter(pk=booking.pk).update(confirmed_at=DAY0 + dt.timedelta(minutes=20))
+    with time_machine.travel(DAY0 + dt.timedelta(minutes=34), tick=False):
+        assert standing.mark_no_shows() == 0
+    with time_machine.travel(DAY0 + dt.timedelta(minutes=35), tick=False):
+        assert standing.mark_no_shows() == 1

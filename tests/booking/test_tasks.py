@@ -94,7 +94,9 @@ def test_cancelled_booking_gets_no_reminder(resident, court):
 def test_mark_no_shows_task_sweeps_ended_bookings(resident, court):
     start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
     booking = BookingFactory(
-        slot=SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1)),
+        slot=SlotFactory(
+            resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1), remaining=0
+        ),
         resident=resident,
     )
     assert tasks.mark_no_shows.delay().get() == 1
