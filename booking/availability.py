@@ -15,7 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from booking import rules
+from booking import hooks, rules
 from booking.exceptions import SlotNotFoundError
 from booking.models import Slot
 from common.errors import InvalidInputError
@@ -32,7 +32,10 @@ FULL = "full"
 # A paid slot while no payment provider is configured (settings.STRIPE_ENABLED off): booking it
 # would be refused with 422 `payment_unavailable`, so it is not offered as bookable.
 PAYMENT_UNAVAILABLE = "payment_unavailable"
-REASONS = (WINDOW_NOT_OPEN, FULL, PAST, CLOSED, PAYMENT_UNAVAILABLE)
+# Allocated by a ballot round that has not released it yet (booking.hooks, allocation app).
+BALLOT = "ballot"
+REASONS = (WINDOW_NOT_OPEN, FULL, PAST, CLOSED, PAYMENT_UNAVAILABLE, BALLOT)
+FCFS = "fcfs"
 
 
 @dataclass(slots=True)
@@ -47,6 +50,8 @@ class SlotAvailability:
     reason: str | None
     opens_at: dt.datetime | None  # set when the reason is window_not_open
     closed_reason: str
+    allocation: str = FCFS  # "fcfs", or the kind of a hooks.AllocationMark ("ballot")
+    ballot: int | None = None  # the round that allocates the slot
 
     @property
     def bookable(self) -> bool:
@@ -204,9 +209,26 @@ def get_availability(
                 closed_reason=why,
             )
         )
+    _mark_allocated(resources.values(), now=now)
     return Availability(
         venue=policy.venue_id, date=date, days=days, resources=list(resources.values())
     )
+
+
+def _mark_allocated(resources: Any, *, now: dt.datetime) -> None:
+    """Mark the slots another app allocates (a ballot): not bookable, reason `ballot`, unless
+    they are closed or past anyway. One query per registered allocator, none without."""
+    slots = [s for r in resources for s in r.slots]
+    marks = hooks.slot_allocations(slot_ids=[s.id for s in slots], now=now)
+    if not marks:
+        return
+    for s in slots:
+        mark = marks.get(s.id)
+        if mark is None:
+            continue
+        s.allocation, s.ballot = mark.kind, mark.ref
+        if s.reason not in (CLOSED, PAST):
+            s.reason, s.opens_at = BALLOT, None
 
 
 def _loaded_policy(venue: Venue) -> BookingPolicy:

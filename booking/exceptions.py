@@ -170,3 +170,14 @@ class InvalidWebhookError(BookingError, InvalidInputError):
 class NotNoShowableError(BookingError, ConflictError):
     code = "not_no_showable"
     default_detail = "该预约不能标记为爽约。This booking cannot be marked as a no-show."
+
+
+class AllocatedByBallotError(BookingError, RuleViolationError):
+    """The slot is allocated by a ballot round that has not yet released it to first-come."""
+
+    code = "ballot"
+    default_detail = (
+        "该时段通过抽签分配，抽签结束并释放余位后才可直接预约。"
+        "This slot is allocated by ballot; it can be booked directly once the round has "
+        "released its leftover places."
+    )

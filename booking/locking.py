@@ -63,6 +63,43 @@ def take_places_and_lock_resident(*, slot_id: int, places: int, user_id: int) ->
         return bool(taken == 1)
 
 
+def take_places_in_bulk(wanted: dict[int, int]) -> int:
+    """Take `wanted[slot_id]` places from each open slot that still has them, in one
+    statement (slot rows locked in id order); returns how many slots gave their places.
+
+    For an allocation that gives out many slots at once (a ballot draw). A count below
+    `len(wanted)` means some slot had not the places: the caller must roll back.
+    """
+    if not wanted:
+        return 0
+    ids = sorted(wanted)
+    if connection.vendor != "postgresql":
+        taken = 0
+        with connection.cursor() as cursor:
+            for slot_id in ids:
+                cursor.execute(
+                    f"UPDATE {Slot._meta.db_table} SET remaining = remaining - %s "
+                    "WHERE id = %s AND is_closed = %s AND remaining >= %s",
+                    [wanted[slot_id], slot_id, False, wanted[slot_id]],
+                )
+                taken += cursor.rowcount
+        return taken
+    slots = Slot._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH w AS (SELECT * FROM unnest(%s::bigint[], %s::int[]) AS w(id, n)),
+            locked AS (
+              SELECT s.id FROM {slots} s JOIN w ON w.id = s.id ORDER BY s.id FOR NO KEY UPDATE OF s
+            )
+            UPDATE {slots} s SET remaining = s.remaining - w.n FROM w, locked
+            WHERE s.id = w.id AND locked.id = s.id AND s.is_closed = false AND s.remaining >= w.n
+            """,
+            [ids, [wanted[i] for i in ids]],
+        )
+        return int(cursor.rowcount)
+
+
 def give_back_places(*, slot_id: int, places: int) -> None:
     """Return places to a slot (cancellation, expiry). The check constraint refuses overflow."""
     with connection.cursor() as cursor:

@@ -1,6 +1,8 @@
 """Pure rules of the booking window, shared by the booking service and availability reads."""
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -46,3 +48,36 @@ def week_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(day, dt.time(0), tzinfo=local_tz())
     return start, start + dt.timedelta(days=1)
+
+
+# The per-person limits, as `QuotaExceededError.extra["limit"]` names them.
+PER_DAY = "per_day"
+PER_WEEK = "per_week"
+HOURS_PER_DAY = "hours_per_day"
+
+
+def broken_limit(
+    *,
+    policy: BookingPolicy | None,
+    booked: Iterable[tuple[dt.datetime, dt.datetime]],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+) -> str | None:
+    """Which per-person limit of a venue one more booking from `starts_at` to `ends_at` would
+    break, given the (start, end) of the resident's active bookings at that venue; None if none.
+
+    Checked in this order: bookings per day, per week, hours per day (local days, Monday weeks).
+    """
+    policy = policy or DEFAULT_POLICY
+    day_start, day_end = day_bounds(local_date(starts_at))
+    week_start, week_end = week_bounds(local_date(starts_at))
+    booked = list(booked)
+    same_day = [(s, e) for s, e in booked if day_start <= s < day_end]
+    if len(same_day) >= policy.max_bookings_per_day:
+        return PER_DAY
+    if sum(1 for s, _e in booked if week_start <= s < week_end) >= policy.max_bookings_per_week:
+        return PER_WEEK
+    wanted = sum((e - s for s, e in same_day), ends_at - starts_at)
+    if Decimal(wanted.total_seconds()) / 3600 > policy.max_hours_per_day:
+        return HOURS_PER_DAY
+    return None

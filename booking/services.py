@@ -8,7 +8,6 @@ is the safety net behind it (see docs/architecture.md, "Locking recipe").
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import cast
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from booking import locking, payments, rules, selectors, standing
+from booking import hooks, locking, payments, rules, selectors, standing
 from booking.exceptions import (
     AlreadyBookedError,
     BookingBusyError,
@@ -113,6 +112,9 @@ def place_booking(
         # The read may be a few milliseconds old; only a cancellation racing this request could
         # make it wrong, and then the answer is as true as it was when the request arrived.
         raise _unavailable(slot)
+    # Apps that allocate slots otherwise (ballots) refuse first-come here; after the cheap
+    # refusals above, so that a sold-out slot in a rush costs no extra query.
+    hooks.check_booking_gates(slot_id=slot.pk, now=now)
 
     try:
         booking = transactions.retrying(
@@ -187,6 +189,63 @@ def check_in_booking(*, booking: Booking, at: dt.datetime) -> None:
     booking.sequence = F("sequence") + 1
     booking.save(update_fields=["status", "checked_in_at", "sequence", "updated_at"])
     booking.refresh_from_db(fields=["sequence"])
+
+
+@dataclass(frozen=True)
+class PlaceAllocation:
+    """Places of a slot that an allocation (a ballot draw) gives to a resident."""
+
+    resident_id: int
+    slot: Slot  # with `resource` loaded
+    party_size: int
+
+
+def place_allocated_bookings(
+    *, allocations: list[PlaceAllocation], hold_until: dt.datetime, now: dt.datetime
+) -> list[Booking]:
+    """Book the places a ballot draw gave out, all at once, inside the caller's transaction.
+
+    The second way a Booking is made, beside `place_booking`: for many residents at once,
+    with the slots' places taken by the same conditional UPDATE (one statement for all
+    slots), and the bookings inserted in bulk. Free slots are confirmed; paid ones are held
+    until `hold_until` (their payment starts from the pay page; an unpaid hold expires and
+    gives its places back). The per-person limits are the caller's to have applied (the
+    draw leaves out choices that would break them); the database constraints (one active
+    booking per resident and slot, no overlap on exclusive resources) still hold.
+
+    Raises SlotUnavailableError when a slot has fewer places left than given out: the
+    caller's transaction must then roll back.
+    """
+    if not allocations:
+        return []
+    wanted: dict[int, int] = {}
+    for a in allocations:
+        places = 1 if a.slot.resource.exclusive else a.party_size
+        wanted[a.slot.pk] = wanted.get(a.slot.pk, 0) + places
+    if locking.take_places_in_bulk(wanted) != len(wanted):
+        raise SlotUnavailableError()
+    bookings = []
+    for a in allocations:
+        slot = a.slot
+        held = slot.price > 0
+        bookings.append(
+            Booking(
+                slot=slot,
+                resource_id=slot.resource_id,
+                venue_id=slot.venue_id,
+                resident_id=a.resident_id,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                exclusive=slot.resource.exclusive,
+                party_size=a.party_size,
+                places=1 if slot.resource.exclusive else a.party_size,
+                price=slot.price * (1 if slot.resource.exclusive else a.party_size),
+                status=Booking.Status.HELD if held else Booking.Status.CONFIRMED,
+                hold_expires_at=hold_until if held else None,
+                confirmed_at=None if held else now,
+            )
+        )
+    return Booking.objects.bulk_create(bookings, batch_size=2000)
 
 
 # --- hooks: single places for work that must happen after the booking transaction commits ---
@@ -365,22 +424,25 @@ def _check_resident_limits(
     )
     if any(b.slot_id == slot.pk for b in bookings):
         raise AlreadyBookedError()
-    same_day = [b for b in bookings if day_start <= b.starts_at < day_end]
-    if len(same_day) >= policy.max_bookings_per_day:
+    broken = rules.broken_limit(
+        policy=policy,
+        booked=[(b.starts_at, b.ends_at) for b in bookings],
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+    )
+    if broken == rules.PER_DAY:
         raise QuotaExceededError(
             f"每人每天在本场馆最多预约 {policy.max_bookings_per_day} 次。"
             f"At most {policy.max_bookings_per_day} bookings per day at this venue.",
             extra={"limit": "per_day", "max": policy.max_bookings_per_day},
         )
-    same_week = [b for b in bookings if week_start <= b.starts_at < week_end]
-    if len(same_week) >= policy.max_bookings_per_week:
+    if broken == rules.PER_WEEK:
         raise QuotaExceededError(
             f"每人每周在本场馆最多预约 {policy.max_bookings_per_week} 次。"
             f"At most {policy.max_bookings_per_week} bookings per week at this venue.",
             extra={"limit": "per_week", "max": policy.max_bookings_per_week},
         )
-    wanted = sum((b.ends_at - b.starts_at for b in same_day), slot.ends_at - slot.starts_at)
-    if Decimal(wanted.total_seconds()) / 3600 > policy.max_hours_per_day:
+    if broken == rules.HOURS_PER_DAY:
         raise QuotaExceededError(
             f"每人每天在本场馆最多预约 {policy.max_hours_per_day} 小时。"
             f"At most {policy.max_hours_per_day} hours per day at this venue.",

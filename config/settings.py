@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "booking",
     "checkin",  # check-in codes, gates, scans, occupancy
     "events",
+    "allocation",  # ballot rounds for peak slots (allocation/)
     "api",
     "frontend",
     "config",  # start-up checks of the production settings (config/checks.py)
@@ -272,6 +273,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 # management command.
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "booking.expire_holds", "schedule": 30.0},
+    "run-ballots": {"task": "allocation.run_ballots", "schedule": 60.0},
     "send-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
     "mark-no-shows": {"task": "booking.mark_no_shows", "schedule": 600.0},
     # The outbox sweeper: every notice owed and not sent yet (a ring of its doorbell after each

@@ -69,7 +69,13 @@ class _SlotStateFields(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class AvailabilitySlotSerializer(_SlotStateFields):
-    pass
+    allocation = serializers.ChoiceField(
+        choices=[av.FCFS, av.BALLOT],
+        help_text="`ballot` while a ballot round allocates the slot, else `fcfs`.",
+    )
+    ballot = serializers.IntegerField(
+        allow_null=True, help_text="The ballot round's id while `allocation` is `ballot`."
+    )
 
 
 class AvailabilityResourceSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -125,6 +131,8 @@ def _availability_slot(s: av.SlotAvailability, tz: dt.tzinfo) -> dict[str, Any]:
         "reason": s.reason,
         "opens_at": s.opens_at.astimezone(tz).isoformat() if s.opens_at else None,
         "closed_reason": s.closed_reason,
+        "allocation": s.allocation,
+        "ballot": s.ballot,
     }
 
 
