@@ -163,7 +163,7 @@ def test_everyone_gets_a_result_mail_and_winners_an_ics(ballot, residents, setti
     assert len(mail.outbox) == 2
     won = [m for m in mail.outbox if m.attachments]
     assert len(won) == 1
-    name, content, mimetype = won[0].attachments[0]
+    _name, content, mimetype = won[0].attachments[0]
     assert mimetype == "text/calendar" and "BEGIN:VEVENT" in str(content)
 
 
