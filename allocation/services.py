@@ -274,6 +274,13 @@ def _lock_round_for_entry(*, round_id: object, now: dt.datetime) -> BallotRound:
     """The round row `FOR SHARE` (the draw's `FOR UPDATE` waits for it), checked open."""
     if isinstance(round_id, bool) or not isinstance(round_id, int) or not 0 < round_id <= MAX_ID:
         raise BallotNotFoundError()
+    # A refusal that needs no lock first: late entries never queue before a waiting draw.
+    times = (
+        BallotRound.objects.filter(pk=round_id).values("opens_at", "closes_at", "drawn_at").first()
+    )
+    if times is None:
+        raise BallotNotFoundError()
+    _check_open(BallotRound(**times), now)
     if connection.vendor == "postgresql":
         # FOR SHARE: entries do not queue behind each other, only behind (and before) a draw.
         found = list(
