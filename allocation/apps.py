@@ -11,5 +11,5 @@ class AllocationConfig(AppConfig):
 
         # booking never imports this app: it asks the registered gate and allocator instead.
         hooks.register_booking_gate(gates.refuse_ballot_slot)
-        hooks.register_slot_allocator(gates.ballot_slots)
+        hooks.register_slot_allocator(gates.BALLOT, gates.holding_round)
         notifications.register_senders()

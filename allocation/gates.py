@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
 
 from allocation.models import BallotRound
 from booking.exceptions import AllocatedByBallotError
-from booking.hooks import AllocationMark
 
 BALLOT = "ballot"
 
@@ -28,26 +28,37 @@ def _query() -> str:
     return _SQL.format(through=through, rounds=BallotRound._meta.db_table)
 
 
-def ballot_slots(slot_ids: Iterable[int], now: dt.datetime) -> dict[int, AllocationMark]:
-    """The slots among `slot_ids` that a ballot round still holds at `now` (one query)."""
+def ballot_slots(slot_ids: Iterable[int], now: dt.datetime) -> dict[int, int]:
+    """{slot id: round id} for the slots among `slot_ids` a ballot round holds at `now`."""
     ids = list(slot_ids)
     if not ids:
         return {}
     if connection.vendor != "postgresql":
         rows = (
             BallotRound.slots.through.objects.filter(slot_id__in=ids)
-            .exclude(ballotround__drawn_at__isnull=False, ballotround__releases_at__lte=now)
+            .filter(_holds(now, prefix="ballotround__"))
             .values_list("slot_id", "ballotround_id")
         )
-        return {slot_id: AllocationMark(BALLOT, round_id) for slot_id, round_id in rows}
+        return dict(rows)
     with connection.cursor() as cursor:
         cursor.execute(_query(), [ids, now])
-        return {slot_id: AllocationMark(BALLOT, round_id) for slot_id, round_id in cursor}
+        return dict(cursor.fetchall())
+
+
+def _holds(now: dt.datetime, *, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}drawn_at__isnull": True}) | Q(**{f"{prefix}releases_at__gt": now})
+
+
+def holding_round(now: dt.datetime) -> Subquery:
+    """The slot allocator: per Slot row, the id of the round holding it at `now`, or NULL."""
+    through = BallotRound.slots.through.objects.filter(slot_id=OuterRef("pk")).filter(
+        _holds(now, prefix="ballotround__")
+    )
+    return Subquery(through.order_by().values("ballotround_id")[:1])
 
 
 def refuse_ballot_slot(slot_id: int, now: dt.datetime) -> None:
     """The booking gate: raise AllocatedByBallotError for a slot a ballot still holds."""
-    marks = ballot_slots([slot_id], now)
-    if slot_id in marks:
-        round_id = marks[slot_id].ref
-        raise AllocatedByBallotError(extra={"ballot": round_id})
+    held = ballot_slots([slot_id], now)
+    if slot_id in held:
+        raise AllocatedByBallotError(extra={"ballot": held[slot_id]})

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
@@ -122,11 +123,7 @@ def create_round(
                 "时段须在释放时间之后开始。Slots must start after the release time.",
                 fields={"releases_at": ["Must be before the first slot starts."]},
             )
-        taken = (
-            BallotRound.slots.through.objects.filter(slot_id__in=ids)
-            .filter(Q(ballotround__drawn_at__isnull=True) | Q(ballotround__releases_at__gt=now))
-            .values_list("slot_id", flat=True)
-        )
+        taken = list(_slots_held_by_rounds(now).filter(slot_id__in=ids))
         if taken:
             raise InvalidRoundError(
                 "有时段已在另一轮抽签中。A slot is already in another ballot round.",
@@ -147,6 +144,13 @@ def create_round(
         ballot.save()
         ballot.slots.set(slots)
     return ballot
+
+
+def _slots_held_by_rounds(now: dt.datetime) -> Any:
+    """Ids of the slots a round still holds (undrawn, or drawn and not yet released)."""
+    return BallotRound.slots.through.objects.filter(
+        Q(ballotround__drawn_at__isnull=True) | Q(ballotround__releases_at__gt=now)
+    ).values_list("slot_id", flat=True)
 
 
 def _check_timetable(
@@ -669,9 +673,7 @@ def create_rounds_from_policies(*, now: dt.datetime | None = None) -> int:
                     starts_at__lt=day_end,
                     is_closed=False,
                 )
-                .exclude(
-                    Q(ballot_rounds__drawn_at__isnull=True) | Q(ballot_rounds__releases_at__gt=now)
-                )
+                .exclude(pk__in=_slots_held_by_rounds(now))
                 .values_list("pk", flat=True)
             )
             if not slot_ids:

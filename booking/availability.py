@@ -50,7 +50,7 @@ class SlotAvailability:
     reason: str | None
     opens_at: dt.datetime | None  # set when the reason is window_not_open
     closed_reason: str
-    allocation: str = FCFS  # "fcfs", or the kind of a hooks.AllocationMark ("ballot")
+    allocation: str = FCFS  # "fcfs", or the kind of a registered slot allocator ("ballot")
     ballot: int | None = None  # the round that allocates the slot
 
     @property
@@ -150,6 +150,9 @@ def get_availability(
     # A day's slots all open together: one window computation per day, not per slot.
     opens = [rules.booking_opens_at(starts_at=d, policy=policy) for d in day_starts[:-1]]
     payable = online_payment_available()
+    # Slots another app allocates (a ballot round), read in the same query (booking.hooks).
+    allocations = hooks.slot_allocation_annotations(now=now)
+    kinds = [kind for kind, _expression in allocations.values()]
     rows = (
         Slot.objects.filter(
             venue_id=policy.venue_id,
@@ -157,6 +160,7 @@ def get_availability(
             starts_at__gte=day_starts[0],
             starts_at__lt=day_starts[-1],
         )
+        .annotate(**{name: expression for name, (_kind, expression) in allocations.items()})
         .order_by("starts_at", "resource_id")
         .values_list(
             "id",
@@ -169,6 +173,7 @@ def get_availability(
             "public_benefit",
             "is_closed",
             "closed_reason",
+            *allocations,
         )
     )
     day = 0
@@ -183,6 +188,7 @@ def get_availability(
         benefit,
         closed,
         why,
+        *allocated_by,
     ) in rows:
         while starts_at >= day_starts[day + 1]:
             day += 1  # rows are ordered by start: the day index only moves forward
@@ -209,26 +215,21 @@ def get_availability(
                 closed_reason=why,
             )
         )
-    _mark_allocated(resources.values(), now=now)
+        for kind, ref in zip(kinds, allocated_by, strict=True):
+            if ref is not None:
+                _mark_allocated(resources[resource_id].slots[-1], kind=kind, ref=ref)
+                break
     return Availability(
         venue=policy.venue_id, date=date, days=days, resources=list(resources.values())
     )
 
 
-def _mark_allocated(resources: Any, *, now: dt.datetime) -> None:
-    """Mark the slots another app allocates (a ballot): not bookable, reason `ballot`, unless
-    they are closed or past anyway. One query per registered allocator, none without."""
-    slots = [s for r in resources for s in r.slots]
-    marks = hooks.slot_allocations(slot_ids=[s.id for s in slots], now=now)
-    if not marks:
-        return
-    for s in slots:
-        mark = marks.get(s.id)
-        if mark is None:
-            continue
-        s.allocation, s.ballot = mark.kind, mark.ref
-        if s.reason not in (CLOSED, PAST):
-            s.reason, s.opens_at = BALLOT, None
+def _mark_allocated(slot: SlotAvailability, *, kind: str, ref: int) -> None:
+    """A slot another app allocates is not bookable first-come (unless closed or past anyway:
+    those reasons stay, being final)."""
+    slot.allocation, slot.ballot = kind, ref
+    if slot.reason not in (CLOSED, PAST):
+        slot.reason, slot.opens_at = BALLOT, None
 
 
 def _loaded_policy(venue: Venue) -> BookingPolicy:

@@ -4,34 +4,29 @@ forbidden; allocation → booking is allowed).
 - A **booking gate** may refuse a first-come booking of a slot that another app allocates
   (a ballot slot before its round has released it): `place_booking` calls every gate after
   the checks that need no query and before it writes. A gate raises a `DomainError` to refuse.
-- A **slot allocation** tells availability reads how each slot is allocated: `None` for
-  first-come, or a mark such as `("ballot", round_id)`, which makes the slot not bookable with
-  the reason `ballot`.
+- A **slot allocator** tells availability reads, inside their slot query (no extra query),
+  which slots another app allocates: a query expression yielding, e.g., the ballot round
+  holding the slot, which makes it not bookable with the reason `ballot`.
 
 Apps register in their `AppConfig.ready()`; the registries are process-wide lists.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
 # (slot_id, now) → None, or raises a DomainError that refuses the booking.
 BookingGate = Callable[[int, dt.datetime], None]
 
 
-@dataclass(frozen=True, slots=True)
-class AllocationMark:
-    """A slot another app allocates: `kind` (e.g. "ballot") and the id of what allocates it."""
+# now → a query expression over a Slot row that yields the id of what allocates the slot
+# (e.g. the ballot round holding it), or NULL while it is first-come. Availability reads it in
+# the same query as the slots.
+SlotAllocator = Callable[[dt.datetime], Any]
 
-    kind: str
-    ref: int
-
-
-# (slot_ids, now) → {slot_id: mark} for the slots not (yet) first-come.
-SlotAllocator = Callable[[Iterable[int], dt.datetime], dict[int, AllocationMark]]
 
 _gates: list[BookingGate] = []
-_allocators: list[SlotAllocator] = []
+_allocators: dict[str, SlotAllocator] = {}
 
 
 def register_booking_gate(gate: BookingGate) -> None:
@@ -40,10 +35,9 @@ def register_booking_gate(gate: BookingGate) -> None:
         _gates.append(gate)
 
 
-def register_slot_allocator(allocator: SlotAllocator) -> None:
-    """Have availability reads mark slots that `allocator` says are not first-come."""
-    if allocator not in _allocators:
-        _allocators.append(allocator)
+def register_slot_allocator(kind: str, allocator: SlotAllocator) -> None:
+    """Have availability reads mark the slots `allocator` says are allocated as `kind`."""
+    _allocators[kind] = allocator
 
 
 def check_booking_gates(*, slot_id: int, now: dt.datetime) -> None:
@@ -52,12 +46,6 @@ def check_booking_gates(*, slot_id: int, now: dt.datetime) -> None:
         gate(slot_id, now)
 
 
-def slot_allocations(*, slot_ids: Iterable[int], now: dt.datetime) -> dict[int, AllocationMark]:
-    """The marks of the slots that are not first-come now (empty without allocators)."""
-    if not _allocators:
-        return {}
-    ids = list(slot_ids)
-    marks: dict[int, AllocationMark] = {}
-    for allocator in _allocators:
-        marks.update(allocator(ids, now))
-    return marks
+def slot_allocation_annotations(*, now: dt.datetime) -> dict[str, tuple[str, Any]]:
+    """`{annotation name: (kind, expression)}` for a Slot queryset (empty without allocators)."""
+    return {f"allocated_{kind}": (kind, allocator(now)) for kind, allocator in _allocators.items()}
