@@ -110,6 +110,11 @@ def get_results(*, round_id: Any) -> dict[str, Any]:
         .exclude(status=BallotEntry.Status.WITHDRAWN)
         .values_list("ticket", "tier", "drawn_choices", "party_size", "won_slot_id")
     )
+    seed = ballot.seed
+    # In draw order: (tier, HMAC of the ticket).
+    rows.sort(
+        key=lambda row: v1.order_key(seed=seed, entry=v1.DrawEntry(row[0], row[1] or 0, (), 0))
+    )
     entries = [
         {
             "ticket": ticket,
@@ -120,13 +125,6 @@ def get_results(*, round_id: Any) -> dict[str, Any]:
         }
         for ticket, tier, choices, party_size, won_slot in rows
     ]
-    seed = ballot.seed
-    entries.sort(
-        key=lambda e: v1.order_key(
-            seed=seed,
-            entry=v1.DrawEntry(e["ticket"], e["tier"], tuple(e["choices"]), e["party_size"]),
-        )
-    )
     return {
         "round": ballot.pk,
         "algorithm": v1.ALGORITHM,

@@ -10,6 +10,7 @@ the row: the second finds it drawn and returns the same outcome.
 import datetime as dt
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -556,7 +557,7 @@ def _active_bookings(
     return found
 
 
-def _write_results(rows: list[tuple[int, str, int, list[int], int | None, int | None]]) -> None:
+def _write_results(rows: Sequence[tuple[int, str, int, list[int], int | None, int | None]]) -> None:
     """Write every entry's outcome in one statement (PostgreSQL), else row by row."""
     if not rows:
         return
@@ -682,10 +683,14 @@ def create_rounds_from_policies(*, now: dt.datetime | None = None) -> int:
                 create_round(
                     venue_id=venue.pk,
                     slot_ids=slot_ids,
+                    opens_at=times["opens_at"],
+                    closes_at=times["closes_at"],
+                    draws_at=times["draws_at"],
+                    pay_by=times["pay_by"],
+                    releases_at=times["releases_at"],
                     max_choices=policy.ballot_max_choices,
                     by_policy=True,
                     now=now,
-                    **times,
                 )
                 made += 1
             except (IntegrityError, InvalidRoundError) as exc:  # another scheduler was first

@@ -28,6 +28,7 @@ from api.serializers.ballots import (
     BallotRoundCreateSerializer,
     BallotRoundSerializer,
 )
+from common.auth import signed_in_user
 from common.errors import InvalidInputError
 
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
@@ -116,7 +117,7 @@ class BallotCollectionView(APIView):
             releases_at=data["releases_at"],
             pay_by=data.get("pay_by"),
             max_choices=data.get("max_choices"),
-            by_user=request.user,
+            by_user=signed_in_user(request),
         )
         body = BallotRoundSerializer(selectors.get_round(round_id=ballot.pk)).data
         return Response(
@@ -156,11 +157,11 @@ class BallotEntryCreateView(APIView):
         form.is_valid(raise_exception=True)
         entry = services.enter_ballot(
             round_id=round_id,
-            resident=request.user,
+            resident=signed_in_user(request),
             choices=form.validated_data["choices"],
             party_size=form.validated_data["party_size"],
         )
-        entry = selectors.get_entry_for(user=request.user, entry_id=entry.pk)
+        entry = selectors.get_entry_for(user=signed_in_user(request), entry_id=entry.pk)
         return Response(BallotEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -175,7 +176,7 @@ class BallotDrawView(APIView):
         responses={200: BallotRoundSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
-        outcome = services.draw_round(round_id=_round_id(pk), by_user=request.user)
+        outcome = services.draw_round(round_id=_round_id(pk), by_user=signed_in_user(request))
         return Response(BallotRoundSerializer(selectors.get_round(round_id=outcome.round.pk)).data)
 
 
@@ -204,7 +205,7 @@ class BallotEntryListView(APIView):
     )
     def get(self, request: Request) -> Response:
         entries = selectors.list_entries_for(
-            user=request.user, round_id=_filter_int(request, "round")
+            user=signed_in_user(request), round_id=_filter_int(request, "round")
         )
         paginator = StandardPagination()
         page = paginator.paginate_queryset(entries, request, view=self)
@@ -221,7 +222,7 @@ class BallotEntryDetailView(APIView):
         operation_id="ballot_entries_retrieve", responses={200: BallotEntrySerializer, 404: ERROR}
     )
     def get(self, request: Request, pk: str) -> Response:
-        entry = selectors.get_entry_for(user=request.user, entry_id=_entry_id(pk))
+        entry = selectors.get_entry_for(user=signed_in_user(request), entry_id=_entry_id(pk))
         return Response(BallotEntrySerializer(entry).data)
 
     @extend_schema(
@@ -233,8 +234,10 @@ class BallotEntryDetailView(APIView):
         entry_id = _entry_id(pk)
         form = BallotEntryUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        services.change_entry(entry_id=entry_id, resident=request.user, **form.validated_data)
-        entry = selectors.get_entry_for(user=request.user, entry_id=entry_id)
+        services.change_entry(
+            entry_id=entry_id, resident=signed_in_user(request), **form.validated_data
+        )
+        entry = selectors.get_entry_for(user=signed_in_user(request), entry_id=entry_id)
         return Response(BallotEntrySerializer(entry).data)
 
 
@@ -250,6 +253,6 @@ class BallotEntryWithdrawView(APIView):
     )
     def post(self, request: Request, pk: str) -> Response:
         entry_id = _entry_id(pk)
-        services.withdraw_entry(entry_id=entry_id, resident=request.user)
-        entry = selectors.get_entry_for(user=request.user, entry_id=entry_id)
+        services.withdraw_entry(entry_id=entry_id, resident=signed_in_user(request))
+        entry = selectors.get_entry_for(user=signed_in_user(request), entry_id=entry_id)
         return Response(BallotEntrySerializer(entry).data)
