@@ -454,7 +454,6 @@ def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
             "pk", "ticket", "resident_id", "choices", "party_size"
         )
     )
-    residents = {resident_id for _pk, _t, resident_id, _c, _p in entries}
     winners_before = set(
         BallotEntry.objects.filter(
             status=BallotEntry.Status.WON,
@@ -465,17 +464,31 @@ def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
         .exclude(round=ballot)
         .values_list("resident_id", flat=True)
     )
+    entrants = BallotEntry.objects.filter(round=ballot, status=BallotEntry.Status.ENTERED).values(
+        "resident_id"
+    )
     suspended = set(
-        ResidentStanding.objects.filter(user_id__in=residents, suspended_until__gt=now).values_list(
+        ResidentStanding.objects.filter(user_id__in=entrants, suspended_until__gt=now).values_list(
             "user_id", flat=True
         )
     )
-    booked = _active_bookings(ballot=ballot, slots=slots, residents=residents)
+    booked = _active_bookings(ballot=ballot, slots=slots, residents=entrants)
+    # For the many residents with no booking in the week, whether a slot alone breaks a
+    # limit depends on the slot only: computed once per slot.
+    alone_ok = {
+        pk: rules.broken_limit(policy=policy, booked=[], starts_at=s.starts_at, ends_at=s.ends_at)
+        is None
+        for pk, s in slots.items()
+    }
     draw_entries = []
     for _pk, ticket, resident_id, choices, party_size in entries:
         allowed: tuple[int, ...] = ()
-        if resident_id not in suspended:
-            mine = booked.get(resident_id, [])
+        if resident_id in suspended:
+            pass
+        elif resident_id not in booked:
+            allowed = tuple(c for c in choices if alone_ok.get(c, False))
+        else:
+            mine = booked[resident_id]
             allowed = tuple(
                 c
                 for c in choices
@@ -537,10 +550,11 @@ def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
 
 
 def _active_bookings(
-    *, ballot: BallotRound, slots: dict[int, Slot], residents: set[int]
+    *, ballot: BallotRound, slots: dict[int, Slot], residents: Any
 ) -> dict[int, list[tuple[int, dt.datetime, dt.datetime]]]:
-    """Each resident's active bookings at the venue in the play date's week (and day)."""
-    if not residents or not slots:
+    """Each resident's (a subquery of ids) active bookings at the venue in the play date's
+    week (and day)."""
+    if not slots:
         return {}
     day_start, day_end = rules.day_bounds(ballot.date)
     week_start, week_end = rules.week_bounds(ballot.date)
@@ -571,26 +585,29 @@ def _write_results(rows: Sequence[tuple[int, str, int, list[int], int | None, in
                 booking_id=booking,
             )
         return
-    # Choices as JSON text: unnest() would flatten a 2-D array.
+    # One JSON array of rows: no per-element array adaptation for 100,000 entries.
     table = BallotEntry._meta.db_table
+    payload = [
+        {
+            "id": pk,
+            "status": str(status),
+            "tier": tier,
+            "choices": choices,
+            "won": won,
+            "booking": b,
+        }
+        for pk, status, tier, choices, won, b in rows
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {table} e SET status = r.status, tier = r.tier,
-              drawn_choices = r.choices::jsonb, won_slot_id = r.won_slot,
-              booking_id = r.booking, updated_at = now()
-            FROM unnest(%s::bigint[], %s::text[], %s::smallint[], %s::text[], %s::bigint[],
-                        %s::bigint[]) AS r(id, status, tier, choices, won_slot, booking)
+            UPDATE {table} e SET status = r.status, tier = r.tier, drawn_choices = r.choices,
+              won_slot_id = r.won, booking_id = r.booking, updated_at = now()
+            FROM jsonb_to_recordset(%s::jsonb)
+              AS r(id bigint, status text, tier smallint, choices jsonb, won bigint, booking bigint)
             WHERE e.id = r.id
             """,
-            [
-                [r[0] for r in rows],
-                [str(r[1]) for r in rows],
-                [r[2] for r in rows],
-                [json.dumps(r[3]) for r in rows],
-                [r[4] for r in rows],
-                [r[5] for r in rows],
-            ],
+            [json.dumps(payload)],
         )
 
 

@@ -245,7 +245,8 @@ def place_allocated_bookings(
                 confirmed_at=None if held else now,
             )
         )
-    return Booking.objects.bulk_create(bookings, batch_size=2000)
+    locking.insert_bookings_in_bulk(bookings)
+    return bookings
 
 
 # --- hooks: single places for work that must happen after the booking transaction commits ---
