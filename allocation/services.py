@@ -519,7 +519,7 @@ def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
         if outcome[ticket] is not None
     ]
     hold_until = max(ballot.pay_by, now + dt.timedelta(minutes=policy.hold_minutes))
-    bookings = booking_services.place_allocated_bookings(
+    booking_ids = booking_services.place_allocated_bookings(
         allocations=[
             booking_services.PlaceAllocation(
                 resident_id=resident_id, slot=slots[slot_id], party_size=party_size
@@ -530,7 +530,7 @@ def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
         hold_until=hold_until,
         now=now,
     )
-    booking_of = {pk: b.pk for (pk, *_rest), b in zip(won, bookings, strict=True)}
+    booking_of = {pk: b for (pk, *_rest), b in zip(won, booking_ids, strict=True)}
     rows = [
         (
             pk,

@@ -109,22 +109,23 @@ _VARYING = (
 )  # fmt: skip
 
 
-def insert_bookings_in_bulk(bookings: list[Booking]) -> None:
-    """INSERT many new Bookings built in memory and set their ids (a ballot draw's winners).
+def insert_bookings_in_bulk(*, template: Booking, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT many new bookings (a ballot draw's winners); returns their ids, in `rows` order.
 
-    On PostgreSQL one statement reads the rows from a JSON array, without the ORM's per-object
-    preparation (which costs seconds for tens of thousands); elsewhere `bulk_create`. Each
-    booking gets a fresh `uid`; the columns not in `_VARYING` take the first booking's values,
-    so the bookings must agree on them (the caller builds them alike).
+    Each row gives the `_VARYING` columns by attname; every other column takes `template`'s
+    value (defaults, prepared once) and each booking a fresh `uid`. On PostgreSQL one statement
+    reads the rows from a JSON array, without building a model instance per booking (which
+    costs seconds for tens of thousands); elsewhere `bulk_create`.
     """
-    if not bookings:
-        return
+    if not rows:
+        return []
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
-        Booking.objects.bulk_create(bookings, batch_size=500)
-        return
+        made = Booking.objects.bulk_create(
+            [Booking(**{**_template_values(template), **row}) for row in rows], batch_size=500
+        )
+        return [b.pk for b in made]
     quote = db.ops.quote_name
-    template = bookings[0]
     fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
     columns, selected, params, record = [], [], [], []
     for f in fields:
@@ -137,7 +138,6 @@ def insert_bookings_in_bulk(bookings: list[Booking]) -> None:
         else:
             selected.append("%s")
             params.append(f.get_db_prep_save(f.pre_save(template, True), db))
-    rows = [{name: getattr(b, name) for name in _VARYING} for b in bookings]
     sql = (
         f"INSERT INTO {Booking._meta.db_table} ({', '.join(columns)}) "
         f"SELECT {', '.join(selected)} "
@@ -147,11 +147,16 @@ def insert_bookings_in_bulk(bookings: list[Booking]) -> None:
     with db.cursor() as cursor:
         cursor.execute(sql, [*params, json.dumps(rows, default=str)])
         ids = {(slot_id, resident_id): pk for pk, slot_id, resident_id in cursor.fetchall()}
-    for b in bookings:
-        # (slot, resident) is unique among active bookings (booking_one_active_per_resident_slot)
-        b.pk = ids[(b.slot_id, b.resident_id)]
-        b._state.adding = False
-        b._state.db = db.alias
+    # (slot, resident) is unique among active bookings (booking_one_active_per_resident_slot)
+    return [ids[(row["slot_id"], row["resident_id"])] for row in rows]
+
+
+def _template_values(template: Booking) -> dict[str, Any]:
+    return {
+        f.attname: getattr(template, f.attname)
+        for f in Booking._meta.concrete_fields
+        if not f.primary_key and f.attname not in ("uid", *_VARYING)
+    }
 
 
 def give_back_places(*, slot_id: int, places: int) -> None:

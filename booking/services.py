@@ -202,16 +202,17 @@ class PlaceAllocation:
 
 def place_allocated_bookings(
     *, allocations: list[PlaceAllocation], hold_until: dt.datetime, now: dt.datetime
-) -> list[Booking]:
-    """Book the places a ballot draw gave out, all at once, inside the caller's transaction.
+) -> list[int]:
+    """Book the places a ballot draw gave out, all at once, inside the caller's transaction;
+    returns the new bookings' ids in `allocations` order.
 
     The second way a Booking is made, beside `place_booking`: for many residents at once,
     with the slots' places taken by the same conditional UPDATE (one statement for all
-    slots), and the bookings inserted in bulk. Free slots are confirmed; paid ones are held
-    until `hold_until` (their payment starts from the pay page; an unpaid hold expires and
-    gives its places back). The per-person limits are the caller's to have applied (the
-    draw leaves out choices that would break them); the database constraints (one active
-    booking per resident and slot, no overlap on exclusive resources) still hold.
+    slots), and the bookings inserted by one statement. Free slots are confirmed; paid ones
+    are held until `hold_until` (their payment starts from the pay page; an unpaid hold
+    expires and gives its places back). The per-person limits are the caller's to have
+    applied (the draw leaves out choices that would break them); the database constraints
+    (one active booking per resident and slot, no overlap on exclusive resources) still hold.
 
     Raises SlotUnavailableError when a slot has fewer places left than given out: the
     caller's transaction must then roll back.
@@ -219,34 +220,33 @@ def place_allocated_bookings(
     if not allocations:
         return []
     wanted: dict[int, int] = {}
-    for a in allocations:
-        places = 1 if a.slot.resource.exclusive else a.party_size
-        wanted[a.slot.pk] = wanted.get(a.slot.pk, 0) + places
-    if locking.take_places_in_bulk(wanted) != len(wanted):
-        raise SlotUnavailableError()
-    bookings = []
+    rows = []
     for a in allocations:
         slot = a.slot
+        exclusive = slot.resource.exclusive
+        places = 1 if exclusive else a.party_size
+        wanted[slot.pk] = wanted.get(slot.pk, 0) + places
         held = slot.price > 0
-        bookings.append(
-            Booking(
-                slot=slot,
-                resource_id=slot.resource_id,
-                venue_id=slot.venue_id,
-                resident_id=a.resident_id,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                exclusive=slot.resource.exclusive,
-                party_size=a.party_size,
-                places=1 if slot.resource.exclusive else a.party_size,
-                price=slot.price * (1 if slot.resource.exclusive else a.party_size),
-                status=Booking.Status.HELD if held else Booking.Status.CONFIRMED,
-                hold_expires_at=hold_until if held else None,
-                confirmed_at=None if held else now,
-            )
+        rows.append(
+            {
+                "slot_id": slot.pk,
+                "resource_id": slot.resource_id,
+                "resident_id": a.resident_id,
+                "starts_at": slot.starts_at,
+                "ends_at": slot.ends_at,
+                "exclusive": exclusive,
+                "party_size": a.party_size,
+                "places": places,
+                "price": slot.price * (1 if exclusive else a.party_size),
+                "status": Booking.Status.HELD.value if held else Booking.Status.CONFIRMED.value,
+                "hold_expires_at": hold_until if held else None,
+                "confirmed_at": None if held else now,
+            }
         )
-    locking.insert_bookings_in_bulk(bookings)
-    return bookings
+    if locking.take_places_in_bulk(wanted) != len(wanted):
+        raise SlotUnavailableError()
+    template = Booking(venue_id=allocations[0].slot.venue_id)
+    return locking.insert_bookings_in_bulk(template=template, rows=rows)
 
 
 # --- hooks: single places for work that must happen after the booking transaction commits ---
