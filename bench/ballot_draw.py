@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get(
@@ -137,7 +138,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def draw(round_id: int) -> dict[str, float]:
+def draw(round_id: int) -> dict[str, Any]:
     """Draw the round in this process, timing the database's share."""
     from django.db import connection
 
@@ -146,6 +147,7 @@ def draw(round_id: int) -> dict[str, float]:
     from booking.models import Booking
 
     db_seconds = 0.0
+    statements: list[tuple[float, str]] = []
 
     def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         nonlocal db_seconds
@@ -153,7 +155,9 @@ def draw(round_id: int) -> dict[str, float]:
         try:
             return execute(sql, params, many, context)
         finally:
-            db_seconds += time.perf_counter() - started
+            took = time.perf_counter() - started
+            db_seconds += took
+            statements.append((took, " ".join(sql.split())[:70]))
 
     connection.ensure_connection()
     base_rss = peak_rss_mb()
@@ -171,6 +175,7 @@ def draw(round_id: int) -> dict[str, float]:
         "entries": BallotEntry.objects.filter(round_id=round_id).count(),
         "winners": BallotEntry.objects.filter(round_id=round_id, status="won").count(),
         "bookings": Booking.objects.count(),
+        "slowest_statements": [[round(t, 2), q] for t, q in sorted(statements)[-5:]],
     }
 
 
