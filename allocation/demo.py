@@ -74,9 +74,11 @@ def _round(venue: Venue, *, day: dt.date, now: dt.datetime, drawn: bool) -> Ball
         ballot = services.create_round(
             venue_id=venue.pk,
             slot_ids=[s.pk for s in slots],
+            opens_at=times["opens_at"],
+            closes_at=times["closes_at"],
+            draws_at=times["draws_at"],
             releases_at=releases_at,
             now=made_at,
-            **times,
         )
     except services.InvalidRoundError:
         return None  # e.g. its slots are in another round already

@@ -55,7 +55,8 @@ def list_rounds(
         rounds.annotate(
             entries_count=Count("entries", filter=~Q(entries__status="withdrawn"), distinct=True)
         )
-        .prefetch_related("slots")
+        .select_related("venue")
+        .prefetch_related("slots__resource")
         .order_by("-date", "-id")
     )
 
