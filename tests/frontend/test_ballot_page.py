@@ -28,3 +28,14 @@ def test_drawn_round_page_lists_results_and_how_to_verify(client, venue):
     page = client.get(f"/ballots/{b.round.pk}/results/").content.decode()
     assert b.round.seed in page and "verify_ballot.py" in page
     assert client.get("/ballots/999999/").status_code == 404
+
+
+def test_my_bookings_lists_my_ballot_entries(client, venue):
+    b = make_ballot(venue)
+    user = UserFactory(username="mine")
+    entry = services.enter_ballot(
+        round_id=b.round.pk, resident=user, choices=[b.floor.pk], now=b.now
+    )
+    client.force_login(user)
+    page = client.get("/me/bookings/").content.decode()
+    assert entry.ticket in page and f"/ballots/{b.round.pk}/" in page
