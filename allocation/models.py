@@ -135,9 +135,8 @@ class BallotEntry(models.Model):
     # JSON lists of slot ids (JSON, not ArrayField: the SQLite quick start has the app too).
     choices = models.JSONField(help_text=_("Slot ids, best first."))
     party_size = models.PositiveIntegerField(default=1)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.ENTERED, db_index=True
-    )
+    # No index of its own: every draw rewrites it on every entry (reads go by round or resident).
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENTERED)
     # Set by the draw, as published: 0 = no win at this venue in the 28 days before, else 1.
     tier = models.PositiveSmallIntegerField(null=True, blank=True)
     # The choices still allowed at the draw (per-person limits), as published.
