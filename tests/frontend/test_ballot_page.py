@@ -17,6 +17,7 @@ def test_open_round_page_shows_the_timetable_and_the_entry_form(client, venue):
     assert page.status_code == 200
     assert b.round.commitment in page.content.decode()
     assert 'id="ballot-form"' in page.content.decode()
+    assert "报名抽签" in page.content.decode()  # zh-Hans by default (allocation/locale)
 
 
 def test_drawn_round_page_lists_results_and_how_to_verify(client, venue):
