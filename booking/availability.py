@@ -288,10 +288,29 @@ def list_slots(
     if available is not None:
         free = Q(is_closed=False, remaining__gt=0, starts_at__gt=now)
         slots = slots.filter(free if available else ~free)
-    return slots.annotate(
-        window_days=F("venue__policy__window_days"),
-        release_time=F("venue__policy__release_time"),
+    return _annotate_allocations(
+        slots.annotate(
+            window_days=F("venue__policy__window_days"),
+            release_time=F("venue__policy__release_time"),
+        ),
+        now=now,
     ).order_by("starts_at", "resource_id", "pk")
+
+
+def _annotate_allocations(slots: QuerySet[Slot], *, now: dt.datetime) -> QuerySet[Slot]:
+    """Each slot with what allocates it (booking.hooks), read in the same query."""
+    marks = hooks.slot_allocation_annotations(now=now)
+    return slots.annotate(**{name: expression for name, (_kind, expression) in marks.items()})
+
+
+def allocation_of(slot: Slot) -> tuple[str, int | None]:
+    """(allocation kind, ref) of a slot from `list_slots` / `get_slot`: ("fcfs", None) unless
+    a registered allocator holds it."""
+    for name, kind in hooks.slot_allocation_names().items():
+        ref = getattr(slot, name, None)
+        if ref is not None:
+            return kind, ref
+    return FCFS, None
 
 
 def reason_for(slot: Slot, *, now: dt.datetime) -> tuple[str | None, dt.datetime | None]:
@@ -310,6 +329,8 @@ def reason_for(slot: Slot, *, now: dt.datetime) -> tuple[str | None, dt.datetime
         price=slot.price,
         payable=online_payment_available(),
     )
+    if reason not in (CLOSED, PAST) and allocation_of(slot)[1] is not None:
+        return BALLOT, None
     return reason, opens_at if reason == WINDOW_NOT_OPEN else None
 
 
@@ -322,14 +343,13 @@ def get_slot(*, slot_id: Any) -> Slot:
         pk = int(slot_id)
     except (TypeError, ValueError) as exc:
         raise SlotNotFoundError() from exc
-    slot = (
-        Slot.objects.filter(pk=pk, venue__is_active=True, resource__is_active=True)
-        .annotate(
+    slot = _annotate_allocations(
+        Slot.objects.filter(pk=pk, venue__is_active=True, resource__is_active=True).annotate(
             window_days=F("venue__policy__window_days"),
             release_time=F("venue__policy__release_time"),
-        )
-        .first()
-    )
+        ),
+        now=timezone.now(),
+    ).first()
     if slot is None:
         raise SlotNotFoundError()
     return slot

@@ -49,3 +49,8 @@ def check_booking_gates(*, slot_id: int, now: dt.datetime) -> None:
 def slot_allocation_annotations(*, now: dt.datetime) -> dict[str, tuple[str, Any]]:
     """`{annotation name: (kind, expression)}` for a Slot queryset (empty without allocators)."""
     return {f"allocated_{kind}": (kind, allocator(now)) for kind, allocator in _allocators.items()}
+
+
+def slot_allocation_names() -> dict[str, str]:
+    """`{annotation name: kind}`: where `slot_allocation_annotations` puts each allocator's ref."""
+    return {f"allocated_{kind}": kind for kind in _allocators}

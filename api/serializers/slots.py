@@ -139,11 +139,15 @@ def _availability_slot(s: av.SlotAvailability, tz: dt.tzinfo) -> dict[str, Any]:
 class SlotSerializer(_SlotStateFields):
     """A slot in `GET /api/v1/slots/`; expects `context["now"]`."""
 
+    allocation = serializers.ChoiceField(choices=[av.FCFS, av.BALLOT])
+    ballot = serializers.IntegerField(allow_null=True)
+
     venue = serializers.IntegerField()
     resource = serializers.IntegerField()
 
     def to_representation(self, slot: Slot) -> dict[str, Any]:
         reason, opens_at = av.reason_for(slot, now=self.context["now"])
+        allocation, ref = av.allocation_of(slot)
         return {
             "id": slot.pk,
             "venue": slot.venue_id,
@@ -158,4 +162,6 @@ class SlotSerializer(_SlotStateFields):
             "reason": reason,
             "opens_at": _iso(opens_at),
             "closed_reason": slot.closed_reason,
+            "allocation": allocation,
+            "ballot": ref,
         }

@@ -270,3 +270,17 @@ def test_schema_lists_the_ballot_paths(api_client, db):
         "/api/v1/ballot-entries/{id}/withdraw/",
     ):
         assert path in schema["paths"], path
+
+
+def test_slot_list_and_detail_mark_ballot_slots(ballot, api_client):
+    listed = api_client.get("/api/v1/slots/", {"venue": ballot.round.venue_id}).json()
+    by_id = {s["id"]: s for s in listed["results"]}
+    mark = by_id[ballot.floor.pk]
+    assert (mark["allocation"], mark["ballot"], mark["reason"], mark["bookable"]) == (
+        "ballot",
+        ballot.round.pk,
+        "ballot",
+        False,
+    )
+    one = api_client.get(f"/api/v1/slots/{ballot.floor.pk}/").json()
+    assert one["allocation"] == "ballot" and one["reason"] == "ballot"
