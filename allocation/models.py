@@ -128,8 +128,13 @@ class BallotEntry(models.Model):
     RESULT_NOTICE = "ballot.result"  # common.models.Notice kind: the result mail
 
     round = models.ForeignKey(BallotRound, on_delete=models.PROTECT, related_name="entries")
+    # No index of its own: the (resident, status) index leads with it, and a draw rewrites
+    # every entry (no HOT update), so each index costs time per entry (bench/README.md).
     resident = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ballot_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="ballot_entries",
+        db_index=False,
     )
     ticket = models.CharField(max_length=32, unique=True, default=new_ticket, editable=False)
     # JSON lists of slot ids (JSON, not ArrayField: the SQLite quick start has the app too).
