@@ -37,6 +37,7 @@ migrate: setup
 
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_ballot_demo
 
 # Translations: the compiled .mo files are committed; rebuilt here when missing (needs gettext).
 messages: setup

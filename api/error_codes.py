@@ -22,12 +22,11 @@ from rest_framework import status
 from api.exceptions import DOMAIN_STATUS, DRF_CODES
 from common.errors import BusyError, DomainError
 
-# Modules whose error classes carry codes; a missing module is skipped.
+# Modules whose error classes carry codes.
 ERROR_MODULES = (
     "common.errors",
     "venues.exceptions",
     "booking.exceptions",
-    "booking.payments",
     "payments.exceptions",
     "events.exceptions",
     "checkin.exceptions",
@@ -130,12 +129,7 @@ def _domain_status(cls: type[DomainError]) -> int:
 def _error_classes() -> list[type[BaseException]]:
     classes: list[type[BaseException]] = []
     for name in ERROR_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue  # the module (or its app) does not exist in this tree
-            raise
+        module = importlib.import_module(name)
         for _name, obj in inspect.getmembers(module, inspect.isclass):
             if issubclass(obj, DomainError | drf.APIException) and obj not in classes:
                 classes.append(obj)
@@ -208,8 +202,6 @@ def _collect() -> dict[str, ErrorCode]:
 def _app_of(cls: type) -> str:
     """The domain app of an error class; "" for the shared ones (common, api)."""
     app = cls.__module__.split(".")[0]
-    if app == "booking" and cls.__module__ == "booking.payments":
-        return "payments"
     return "" if app in ("common", "api") else app
 
 

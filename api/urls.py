@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.views import auth, errors, health
+from api.views import ballots as ballot_views
 from api.views import bookings as booking_views
 from api.views import checkins as checkin_views
 from api.views import docs as docs_views
@@ -120,6 +121,31 @@ v1 = [
         "bookings/<str:pk>/no-show/",
         standing_views.BookingNoShowView.as_view(),
         name="booking-no-show",
+    ),
+    # ballots (allocation)
+    path("ballots/", ballot_views.BallotCollectionView.as_view(), name="ballot-list"),
+    path("ballots/<str:pk>/", ballot_views.BallotDetailView.as_view(), name="ballot-detail"),
+    path(
+        "ballots/<str:pk>/entries/",
+        ballot_views.BallotEntryCreateView.as_view(),
+        name="ballot-entries",
+    ),
+    path("ballots/<str:pk>/draw/", ballot_views.BallotDrawView.as_view(), name="ballot-draw"),
+    path(
+        "ballots/<str:pk>/results/",
+        ballot_views.BallotResultsView.as_view(),
+        name="ballot-results",
+    ),
+    path("ballot-entries/", ballot_views.BallotEntryListView.as_view(), name="ballot-entry-list"),
+    path(
+        "ballot-entries/<str:pk>/",
+        ballot_views.BallotEntryDetailView.as_view(),
+        name="ballot-entry-detail",
+    ),
+    path(
+        "ballot-entries/<str:pk>/withdraw/",
+        ballot_views.BallotEntryWithdrawView.as_view(),
+        name="ballot-entry-withdraw",
     ),
 ]
 

@@ -16,7 +16,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from booking import rules
+from booking import hooks, rules
 from booking.exceptions import SlotNotFoundError
 from booking.models import Slot, free_slot_condition
 from common.errors import InvalidInputError
@@ -34,7 +34,10 @@ FULL = "full"
 # A paid slot while no payment provider is configured (settings.STRIPE_ENABLED off): booking it
 # would be refused with 422 `payment_unavailable`, so it is not offered as bookable.
 PAYMENT_UNAVAILABLE = "payment_unavailable"
-REASONS = (WINDOW_NOT_OPEN, FULL, PAST, CLOSED, PAYMENT_UNAVAILABLE)
+# Allocated by a ballot round that has not released it yet (booking.hooks, allocation app).
+BALLOT = "ballot"
+REASONS = (WINDOW_NOT_OPEN, FULL, PAST, CLOSED, PAYMENT_UNAVAILABLE, BALLOT)
+FCFS = "fcfs"
 
 
 @dataclass(slots=True)
@@ -49,6 +52,8 @@ class SlotAvailability:
     reason: str | None
     opens_at: dt.datetime | None  # set when the reason is window_not_open
     closed_reason: str
+    allocation: str = FCFS  # "fcfs", or the kind of a registered slot allocator ("ballot")
+    ballot: int | None = None  # the round that allocates the slot
 
     @property
     def bookable(self) -> bool:
@@ -147,6 +152,9 @@ def get_availability(
     # A day's slots all open together: one window computation per day, not per slot.
     opens = [rules.booking_opens_at(starts_at=d, policy=policy) for d in day_starts[:-1]]
     payable = online_payment_available()
+    # Slots another app allocates (a ballot round), read in the same query (booking.hooks).
+    allocations = hooks.slot_allocation_annotations(now=now)
+    kinds = [kind for kind, _expression in allocations.values()]
     rows = (
         Slot.objects.filter(
             venue_id=policy.venue_id,
@@ -154,6 +162,7 @@ def get_availability(
             starts_at__gte=day_starts[0],
             starts_at__lt=day_starts[-1],
         )
+        .annotate(**{name: expression for name, (_kind, expression) in allocations.items()})
         .order_by("starts_at", "resource_id")
         .values_list(
             "id",
@@ -166,6 +175,7 @@ def get_availability(
             "public_benefit",
             "is_closed",
             "closed_reason",
+            *allocations,
         )
     )
     day = 0
@@ -180,6 +190,7 @@ def get_availability(
         benefit,
         closed,
         why,
+        *allocated_by,
     ) in rows:
         while starts_at >= day_starts[day + 1]:
             day += 1  # rows are ordered by start: the day index only moves forward
@@ -206,9 +217,21 @@ def get_availability(
                 closed_reason=why,
             )
         )
+        for kind, ref in zip(kinds, allocated_by, strict=True):
+            if ref is not None:
+                _mark_allocated(resources[resource_id].slots[-1], kind=kind, ref=ref)
+                break
     return Availability(
         venue=policy.venue_id, date=date, days=days, resources=list(resources.values())
     )
+
+
+def _mark_allocated(slot: SlotAvailability, *, kind: str, ref: int) -> None:
+    """A slot another app allocates is not bookable first-come (unless closed or past anyway:
+    those reasons stay, being final)."""
+    slot.allocation, slot.ballot = kind, ref
+    if slot.reason not in (CLOSED, PAST):
+        slot.reason, slot.opens_at = BALLOT, None
 
 
 def _loaded_policy(venue: Venue) -> BookingPolicy:
@@ -264,10 +287,29 @@ def list_slots(
     if available is not None:
         free = free_slot_condition(now=now)
         slots = slots.filter(free if available else ~free)
-    return slots.annotate(
-        window_days=F("venue__policy__window_days"),
-        release_time=F("venue__policy__release_time"),
+    return _annotate_allocations(
+        slots.annotate(
+            window_days=F("venue__policy__window_days"),
+            release_time=F("venue__policy__release_time"),
+        ),
+        now=now,
     ).order_by("starts_at", "resource_id", "pk")
+
+
+def _annotate_allocations(slots: QuerySet[Slot], *, now: dt.datetime) -> QuerySet[Slot]:
+    """Each slot with what allocates it (booking.hooks), read in the same query."""
+    marks = hooks.slot_allocation_annotations(now=now)
+    return slots.annotate(**{name: expression for name, (_kind, expression) in marks.items()})
+
+
+def allocation_of(slot: Slot) -> tuple[str, int | None]:
+    """(allocation kind, ref) of a slot from `list_slots` / `get_slot`: ("fcfs", None) unless
+    a registered allocator holds it."""
+    for name, kind in hooks.slot_allocation_names().items():
+        ref = getattr(slot, name, None)
+        if ref is not None:
+            return kind, ref
+    return FCFS, None
 
 
 def reason_for(slot: Slot, *, now: dt.datetime) -> tuple[str | None, dt.datetime | None]:
@@ -286,6 +328,8 @@ def reason_for(slot: Slot, *, now: dt.datetime) -> tuple[str | None, dt.datetime
         price=slot.price,
         payable=online_payment_available(),
     )
+    if reason not in (CLOSED, PAST) and allocation_of(slot)[1] is not None:
+        return BALLOT, None
     return reason, opens_at if reason == WINDOW_NOT_OPEN else None
 
 
@@ -298,14 +342,13 @@ def get_slot(*, slot_id: Any) -> Slot:
         pk = int(slot_id)
     except (TypeError, ValueError) as exc:
         raise SlotNotFoundError() from exc
-    slot = (
-        Slot.objects.filter(pk=pk, venue__is_active=True, resource__is_active=True)
-        .annotate(
+    slot = _annotate_allocations(
+        Slot.objects.filter(pk=pk, venue__is_active=True, resource__is_active=True).annotate(
             window_days=F("venue__policy__window_days"),
             release_time=F("venue__policy__release_time"),
-        )
-        .first()
-    )
+        ),
+        now=timezone.now(),
+    ).first()
     if slot is None:
         raise SlotNotFoundError()
     return slot

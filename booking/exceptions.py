@@ -132,3 +132,13 @@ class StrikeAlreadyWaivedError(BookingError, ConflictError):
 class NotNoShowableError(BookingError, ConflictError):
     code = "not_no_showable"
     default_detail = _("This booking cannot be marked as a no-show.")
+
+
+class AllocatedByBallotError(BookingError, RuleViolationError):
+    """The slot is allocated by a ballot round that has not yet released it to first-come."""
+
+    code = "ballot"
+    default_detail = _(
+        "This slot is allocated by ballot; it can be booked directly once the round has "
+        "released its leftover places."
+    )

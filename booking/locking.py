@@ -5,6 +5,7 @@ Each is one hand-written statement on the hot path of a rush (see docs/architect
 """
 
 import datetime as dt
+import json
 import logging
 from typing import Any, cast
 
@@ -65,6 +66,101 @@ def take_places_and_lock_resident(*, slot_id: int, places: int, user_id: int) ->
         )
         taken, _locked = cursor.fetchone()
         return bool(taken == 1)
+
+
+def take_places_in_bulk(wanted: dict[int, int]) -> int:
+    """Take `wanted[slot_id]` places from each open slot that still has them, in one
+    statement (slot rows locked in id order); returns how many slots gave their places.
+
+    For an allocation that gives out many slots at once (a ballot draw). A count below
+    `len(wanted)` means some slot had not the places: the caller must roll back.
+    """
+    if not wanted:
+        return 0
+    ids = sorted(wanted)
+    if connection.vendor != "postgresql":
+        taken = 0
+        with connection.cursor() as cursor:
+            for slot_id in ids:
+                cursor.execute(
+                    f"UPDATE {Slot._meta.db_table} SET remaining = remaining - %s "
+                    "WHERE id = %s AND is_closed = %s AND remaining >= %s",
+                    [wanted[slot_id], slot_id, False, wanted[slot_id]],
+                )
+                taken += cursor.rowcount
+        return taken
+    slots = Slot._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH w AS (SELECT * FROM unnest(%s::bigint[], %s::int[]) AS w(id, n)),
+            locked AS (
+              SELECT s.id FROM {slots} s JOIN w ON w.id = s.id ORDER BY s.id FOR NO KEY UPDATE OF s
+            )
+            UPDATE {slots} s SET remaining = s.remaining - w.n FROM w, locked
+            WHERE s.id = w.id AND locked.id = s.id AND s.is_closed = false AND s.remaining >= w.n
+            """,
+            [ids, [wanted[i] for i in ids]],
+        )
+        return int(cursor.rowcount)
+
+
+# The columns that differ from one allocated booking to the next; every other column takes the
+# value of the first booking (defaults, the same status times), prepared once.
+_VARYING = (
+    "slot_id", "resource_id", "resident_id", "starts_at", "ends_at", "exclusive", "party_size",
+    "places", "price", "status", "hold_expires_at", "confirmed_at",
+)  # fmt: skip
+
+
+def insert_bookings_in_bulk(*, template: Booking, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT many new bookings (a ballot draw's winners); returns their ids, in `rows` order.
+
+    Each row gives the `_VARYING` columns by attname; every other column takes `template`'s
+    value (defaults, prepared once) and each booking a fresh `uid`. On PostgreSQL one statement
+    reads the rows from a JSON array, without building a model instance per booking (which
+    costs seconds for tens of thousands); elsewhere `bulk_create`.
+    """
+    if not rows:
+        return []
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        made = Booking.objects.bulk_create(
+            [Booking(**{**_template_values(template), **row}) for row in rows], batch_size=500
+        )
+        return [b.pk for b in made]
+    quote = db.ops.quote_name
+    fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
+    columns, selected, params, record = [], [], [], []
+    for f in fields:
+        columns.append(quote(cast(str, f.column)))
+        if f.attname == "uid":
+            selected.append("gen_random_uuid()")
+        elif f.attname in _VARYING:
+            selected.append(f"r.{quote(f.attname)}")
+            record.append(f"{quote(f.attname)} {f.db_type(db)}")
+        else:
+            selected.append("%s")
+            params.append(f.get_db_prep_save(f.pre_save(template, True), db))
+    sql = (
+        f"INSERT INTO {Booking._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(selected)} "
+        f"FROM jsonb_to_recordset(%s::jsonb) AS r({', '.join(record)}) "
+        "RETURNING id, slot_id, resident_id"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, json.dumps(rows, default=str)])
+        ids = {(slot_id, resident_id): pk for pk, slot_id, resident_id in cursor.fetchall()}
+    # (slot, resident) is unique among active bookings (booking_one_active_per_resident_slot)
+    return [ids[(row["slot_id"], row["resident_id"])] for row in rows]
+
+
+def _template_values(template: Booking) -> dict[str, Any]:
+    return {
+        f.attname: getattr(template, f.attname)
+        for f in Booking._meta.concrete_fields
+        if not f.primary_key and f.attname not in ("uid", *_VARYING)
+    }
 
 
 def give_back_places(*, slot_id: int, places: int) -> None:

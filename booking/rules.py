@@ -2,6 +2,8 @@
 and the reads (pages, API) that show them: one rule, never recomputed beside its service."""
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -76,3 +78,36 @@ def is_late_cancellation(
         and status == Booking.Status.CONFIRMED
         and now > cancellation_deadline(starts_at=starts_at, policy=policy)
     )
+
+
+# The per-person limits, as `QuotaExceededError.extra["limit"]` names them.
+PER_DAY = "per_day"
+PER_WEEK = "per_week"
+HOURS_PER_DAY = "hours_per_day"
+
+
+def broken_limit(
+    *,
+    policy: BookingPolicy | None,
+    booked: Iterable[tuple[dt.datetime, dt.datetime]],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+) -> str | None:
+    """Which per-person limit of a venue one more booking from `starts_at` to `ends_at` would
+    break, given the (start, end) of the resident's active bookings at that venue; None if none.
+
+    Checked in this order: bookings per day, per week, hours per day (local days, Monday weeks).
+    """
+    policy = or_default(policy)
+    day_start, day_end = day_bounds(local_date(starts_at))
+    week_start, week_end = week_bounds(local_date(starts_at))
+    booked = list(booked)
+    same_day = [(s, e) for s, e in booked if day_start <= s < day_end]
+    if len(same_day) >= policy.max_bookings_per_day:
+        return PER_DAY
+    if sum(1 for s, _e in booked if week_start <= s < week_end) >= policy.max_bookings_per_week:
+        return PER_WEEK
+    wanted = sum((e - s for s, e in same_day), ends_at - starts_at)
+    if Decimal(wanted.total_seconds()) / 3600 > policy.max_hours_per_day:
+        return HOURS_PER_DAY
+    return None

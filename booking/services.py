@@ -8,7 +8,6 @@ is the safety net behind it (see docs/architecture.md, "Locking recipe").
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import cast
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import locking, rules, selectors, signals, standing
+from booking import hooks, locking, rules, selectors, signals, standing
 from booking.exceptions import (
     AlreadyBookedError,
     BookingBusyError,
@@ -115,6 +114,9 @@ def place_booking(
         # The read may be a few milliseconds old; only a cancellation racing this request could
         # make it wrong, and then the answer is as true as it was when the request arrived.
         raise _unavailable(slot)
+    # Apps that allocate slots otherwise (ballots) refuse first-come here; after the cheap
+    # refusals above, so that a sold-out slot in a rush costs no extra query.
+    hooks.check_booking_gates(slot_id=slot.pk, now=now)
 
     try:
         booking = transactions.retrying(
@@ -232,6 +234,64 @@ def release_hold(*, booking: Booking, now: dt.datetime | None = None, expired: b
     booking.save(update_fields=fields)
     booking.refresh_from_db(fields=["sequence"])
     locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
+
+
+@dataclass(frozen=True)
+class PlaceAllocation:
+    """Places of a slot that an allocation (a ballot draw) gives to a resident."""
+
+    resident_id: int
+    slot: Slot  # with `resource` loaded
+    party_size: int
+
+
+def place_allocated_bookings(
+    *, allocations: list[PlaceAllocation], hold_until: dt.datetime, now: dt.datetime
+) -> list[int]:
+    """Book the places a ballot draw gave out, all at once, inside the caller's transaction;
+    returns the new bookings' ids in `allocations` order.
+
+    The second way a Booking is made, beside `place_booking`: for many residents at once,
+    with the slots' places taken by the same conditional UPDATE (one statement for all
+    slots), and the bookings inserted by one statement. Free slots are confirmed; paid ones
+    are held until `hold_until` (their payment starts from the pay page; an unpaid hold
+    expires and gives its places back). The per-person limits are the caller's to have
+    applied (the draw leaves out choices that would break them); the database constraints
+    (one active booking per resident and slot, no overlap on exclusive resources) still hold.
+
+    Raises SlotUnavailableError when a slot has fewer places left than given out: the
+    caller's transaction must then roll back.
+    """
+    if not allocations:
+        return []
+    wanted: dict[int, int] = {}
+    rows = []
+    for a in allocations:
+        slot = a.slot
+        exclusive = slot.resource.exclusive
+        places = 1 if exclusive else a.party_size
+        wanted[slot.pk] = wanted.get(slot.pk, 0) + places
+        held = slot.price > 0
+        rows.append(
+            {
+                "slot_id": slot.pk,
+                "resource_id": slot.resource_id,
+                "resident_id": a.resident_id,
+                "starts_at": slot.starts_at,
+                "ends_at": slot.ends_at,
+                "exclusive": exclusive,
+                "party_size": a.party_size,
+                "places": places,
+                "price": slot.price * (1 if exclusive else a.party_size),
+                "status": Booking.Status.HELD.value if held else Booking.Status.CONFIRMED.value,
+                "hold_expires_at": hold_until if held else None,
+                "confirmed_at": None if held else now,
+            }
+        )
+    if locking.take_places_in_bulk(wanted) != len(wanted):
+        raise SlotUnavailableError()
+    template = Booking(venue_id=allocations[0].slot.venue_id)
+    return locking.insert_bookings_in_bulk(template=template, rows=rows)
 
 
 # --- hooks: single places for work that must happen after the booking transaction commits ---
@@ -412,21 +472,24 @@ def _check_resident_limits(
     )
     if any(b.slot_id == slot.pk for b in bookings):
         raise AlreadyBookedError()
-    same_day = [b for b in bookings if day_start <= b.starts_at < day_end]
-    if len(same_day) >= policy.max_bookings_per_day:
+    broken = rules.broken_limit(
+        policy=policy,
+        booked=[(b.starts_at, b.ends_at) for b in bookings],
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+    )
+    if broken == rules.PER_DAY:
         raise QuotaExceededError(
             _("At most %(n)s bookings per day at this venue.") % {"n": policy.max_bookings_per_day},
             extra={"limit": "per_day", "max": policy.max_bookings_per_day},
         )
-    same_week = [b for b in bookings if week_start <= b.starts_at < week_end]
-    if len(same_week) >= policy.max_bookings_per_week:
+    if broken == rules.PER_WEEK:
         raise QuotaExceededError(
             _("At most %(n)s bookings per week at this venue.")
             % {"n": policy.max_bookings_per_week},
             extra={"limit": "per_week", "max": policy.max_bookings_per_week},
         )
-    wanted = sum((b.ends_at - b.starts_at for b in same_day), slot.ends_at - slot.starts_at)
-    if Decimal(wanted.total_seconds()) / 3600 > policy.max_hours_per_day:
+    if broken == rules.HOURS_PER_DAY:
         raise QuotaExceededError(
             _("At most %(n)s hours per day at this venue.") % {"n": policy.max_hours_per_day},
             extra={"limit": "hours_per_day", "max": str(policy.max_hours_per_day)},

@@ -24,6 +24,7 @@ in the database for the beat sweep. In the quick start (no broker: tasks run in-
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import threading
@@ -32,7 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from common.models import Notice
@@ -47,6 +48,7 @@ Sender = Callable[[int], bool]
 SWEEP_TASK = "common.send_notices"
 BACKOFF_FIRST = dt.timedelta(seconds=10)  # after the first failure; doubles up to BACKOFF_MAX
 BACKOFF_MAX = dt.timedelta(minutes=15)
+BULK_OWE = 1000  # more notices than this at once are inserted by one statement
 DOORBELL_INTERVAL = 0.5  # seconds: at most one sweep task per process in that time
 PUBLISH_TIMEOUT = 0.5  # seconds: the doorbell's socket connect and read timeouts
 
@@ -62,6 +64,19 @@ def owe(*, kind: str, refs: Iterable[int], now: dt.datetime | None = None) -> No
     """Record that a notice of `kind` is owed about each row of `refs`, in the caller's
     transaction. A notice already owed stays as it is (one per kind and row)."""
     now = now or timezone.now()
+    refs = list(refs)
+    if len(refs) > BULK_OWE and connection.vendor == "postgresql":
+        # Many at once (a ballot draw owes every entrant a mail): one statement, no model
+        # instances; the same rows and conflicts as bulk_create below.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Notice._meta.db_table} "
+                "(kind, ref, created_at, due_at, attempts, last_error, outcome) "
+                "SELECT %s, r::bigint, %s, %s, 0, '', '' FROM jsonb_array_elements_text(%s::jsonb) r "
+                "ON CONFLICT DO NOTHING",
+                [kind, now, now, json.dumps(refs)],
+            )
+        return
     Notice.objects.bulk_create(
         [Notice(kind=kind, ref=ref, created_at=now, due_at=now) for ref in refs],
         ignore_conflicts=True,

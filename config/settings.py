@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "events",
     "payments",  # Stripe payments of bookings and registrations, refunds, webhooks
     "waitlist",  # waiting lists with offers of freed places
+    "allocation",  # ballot rounds for peak slots (allocation/)
     "api",
     "frontend",
     "config",  # start-up checks of the production settings (config/checks.py)
@@ -274,6 +275,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 # management command.
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "booking.expire_holds", "schedule": 30.0},
+    "run-ballots": {"task": "allocation.run_ballots", "schedule": 60.0},
     "send-reminders": {"task": "booking.send_reminders", "schedule": 300.0},
     # Every minute: a no-show past its grace period frees places for the waiting list.
     "mark-no-shows": {"task": "booking.mark_no_shows", "schedule": 60.0},

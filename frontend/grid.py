@@ -26,6 +26,7 @@ class Cell:
     opens_at: dt.datetime | None
     mine: bool
     label: str = ""  # the button's accessible name, set by the page (translated)
+    ballot: int | None = None  # the ballot round allocating the slot (reason "ballot")
 
     @property
     def time_range(self) -> str:
@@ -33,7 +34,7 @@ class Cell:
 
     @property
     def state(self) -> str:
-        """One of: mine, free, full, not-open, past, closed, no-payment."""
+        """One of: mine, free, full, not-open, past, closed, no-payment, ballot."""
         if self.mine:
             return "mine"
         if self.bookable:
@@ -42,6 +43,8 @@ class Cell:
             return "no-payment"  # a paid slot while online payment is off: said before the click
         if self.reason == "window_not_open":
             return "not-open"
+        if self.reason == "ballot":
+            return "ballot"  # allocated by a ballot round: its page takes entries
         if self.reason in ("past", "closed"):
             return self.reason
         return "full"
@@ -113,6 +116,7 @@ def build_grid(
                 reason=str(_get(slot, "reason", "") or ""),
                 opens_at=_moment(opens_at) if opens_at else None,
                 mine=int(_get(slot, "id")) in my_slot_ids,
+                ballot=_get(slot, "ballot"),
             )
             cells[starts_at.time()] = cell
             columns.add(starts_at.time())

@@ -71,6 +71,7 @@ def js_strings() -> dict[str, str]:
         "slot.public_benefit": _("Public-benefit"),
         "slot.aria": _("Book {resource}, {time}"),
         "slot.opens": _("Opens"),
+        "slot.ballot": _("Ballot"),
         "slot.closed": _("Closed"),
         "slot.no_payment": _("Online payment unavailable"),
         "nav.my_bookings": _("My bookings"),

@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from frontend.views import accounts, bookings, events, organiser, staff, venues
+from frontend.views import accounts, ballots, bookings, events, organiser, staff, venues
 
 app_name = "frontend"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("venues/<int:pk>/", venues.venue_detail, name="venue"),
     path("me/bookings/", bookings.my_bookings, name="my-bookings"),
     path("bookings/<int:pk>/pay/", bookings.pay, name="pay"),
+    path("ballots/<int:pk>/", ballots.ballot_round, name="ballot"),
+    path("ballots/<int:pk>/results/", ballots.ballot_round, name="ballot-results"),
     path("events/", events.calendar, name="events"),
     path("events/<int:pk>/", events.event_detail, name="event"),
     path("registrations/<int:pk>/pay/", events.pay_registration, name="registration-pay"),

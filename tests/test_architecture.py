@@ -328,6 +328,7 @@ def test_the_graph_covers_every_project_package(graph):
 HOUSE_FILES = {
     "venues": ("models.py", "selectors.py", "services.py", "exceptions.py"),
     "booking": ("models.py", "selectors.py", "services.py", "exceptions.py"),
+    "allocation": ("models.py", "selectors.py", "services.py", "exceptions.py"),
     "events": (
         "models.py",
         "selectors.py",

@@ -132,6 +132,11 @@ class OpeningRule(models.Model):
         null=True, blank=True, help_text="Overrides the resource's capacity for these hours."
     )
     public_benefit = models.BooleanField(default=False, help_text="公益开放: free or low price.")
+    balloted = models.BooleanField(
+        default=False,
+        help_text="Peak hours: slots of this rule are allocated by a ballot round (see the "
+        "policy's ballot timetable), then first-come for what is left.",
+    )
     valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
 
@@ -246,6 +251,30 @@ class BookingPolicy(models.Model):
     strikes_to_suspend = models.PositiveIntegerField(default=3)
     strike_period_days = models.PositiveIntegerField(default=30)
     suspension_days = models.PositiveIntegerField(default=14)
+    # Ballot timetable (allocation app), for slots of balloted opening rules. Day offsets count
+    # back from the play date D, times are Asia/Shanghai; defaults follow MyActiveSG+: open at
+    # D-14 12:00 for 24 hours, drawn D-13 12:00, paid by D-13 23:59, leftovers first-come at
+    # D-12 12:00. A venue with no balloted rule never has a scheduled round.
+    ballot_open_days = models.PositiveIntegerField(
+        default=14, help_text="Ballot rounds open this many days before the play date."
+    )
+    ballot_open_time = models.TimeField(default=dt.time(12, 0))
+    ballot_open_hours = models.PositiveIntegerField(
+        default=24, validators=[MinValueValidator(1)], help_text="How long entries are taken."
+    )
+    ballot_draw_days = models.PositiveIntegerField(default=13)
+    ballot_draw_time = models.TimeField(default=dt.time(12, 0))
+    ballot_pay_days = models.PositiveIntegerField(
+        default=13, help_text="Winners of paid slots pay by this day before the play date..."
+    )
+    ballot_pay_time = models.TimeField(default=dt.time(23, 59), help_text="...at this time.")
+    ballot_release_days = models.PositiveIntegerField(
+        default=12, help_text="Unwon and unpaid places go first-come this many days before."
+    )
+    ballot_release_time = models.TimeField(default=dt.time(12, 0))
+    ballot_max_choices = models.PositiveIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
 
     class Meta:
         verbose_name_plural = "booking policies"

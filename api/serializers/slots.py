@@ -78,7 +78,13 @@ class _SlotStateFields(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class AvailabilitySlotSerializer(_SlotStateFields):
-    pass
+    allocation = serializers.ChoiceField(
+        choices=[av.FCFS, av.BALLOT],
+        help_text="`ballot` while a ballot round allocates the slot, else `fcfs`.",
+    )
+    ballot = serializers.IntegerField(
+        allow_null=True, help_text="The ballot round's id while `allocation` is `ballot`."
+    )
 
 
 class AvailabilityResourceSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -134,17 +140,23 @@ def _availability_slot(s: av.SlotAvailability, tz: dt.tzinfo) -> dict[str, Any]:
         "reason": s.reason,
         "opens_at": s.opens_at.astimezone(tz).isoformat() if s.opens_at else None,
         "closed_reason": s.closed_reason,
+        "allocation": s.allocation,
+        "ballot": s.ballot,
     }
 
 
 class SlotSerializer(_SlotStateFields):
     """A slot in `GET /api/v1/slots/`; expects `context["now"]`."""
 
+    allocation = serializers.ChoiceField(choices=[av.FCFS, av.BALLOT])
+    ballot = serializers.IntegerField(allow_null=True)
+
     venue = serializers.IntegerField()
     resource = serializers.IntegerField()
 
     def to_representation(self, slot: Slot) -> dict[str, Any]:
         reason, opens_at = av.reason_for(slot, now=self.context["now"])
+        allocation, ref = av.allocation_of(slot)
         return {
             "id": slot.pk,
             "venue": slot.venue_id,
@@ -159,4 +171,6 @@ class SlotSerializer(_SlotStateFields):
             "reason": reason,
             "opens_at": _iso(opens_at),
             "closed_reason": slot.closed_reason,
+            "allocation": allocation,
+            "ballot": ref,
         }

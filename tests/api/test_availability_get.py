@@ -30,6 +30,8 @@ SLOT_KEYS = {
     "reason",
     "opens_at",
     "closed_reason",
+    "allocation",  # "fcfs" or "ballot" (design.md, "Fair allocation")
+    "ballot",
 }
 
 
@@ -85,6 +87,8 @@ def test_shape_follows_the_contract(api_client, noon_venue, settings):
                         "reason": None,
                         "opens_at": None,
                         "closed_reason": "",
+                        "allocation": "fcfs",
+                        "ballot": None,
                     }
                 ],
             }

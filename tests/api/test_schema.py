@@ -83,6 +83,7 @@ def test_availability_component_carries_the_contract_fields(read_schema):
         "past",
         "closed",
         "payment_unavailable",
+        "ballot",
     }
 
 

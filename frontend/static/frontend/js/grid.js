@@ -40,6 +40,7 @@
     else if (slot.bookable && !refused) { state = "free"; }
     else if (slot.reason === "payment_unavailable") { state = "no-payment"; }
     else if (slot.reason === "window_not_open") { state = "not-open"; }
+    else if (slot.reason === "ballot") { state = "ballot"; }
     else if (slot.reason === "past" || slot.reason === "closed") { state = slot.reason; }
     else { state = "full"; }
     var range = hhmm(slot.starts_at) + "–" + hhmm(slot.ends_at);
@@ -61,6 +62,12 @@
       where.className = "visually-hidden";
       where.textContent = ", " + resource.name + " " + range;
       el.append(t("booking.book") + " ", priceEl, where);
+    } else if (state === "ballot") {
+      // Allocated by a ballot round: its page has the timetable and the entry form.
+      el = document.createElement("a");
+      el.className = "slot ballot";
+      el.href = "/ballots/" + slot.ballot + "/";
+      el.textContent = t("slot.ballot");
     } else {
       el = document.createElement("span");
       var labels = {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('venues', '0002_bookingpolicy_checkin_required'),
+        ('venues', '0003_ballot_policy'),
     ]
 
     operations = [

@@ -1,0 +1,41 @@
+// Enter, change or withdraw a ballot entry through /api/v1 (frontend/views/ballots.py).
+(function () {
+  "use strict";
+  var api = window.LuohuApi;
+  var config = JSON.parse(document.getElementById("page-config").textContent);
+  var form = document.getElementById("ballot-form");
+  var message = document.getElementById("ballot-message");
+  if (!form) { return; }
+
+  function show(text) { message.textContent = text; message.focus(); }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    var choices = Array.from(form.querySelector("#ballot-choices").selectedOptions).map(function (o) {
+      return Number(o.value);
+    });
+    var body = { choices: choices, party_size: Number(form.querySelector("#ballot-party").value) };
+    try {
+      if (config.entry) {
+        await api.patch("/api/v1/ballot-entries/" + config.entry + "/", body);
+      } else {
+        await api.post("/api/v1/ballots/" + config.round + "/entries/", body);
+      }
+      window.location.reload();
+    } catch (err) {
+      show(api.messageFor(err));
+    }
+  });
+
+  var withdraw = document.getElementById("ballot-withdraw");
+  if (withdraw) {
+    withdraw.addEventListener("click", async function () {
+      try {
+        await api.post("/api/v1/ballot-entries/" + config.entry + "/withdraw/");
+        window.location.reload();
+      } catch (err) {
+        show(api.messageFor(err));
+      }
+    });
+  }
+})();

@@ -1,0 +1,42 @@
+import datetime as dt
+
+import pytest
+
+from allocation import services
+from tests.allocation.conftest import make_ballot
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_open_round_page_shows_the_timetable_and_the_entry_form(client, venue):
+    b = make_ballot(venue)
+    user = UserFactory(username="pager")
+    client.force_login(user)
+    page = client.get(f"/ballots/{b.round.pk}/")
+    assert page.status_code == 200
+    assert b.round.commitment in page.content.decode()
+    assert 'id="ballot-form"' in page.content.decode()
+    assert "报名抽签" in page.content.decode()  # zh-Hans by default (allocation/locale)
+
+
+def test_drawn_round_page_lists_results_and_how_to_verify(client, venue):
+    b = make_ballot(venue)
+    services.enter_ballot(
+        round_id=b.round.pk, resident=UserFactory(username="x1"), choices=[b.floor.pk], now=b.now
+    )
+    services.draw_round(round_id=b.round.pk, now=b.after_close + dt.timedelta(seconds=1))
+    page = client.get(f"/ballots/{b.round.pk}/results/").content.decode()
+    assert b.round.seed in page and "verify_ballot.py" in page
+    assert client.get("/ballots/999999/").status_code == 404
+
+
+def test_my_bookings_lists_my_ballot_entries(client, venue):
+    b = make_ballot(venue)
+    user = UserFactory(username="mine")
+    entry = services.enter_ballot(
+        round_id=b.round.pk, resident=user, choices=[b.floor.pk], now=b.now
+    )
+    client.force_login(user)
+    page = client.get("/me/bookings/").content.decode()
+    assert entry.ticket in page and f"/ballots/{b.round.pk}/" in page
