@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.utils import translation
+from django.utils.functional import Promise
 from rest_framework import exceptions as drf
 from rest_framework import status
 
@@ -108,9 +109,11 @@ class ErrorCode:
         return " / ".join(dict.fromkeys(self.descriptions))
 
 
-def _english(text: str) -> str:
-    """The English half of a bilingual default detail ("中文。English.")."""
-    text = " ".join(str(text).split())
+def _english(detail: str | Promise) -> str:
+    """A default detail in English (the source language of the gettext messages); the English
+    half of a bilingual one ("中文。English.")."""
+    with translation.override("en"):
+        text = " ".join(str(detail).split())
     for mark in ("。", "："):
         if mark in text:
             tail = text.rsplit(mark, 1)[1].strip()

@@ -59,7 +59,7 @@ def empty_typed_filters(filterset: filters.FilterSet) -> dict[str, list[str]]:
     """Typed filters (dates, ids, choices; not free text) sent empty (`?date=`): refused, as
     the schema says, rather than read as absent."""
     return {
-        name: [EMPTY]
+        name: [str(EMPTY)]
         for name, declared in filterset.filters.items()
         if type(declared) is not filters.CharFilter and (filterset.data or {}).get(name) == ""
     }

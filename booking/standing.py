@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import locking, rules
+from booking import locking
 from booking.exceptions import (
     BookingNotFoundError,
     NotNoShowableError,
@@ -29,7 +29,7 @@ from booking.exceptions import (
 from booking.models import Booking, ResidentStanding, Strike
 from booking.selectors import is_venue_staff
 from venues.models import BookingPolicy
-from venues.policies import policy_for, policy_of_venue_id
+from venues.policies import default_policy, policy_for, policy_of_venue_id
 
 
 def _policy(venue_id: int) -> BookingPolicy:
@@ -229,7 +229,7 @@ def _past_grace(now: dt.datetime) -> Q:
     One condition per grace value in use (a handful), so it stays one portable query.
     """
     graces = set(BookingPolicy.objects.values_list("no_show_grace_minutes", flat=True).distinct())
-    default = rules.DEFAULT_POLICY.no_show_grace_minutes
+    default = default_policy().no_show_grace_minutes
     condition = Q(venue__policy__isnull=True, starts_at__lte=now - dt.timedelta(minutes=default))
     for grace in graces:
         condition |= Q(

@@ -135,7 +135,7 @@ def pay_registration(
         or not registration.amount
         or registration.event.status == Event.Status.CANCELLED
     ):
-        raise PaymentNotPayableError(NOT_PAYABLE_REGISTRATION)
+        raise PaymentNotPayableError(str(NOT_PAYABLE_REGISTRATION))
     if not settings.STRIPE_ENABLED:
         raise PaymentUnavailableError()
     confirm_payment(

@@ -41,6 +41,7 @@ from booking.models import Booking, ResidentStanding, Slot
 from common import notices, transactions
 from common.errors import BusyError
 from venues.models import BookingPolicy
+from venues.policies import or_default
 from waitlist.exceptions import (
     AlreadyWaitingError,
     EntryNotFoundError,
@@ -170,7 +171,7 @@ def _remaining_under_share_lock(slot_id: int) -> int:
 def offer_expiry(*, slot: Slot, now: dt.datetime) -> dt.datetime:
     """When an offer made now for this slot ends: the policy's offer time, the shorter one close
     to the start, never after the slot's end."""
-    policy = _policy(slot) or rules.DEFAULT_POLICY
+    policy = or_default(_policy(slot))
     minutes = policy.waitlist_offer_minutes
     if slot.starts_at - now <= dt.timedelta(minutes=policy.waitlist_short_offer_within_minutes):
         minutes = policy.waitlist_short_offer_minutes
