@@ -43,7 +43,7 @@ def list_rounds(
         rounds = rounds.filter(venue_id=venue_id)
     if date is not None:
         rounds = rounds.filter(date=date)
-    if status:
+    if status is not None:
         if status not in STATUSES:
             raise InvalidInputError(
                 f"status must be one of {', '.join(STATUSES)}.",

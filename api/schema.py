@@ -141,6 +141,11 @@ OPERATION_TAGS: dict[str, str] = {
     "me_standing": "standing",
     "me_calendar": "calendar",
     "me_calendar_rotate": "calendar",
+    "ballot_entries_list": "ballots",
+    "ballot_entries_retrieve": "ballots",
+    "ballot_entries_update": "ballots",
+    "ballot_entries_withdraw": "ballots",
+    "slots_waitlist_create": "waitlist",
 }
 
 TAGS = [
@@ -153,6 +158,11 @@ TAGS = [
     {"name": "standing", "description": "No-shows, strikes and suspensions."},
     {"name": "events", "description": "The public event calendar: events and their lifecycle."},
     {"name": "registrations", "description": "Registrations for events."},
+    {"name": "ballots", "description": "Ballots for peak slots: rounds, entries, draws, results."},
+    {
+        "name": "waitlist",
+        "description": "Waiting lists of full slots and their time-limited offers.",
+    },
     {"name": "calendar", "description": "iCal feeds (RFC 5545) and the personal feed's URL."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]

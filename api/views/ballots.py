@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -16,7 +17,8 @@ from rest_framework.views import APIView
 
 from allocation import selectors, services
 from allocation.exceptions import BallotNotFoundError, EntryNotFoundError
-from api.ids import parse_id
+from api.filters import MAX_DATE, MIN_DATE
+from api.ids import MAX_ID, parse_id
 from api.pagination import StandardPagination
 from api.parsers import JSONParser
 from api.permissions import IsSignedIn
@@ -44,29 +46,36 @@ def _entry_id(pk: str) -> int:
 
 
 def _filter_int(request: Request, name: str) -> int | None:
+    """An id filter: absent is None; empty, not a whole number or out of 1..MAX_ID is refused
+    (as the schema says: the same rule as the other lists' id filters)."""
     value = request.query_params.get(name)
-    if value in (None, ""):
+    if value is None:
         return None
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+    if not (value.isascii() and value.isdigit() and len(value) <= 19) or not (
+        0 < int(value) <= MAX_ID
+    ):
         raise InvalidInputError(
-            f"{name} must be a whole number.",
+            _("%(name)s must be a whole number from 1.") % {"name": name},
             code="invalid_filter",
-            fields={name: ["Whole number."]},
+            fields={name: [_("A whole number from 1.")]},
         )
     return int(value)
 
 
 def _filter_date(request: Request) -> dt.date | None:
     value = request.query_params.get("date")
-    if value in (None, ""):
+    if value is None:
         return None
     try:
         parsed = parse_date(value)
     except ValueError:
         parsed = None
-    if parsed is None:
+    if parsed is None or not MIN_DATE <= parsed <= MAX_DATE:
         raise InvalidInputError(
-            "date must be YYYY-MM-DD.", code="invalid_date", fields={"date": ["YYYY-MM-DD."]}
+            _("date must be a date (YYYY-MM-DD) between %(min)s and %(max)s.")
+            % {"min": MIN_DATE, "max": MAX_DATE},
+            code="invalid_date",
+            fields={"date": ["YYYY-MM-DD."]},
         )
     return parsed
 
@@ -93,7 +102,7 @@ class BallotCollectionView(APIView):
         rounds = selectors.list_rounds(
             venue_id=_filter_int(request, "venue"),
             date=_filter_date(request),
-            status=request.query_params.get("status") or None,
+            status=request.query_params.get("status"),
         )
         paginator = StandardPagination()
         page = paginator.paginate_queryset(rounds, request, view=self)

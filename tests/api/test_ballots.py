@@ -56,7 +56,10 @@ def test_rounds_list_and_detail_have_the_contract_shape(ballot, api_client):
 @pytest.mark.parametrize(
     ("params", "code"),
     [({"status": "nope"}, "invalid_filter"), ({"date": "2026-13-01"}, "invalid_date"),
-     ({"venue": "x"}, "invalid_filter"), ({"page": "0"}, "invalid_filter")],
+     ({"venue": "x"}, "invalid_filter"), ({"page": "0"}, "invalid_filter"),
+     ({"venue": "0"}, "invalid_filter"), ({"venue": ""}, "invalid_filter"),
+     ({"status": ""}, "invalid_filter"), ({"date": ""}, "invalid_date"),
+     ({"date": "1999-12-31"}, "invalid_date")],
 )  # fmt: skip
 def test_bad_round_filters_are_400(api_client, db, params, code):
     response = api_client.get("/api/v1/ballots/", params)

@@ -178,7 +178,7 @@ def test_a_held_place_of_a_cancelled_event_cannot_be_paid(held, resident, paid_e
         format="json",
     )
     assert pay.status_code == 409
-    assert "registration" in pay.json()["detail"]
+    assert "报名" in pay.json()["detail"]  # the registration, in the default language
     assert not Payment.objects.filter(registration_id=held["id"]).exists()
 
 

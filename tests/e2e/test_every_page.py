@@ -119,13 +119,7 @@ def site(db: Any) -> dict[str, Any]:  # type: ignore[misc]
         "organiser",
         "staff",
         "admin",
-        # Swagger UI: colour contrast, nested controls, no lang. The api14 branch serves Redoc
-        # at /api/docs/ instead; once it is merged this case passes and strict xfail says so:
-        # remove the mark then.
-        pytest.param(
-            "api-docs",
-            marks=pytest.mark.xfail(strict=True, reason="Swagger UI fails axe (issue 15, item 7)"),
-        ),
+        "api-docs",  # Redoc (Swagger UI failed: contrast, nested controls, no lang)
     ],
 )
 def test_every_page_passes_axe_and_fits_a_phone(browser, live_server, site, role):

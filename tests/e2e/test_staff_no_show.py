@@ -30,7 +30,10 @@ def test_staff_mark_a_no_show_of_an_ended_booking_from_the_day_page(page, live_s
     court = ResourceFactory(venue=venue, name_zh="3号场")
     # Ended an hour ago; its day is yesterday's page shortly after midnight.
     starts = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=2)
-    slot = SlotFactory(resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    # The booking holds the court's one place (as place_booking would have taken it).
+    slot = SlotFactory(
+        resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1), remaining=0
+    )
     booking = BookingFactory(
         slot=slot, resident=UserFactory(username="alice"), status=Booking.Status.CONFIRMED
     )
