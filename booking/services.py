@@ -434,17 +434,11 @@ def _insert_booking(
         # 3. Then the insert; on PostgreSQL the exclusion constraint checks it once more.
         held = slot.price > 0
         hold_minutes = or_default(policy).hold_minutes
-        booking = Booking(
+        booking = _new_booking(
             slot=slot,
-            resource=slot.resource,
-            venue=slot.venue,
-            resident_id=resident.pk,
-            starts_at=slot.starts_at,
-            ends_at=slot.ends_at,
-            exclusive=slot.resource.exclusive,
+            resident=resident,
             party_size=party_size,
             places=places,
-            price=slot.price * (1 if slot.resource.exclusive else party_size),
             status=Booking.Status.HELD if held else Booking.Status.CONFIRMED,
             idempotency_key=idempotency_key,
             hold_expires_at=now + dt.timedelta(minutes=hold_minutes) if held else None,
@@ -452,6 +446,25 @@ def _insert_booking(
         )
         locking.insert_booking(booking)
         return booking
+
+
+def _new_booking(
+    *, slot: Slot, resident: AbstractBaseUser, party_size: int, places: int, **state: object
+) -> Booking:
+    """An unsaved booking of `places` of `slot` for `resident`; `state`: status, hold, key."""
+    return Booking(
+        slot=slot,
+        resource=slot.resource,
+        venue=slot.venue,
+        resident_id=resident.pk,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        exclusive=slot.resource.exclusive,
+        party_size=party_size,
+        places=places,
+        price=slot.price * (1 if slot.resource.exclusive else party_size),
+        **state,
+    )
 
 
 def _check_resident_limits(
@@ -585,17 +598,11 @@ def hold_places(
     ):
         return None
     _check_resident_limits(resident=resident, slot=slot, policy=policy_for(slot.venue))
-    booking = Booking(
+    booking = _new_booking(
         slot=slot,
-        resource=slot.resource,
-        venue=slot.venue,
-        resident_id=resident.pk,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        exclusive=slot.resource.exclusive,
+        resident=resident,
         party_size=party_size,
         places=places,
-        price=slot.price * (1 if slot.resource.exclusive else party_size),
         status=Booking.Status.HELD,
         hold_expires_at=until,
     )

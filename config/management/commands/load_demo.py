@@ -1,10 +1,9 @@
-"""`manage.py load_demo`: demo venues, slots for the booking window, users and events.
+"""`manage.py load_demo`: demo venues, slots for the booking window, users and events (config:
+the wiring app may use every domain app; booking may not import events).
 
 Idempotent: running it again refreshes the same rows and creates nothing twice.
 """
 
-import importlib
-import importlib.util
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -13,11 +12,12 @@ from django.utils import timezone
 
 from booking.rules import local_date
 from booking.slots import generate_slots
+from events import demo as events_demo
 from venues import demo as venues_demo
 
 
 class Command(BaseCommand):
-    help = "Load the Luohu demo venues, slots, users (and events when events/demo.py exists)."
+    help = "Load the Luohu demo venues, slots, users and events."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -37,16 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Slots from {start} for {options['days']} days: {created} created, {updated} updated."
         )
-        self._load_events()
+        events_demo.load(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("\nDemo logins (username / password):"))
         for user in users:
             self.stdout.write(f"  {user.username:<10} / {user.password:<15} {user.role}")
-
-    def _load_events(self) -> None:
-        # Hook for the events app's demo data; find_spec first so that an ImportError raised
-        # inside events/demo.py is a real error, not "no events demo".
-        if importlib.util.find_spec("events.demo") is None:
-            return
-        events_demo = importlib.import_module("events.demo")
-        if callable(getattr(events_demo, "load", None)):
-            events_demo.load(stdout=self.stdout)
