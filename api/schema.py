@@ -51,7 +51,14 @@ OPERATION_CODES: dict[str, dict[int, list[str]]] = {
         400: ["invalid", "malformed_request", "invalid_party_size", "invalid_idempotency_key"],
         403: ["suspended", "permission_denied"],
         404: ["slot_not_found"],
-        409: ["slot_unavailable", "slot_taken", "slot_full", "already_booked", "busy"],
+        409: [
+            "slot_unavailable",
+            "slot_taken",
+            "slot_full",
+            "already_booked",
+            "waitlist_first",
+            "busy",
+        ],
         422: [
             "party_too_large",
             "closed",
@@ -59,6 +66,7 @@ OPERATION_CODES: dict[str, dict[int, list[str]]] = {
             "window_not_open",
             "quota_exceeded",
             "payment_unavailable",
+            "ballot",
             "idempotency_key_reused",
         ],
     },

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from booking import rules
 from booking import services as booking_services
@@ -63,7 +64,7 @@ Status = WaitlistEntry.Status
 
 class WaitlistBusyError(BusyError):
     code = "busy"
-    default_detail = "系统繁忙，请稍后重试。Busy, please try again."
+    default_detail = _("Busy, please try again.")
 
 
 def _retrying[T](work: Callable[[], T]) -> T:

@@ -314,15 +314,16 @@ def test_successful_booking_writes_in_one_short_transaction(resident, court):
         response = client.post(URL, {"slot": slot.pk}, format="json")
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in queries]
-    # token with slot read, the ballot gate, [savepoint], slot UPDATE (on PostgreSQL with the lock timeout and
+    # token with slot read, the booking gates, [savepoint], slot UPDATE (on PostgreSQL with the lock timeout and
     # the user's lock in one statement), the resident's bookings, INSERT of the booking and of
     # its confirmation notice (one statement on PostgreSQL); what follows the commit
     # (notifications, payments) is not part of the booking.
     data = [s for s in statements if s not in {"SAVEPOINT", "RELEASE"}]
     take = "WITH" if connection.vendor == "postgresql" else "UPDATE"
     insert = ["WITH"] if connection.vendor == "postgresql" else ["INSERT", "INSERT"]
-    # (The SELECT after the read is the ballot gate: booking.hooks, allocation.gates.)
-    expected = ["WITH", "SELECT", take, "SELECT", *insert]
+    # (The two SELECTs after the read are the booking gates, booking.hooks: the ballot's,
+    # allocation.gates, and the waiting list's, waitlist.gates.)
+    expected = ["WITH", "SELECT", "SELECT", take, "SELECT", *insert]
     assert data[: len(expected)] == expected, statements
     inserted = next(q["sql"] for q in queries if "common_notice" in q["sql"])
     assert "booking_booking" in inserted or connection.vendor != "postgresql"
