@@ -15,7 +15,7 @@ from booking.models import Booking, Slot
 from tests.concurrency.helpers import race
 from tests.factories import SlotFactory, UserFactory
 from waitlist import services
-from waitlist.exceptions import NotOfferedError, OfferExpiredError
+from waitlist.exceptions import NotOfferedError, OfferExpiredError, WaitlistFirstError
 from waitlist.models import WaitlistEntry
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,8 @@ def direct_booker(resident, slot_id: int, tries: int = 5):  # type: ignore[no-un
         for _ in range(tries):
             try:
                 return booking_services.place_booking(resident=resident, slot_id=slot_id)
-            except SlotUnavailableError:
+            except (SlotUnavailableError, WaitlistFirstError):
+                # Full, or its freed places are about to be offered to the line: try again.
                 time.sleep(0.01)
         return "refused"
 
