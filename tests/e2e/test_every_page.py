@@ -23,6 +23,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from allocation.models import BallotRound
 from booking import rules
 from booking.models import Booking, Slot
 from events.models import Event, Registration
@@ -58,6 +59,7 @@ OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 def site(db: Any) -> dict[str, Any]:  # type: ignore[misc]
     """The quick start's demo site, and the ids of pages that need a row to show."""
     call_command("load_demo", days=2, stdout=io.StringIO())
+    call_command("load_ballot_demo", stdout=io.StringIO())  # a round open now, one drawn
     resident = UserFactory._meta.model.objects.get(username="demo")
     now = timezone.now()
     venue = Venue.objects.filter(staff__username="staff").order_by("pk").first()
@@ -92,6 +94,10 @@ def site(db: Any) -> dict[str, Any]:  # type: ignore[misc]
         "/events/",
         "/events/?view=list",
         f"/events/{event.pk}/",
+        *(
+            f"/ballots/{pk}/"
+            for pk in BallotRound.objects.order_by("pk").values_list("pk", flat=True)
+        ),
         "/no-such-page/",
     ]
     return {
