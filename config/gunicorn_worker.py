@@ -170,11 +170,15 @@ class ThreadWorker(gthread.ThreadWorker):  # type: ignore[misc]
         """Accept every connection already queued on the sockets, then close them (step 2).
 
         Between the last `accept()` and `close()` a new connection may still arrive and be
-        reset: a window of microseconds instead of the whole graceful stop.
+        reset: a window of microseconds instead of the whole graceful stop. Linux offers no way
+        to close it from user space for the last socket of a port (only the root-only
+        `net.ipv4.tcp_migrate_req`, docs/deploy.md); the log line gives the moment, on the
+        system-wide monotonic clock, so that a test can tell that window from a regression.
         """
         listeners: list[Any] = self.sockets  # type: ignore[has-type]
         for listener in listeners:
             listener.setblocking(False)
+            name = listener.getsockname()
             while True:
                 try:
                     client, address = listener.accept()
@@ -182,6 +186,9 @@ class ThreadWorker(gthread.ThreadWorker):  # type: ignore[misc]
                     break
                 self.nr_conns += 1
                 client.setblocking(True)
-                self.enqueue_req(gthread.TConn(self.cfg, client, address, listener.getsockname()))
+                self.enqueue_req(gthread.TConn(self.cfg, client, address, name))
             listener.close()
+            self.log.info(
+                "drain: listening socket %s closed at monotonic %.6f", name, time.monotonic()
+            )
         self.sockets = list[Any]()

@@ -9,6 +9,7 @@ bench, issue 12). A client cannot tell whether such a request was served; a refu
 """
 
 import http.client
+import re
 import signal
 import threading
 import time
@@ -129,8 +130,22 @@ def _occupy_threads(port: int, outcomes: list[Outcome], hold: float) -> list[thr
 SERVER = {"GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "1", "GUNICORN_GRACEFUL_TIMEOUT": "10"}
 
 
+CLOSED_AT = re.compile(r"drain: listening socket .* closed at monotonic (\d+\.\d+)")
+# How long before a listening socket's close a reset connection may have been opened (its
+# client thread may be descheduled between reading the clock and connecting) and still count
+# as arriving in the moment between the worker's last accept() and its close().
+CLOSE_WINDOW = 0.1
+
+
+def _in_close_window(outcome: Outcome, closed_at: list[float]) -> bool:
+    return any(at - CLOSE_WINDOW <= outcome.sent <= at and outcome.done >= at for at in closed_at)
+
+
 def test_sigterm_answers_every_request_it_took_and_resets_none(tmp_path):
-    with gunicorn(SERVER, tmp_path / "gunicorn.log") as (master, port):
+    with gunicorn({**SERVER, "GUNICORN_LOGLEVEL": "info"}, tmp_path / "gunicorn.log") as (
+        master,
+        port,
+    ):
         with Clients(port, fresh=16, kept_alive=8) as clients:
             time.sleep(1.0)
             slow = _occupy_threads(port, clients.outcomes, hold=1.0)
@@ -145,11 +160,13 @@ def test_sigterm_answers_every_request_it_took_and_resets_none(tmp_path):
     before = [o for o in clients.outcomes if o.sent < signalled]
     waiting_at_signal = [o for o in before if o.done > signalled]
     failed_before = [o for o in before if o.result != "ok"]
+    closed_at = [float(at) for at in CLOSED_AT.findall(log)]
     after = Counter(
         (o.result, "kept-alive" if o.reused else "fresh")
         for o in clients.outcomes
-        if o.sent >= signalled
+        if o.sent >= signalled and not (o.result == "reset" and _in_close_window(o, closed_at))
     )
+    resets = [o for o in clients.outcomes if o.sent >= signalled and o.result == "reset"]
     assert len(before) > 100, log
     # The test means something only if requests were queued or in flight at the signal.
     assert len(waiting_at_signal) >= 8, waiting_at_signal
@@ -157,7 +174,11 @@ def test_sigterm_answers_every_request_it_took_and_resets_none(tmp_path):
     # After the signal: answered while the workers finish, then refused once they are gone. A
     # request sent on a kept-alive connection just as the stopping worker closes it idle was
     # never taken: that is HTTP/1.1's close race (RFC 9112 section 9.3.1, clients retry), seen
-    # 3 times in ~5,000 on a loaded machine; a new connection must never be reset.
+    # 3 times in ~5,000 on a loaded machine. A new connection is reset only if it arrived in
+    # the moment between a worker's last accept() and the close of its socket (once in ~3,800
+    # in CI; config/gunicorn_worker.py), never while the worker finishes its requests.
+    assert len(closed_at) == 2, log
+    assert len(resets) <= 3, resets
     assert set(after) <= {("ok", "fresh"), ("ok", "kept-alive"), ("refused", "fresh")}, after
     assert after["refused", "fresh"] > 0, after
     assert master.returncode == 0
