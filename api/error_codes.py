@@ -5,7 +5,7 @@ API's own DRF exceptions give theirs (a module that does not exist yet, or any m
 `payments.exceptions` while payments move out of `booking`, is skipped). The few codes raised
 with a `code=` argument, or written by a view or middleware without an exception class, are
 listed in `RAISED_CODES`; tests/api/test_error_codes.py checks the source for any code missing
-here. The OpenAPI schema (api/schema.py) and the table in docs/api.md are built from this.
+here. The OpenAPI schema (api/schema/) and the table in docs/api.md are built from this.
 """
 
 from __future__ import annotations

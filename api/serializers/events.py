@@ -329,7 +329,7 @@ class RegistrationSerializer(serializers.ModelSerializer):  # type: ignore[type-
         """The pay page while the place is held awaiting payment, else empty."""
         return registration_payment_path(registration)
 
-    # Null unless waitlisted (OpenAPI 3.1's null type: the schema is 3.1, api/schema.py).
+    # Null unless waitlisted (OpenAPI 3.1's null type: the schema is 3.1, api/schema/).
     @extend_schema_field({"type": ["integer", "null"], "minimum": 1})
     def get_position(self, registration: Registration) -> int | None:
         if registration.status != Registration.Status.WAITLISTED:
