@@ -4,16 +4,9 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from rest_framework.test import APIClient
 
+from tests.api.helpers import client_for as client_for  # re-exported: the tests import it here
 from tests.factories import OrganisationFactory, UserFactory
-
-
-def client_for(user: Any | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def organiser_with_org(username: str = "organiser", slug: str = "luohu-sports") -> tuple[Any, Any]:

@@ -19,7 +19,6 @@ import pytest
 from django.core import mail
 
 from booking.notifications import send_booking_confirmation
-from common.feeds import clear_caches
 from common.urls import absolute_url, fallback_base
 from config import checks
 from events import feed_tokens
@@ -29,12 +28,7 @@ from tests.js.parsers import unfold
 ROOT = Path(__file__).resolve().parents[2]
 ON_8141 = {"HTTP_HOST": "testserver:8141"}
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():  # type: ignore[no-untyped-def]
-    clear_caches()
-    yield
-    clear_caches()
+pytestmark = pytest.mark.usefixtures("fresh_feed_caches")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from booking.slots import generate_slots
+from tests.api.helpers import CONTRACT_SLOT_KEYS, assert_error, bad_values
 from tests.factories import (
     BookingPolicyFactory,
     OpeningRuleFactory,
@@ -18,16 +19,7 @@ pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2030, 1, 7)  # a Monday
-SLOT_KEYS = {
-    "id",
-    "starts_at",
-    "ends_at",
-    "capacity",
-    "remaining",
-    "price",
-    "public_benefit",
-    "bookable",
-    "reason",
+SLOT_KEYS = CONTRACT_SLOT_KEYS | {
     "opens_at",
     "closed_reason",
     "allocation",  # "fcfs" or "ballot" (design.md, "Fair allocation")
@@ -143,30 +135,22 @@ def test_days_widens_the_range(api_client, court, venue):
     assert len(body["resources"][0]["slots"]) == 2
 
 
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"days": "0"}, "days"),
-        ({"days": "15"}, "days"),
-        ({"days": "99"}, "days"),
-        ({"days": "two"}, "days"),
-        ({"date": "2030-02-30"}, "date"),
-        ({"date": "07/01/2030"}, "date"),
-        ({"date": "9999-12-31"}, "date"),
-    ],
-)
-def test_bad_date_or_days_is_a_400(api_client, venue, params, field):
-    response = api_client.get(url(venue.pk), params)
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid_filter"
-    assert list(response.json()["fields"]) == [field]
+BAD_DATE_OR_DAYS = {
+    "days": ["0", "15", "99", "two"],
+    "date": ["2030-02-30", "07/01/2030", "9999-12-31"],
+}
+
+
+@pytest.mark.parametrize(("field", "value"), bad_values(BAD_DATE_OR_DAYS))
+def test_bad_date_or_days_is_a_400(api_client, venue, field, value):
+    response = api_client.get(url(venue.pk), {field: value})
+    assert_error(response, 400, "invalid_filter", fields=[field])
 
 
 @pytest.mark.parametrize("pk", ["999999", "abc"])
 def test_unknown_venue_is_404(api_client, db, pk):
     response = api_client.get(url(pk))
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert_error(response, 404, "not_found")
 
 
 @pytest.mark.parametrize("resources", [1, 20])
@@ -226,8 +210,7 @@ def test_paid_slot_is_bookable_only_while_a_payment_provider_is_configured(
         "payment_unavailable",
         None,
     )
-    assert booked.status_code == 422
-    assert booked.json()["code"] == "payment_unavailable"
+    assert_error(booked, 422, "payment_unavailable")
 
     # With a payment provider configured the same slots are bookable (and booking holds them).
     settings.STRIPE_ENABLED = True

@@ -15,6 +15,7 @@ from allocation import services
 from allocation.models import BallotRound
 from api.views.bookings import BookingCollectionView
 from tests.allocation.conftest import make_ballot
+from tests.api.helpers import client_for
 from tests.factories import ResourceFactory, SlotFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +34,6 @@ def ballot(venue):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def residents(db):  # type: ignore[no-untyped-def]
     return [UserFactory(username=f"r{i}", email=f"r{i}@example.org") for i in range(6)]
-
-
-def client_for(user):  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def test_rounds_list_and_detail_have_the_contract_shape(ballot, api_client):

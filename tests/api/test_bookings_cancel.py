@@ -3,27 +3,18 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
-from rest_framework.test import APIClient
 
 from booking import services
 from booking.models import Booking
-from tests.factories import SlotFactory
+from tests.api.helpers import assert_error, client_for, slot_starting_in
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/bookings/"
 
 
-def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def book(resident, resource, starts_in: dt.timedelta = dt.timedelta(days=1)) -> Booking:  # type: ignore[no-untyped-def]
-    start = timezone.now().replace(microsecond=0) + starts_in
-    slot = SlotFactory(resource=resource, starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    slot = slot_starting_in(resource, starts_in)
     return services.place_booking(resident=resident, slot_id=slot.pk).booking
 
 
@@ -56,8 +47,7 @@ def test_staff_cancel_a_booking_of_their_venue(resident, staff_user, court):
 def test_another_resident_gets_404_and_nothing_changes(resident, other_resident, court):
     booking = book(resident, court)
     response = client_for(other_resident).post(f"{URL}{booking.pk}/cancel/")
-    assert response.status_code == 404
-    assert response.json()["code"] == "booking_not_found"
+    assert_error(response, 404, "booking_not_found")
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
 
@@ -66,8 +56,7 @@ def test_cancelling_a_checked_in_booking_is_409_not_cancellable(resident, court)
     booking = book(resident, court)
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CHECKED_IN)
     response = client_for(resident).post(f"{URL}{booking.pk}/cancel/")
-    assert response.status_code == 409
-    assert response.json()["code"] == "not_cancellable"
+    assert_error(response, 409, "not_cancellable")
 
 
 def test_cancelling_twice_answers_the_cancelled_booking_both_times(resident, court):
@@ -90,19 +79,16 @@ def test_after_a_cancel_another_resident_books_the_court(resident, other_residen
 def test_anonymous_cancel_is_401(api_client, resident, court):
     booking = book(resident, court)
     response = api_client.post(f"{URL}{booking.pk}/cancel/")
-    assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert_error(response, 401, "not_authenticated")
 
 
 @pytest.mark.parametrize("pk", ["abc", "0", "99999999999999999999999", "123456789"])
 def test_cancel_of_unknown_booking_is_404(resident, pk):
     response = client_for(resident).post(f"{URL}{pk}/cancel/")
-    assert response.status_code == 404
-    assert response.json()["code"] == "booking_not_found"
+    assert_error(response, 404, "booking_not_found")
 
 
 def test_cancel_answers_get_with_405(resident, court):
     booking = book(resident, court)
     response = client_for(resident).get(f"{URL}{booking.pk}/cancel/")
-    assert response.status_code == 405
-    assert response.json()["code"] == "method_not_allowed"
+    assert_error(response, 405, "method_not_allowed")

@@ -5,27 +5,18 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
-from rest_framework.test import APIClient
 
 from booking.models import Booking
-from tests.factories import BookingFactory, ResourceFactory, SlotFactory, UserFactory, VenueFactory
+from tests.api.helpers import assert_error, client_for, slot_starting_in
+from tests.factories import BookingFactory, ResourceFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/bookings/"
 
 
-def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def booking_at(resident, resource, starts_in: dt.timedelta, **kwargs) -> Booking:  # type: ignore[no-untyped-def]
-    start = timezone.now().replace(microsecond=0) + starts_in
-    slot = SlotFactory(resource=resource, starts_at=start, ends_at=start + dt.timedelta(hours=1))
-    return BookingFactory(slot=slot, resident=resident, **kwargs)
+    return BookingFactory(slot=slot_starting_in(resource, starts_in), resident=resident, **kwargs)
 
 
 def ids(response) -> list[int]:  # type: ignore[no-untyped-def]
@@ -125,8 +116,7 @@ def test_list_costs_the_same_queries_for_one_or_twenty_bookings(resident, court)
 
 def test_anonymous_list_is_401(api_client):
     response = api_client.get(URL)
-    assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert_error(response, 401, "not_authenticated")
 
 
 # --- detail ---------------------------------------------------------------------------------------
@@ -143,8 +133,7 @@ def test_resident_reads_their_booking(resident, court):
 def test_other_residents_booking_is_404(resident, other_resident, court):
     booking = booking_at(other_resident, court, dt.timedelta(days=1))
     response = client_for(resident).get(f"{URL}{booking.pk}/")
-    assert response.status_code == 404
-    assert response.json()["code"] == "booking_not_found"
+    assert_error(response, 404, "booking_not_found")
 
 
 def test_venue_staff_read_a_booking_of_their_venue(resident, staff_user, court):
@@ -161,5 +150,4 @@ def test_district_admin_reads_any_booking(resident, court):
 @pytest.mark.parametrize("pk", ["999999", "abc", "0", "-1", "1.5", "9" * 30, "١٢"])
 def test_unknown_or_malformed_booking_id_is_404_with_a_code(resident, pk):
     response = client_for(resident).get(f"{URL}{pk}/")
-    assert response.status_code == 404
-    assert response.json()["code"] == "booking_not_found"
+    assert_error(response, 404, "booking_not_found")

@@ -8,17 +8,12 @@ from rest_framework.test import APIClient
 
 from booking import services
 from booking.models import Booking, Strike
+from tests.api.helpers import assert_error, client_for
 from tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/bookings/{}/no-show/"
-
-
-def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def started_booking(resident, court) -> Booking:  # type: ignore[no-untyped-def]
@@ -41,8 +36,7 @@ def test_staff_mark_a_started_booking_as_no_show_with_a_strike(resident, staff_u
 def test_no_show_before_the_slot_starts_is_refused(resident, staff_user, court):
     booking = started_booking(resident, court)
     response = client_for(staff_user).post(URL.format(booking.pk))
-    assert response.status_code == 409
-    assert response.json()["code"] == "not_no_showable"
+    assert_error(response, 409, "not_no_showable")
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
     assert not Strike.objects.exists()
@@ -54,8 +48,7 @@ def test_a_cancelled_booking_cannot_become_a_no_show(resident, staff_user, court
     booking.save()
     with time_machine.travel(booking.starts_at + dt.timedelta(minutes=20), tick=False):
         response = client_for(staff_user).post(URL.format(booking.pk))
-    assert response.status_code == 409
-    assert response.json()["code"] == "not_no_showable"
+    assert_error(response, 409, "not_no_showable")
 
 
 def test_residents_cannot_mark_no_shows(resident, other_resident, court):
@@ -70,8 +63,7 @@ def test_residents_cannot_mark_no_shows(resident, other_resident, court):
 @pytest.mark.parametrize("pk", ["abc", "99999999", "9" * 40])
 def test_unknown_booking_is_404_with_a_code(staff_user, pk):
     response = client_for(staff_user).post(URL.format(pk))
-    assert response.status_code == 404
-    assert response.json()["code"] == "booking_not_found"
+    assert_error(response, 404, "booking_not_found")
 
 
 def test_unknown_api_path_answers_json_404():

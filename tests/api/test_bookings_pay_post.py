@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from booking.models import Booking
 from payments.models import Payment
 from payments.sweeps import expire_holds
+from tests.api.helpers import client_for
 from tests.factories import SlotFactory
 from tests.stripe_server import pay_at_stripe
 
@@ -49,8 +49,7 @@ def test_payment_page_data_for_the_owner(resident_client, held):
 
 
 def test_payment_page_of_someone_elses_booking_is_not_found(other_resident, held):
-    client = APIClient()
-    client.force_authenticate(other_resident)
+    client = client_for(other_resident)
     assert client.get(f"/api/v1/bookings/{held['id']}/payment/").status_code == 404
     response = client.post(
         f"/api/v1/bookings/{held['id']}/pay/", {"payment_method": "pm_card_visa"}, format="json"

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from booking import services
+from tests.api.helpers import assert_error, client_for
 from tests.factories import SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,18 +31,15 @@ def test_owner_gets_a_png_qr_code(resident_client, booking):
 
 
 def test_someone_elses_booking_is_not_found(other_resident, booking):
-    client = APIClient()
-    client.force_authenticate(other_resident)
+    client = client_for(other_resident)
     response = client.get(f"/api/v1/bookings/{booking.pk}/qr.svg")
-    assert response.status_code == 404
-    assert response.json()["code"] == "booking_not_found"
+    assert_error(response, 404, "booking_not_found")
 
 
 def test_cancelled_booking_has_no_qr_code(resident, resident_client, booking):
     services.cancel_booking(booking_id=booking.pk, by_user=resident)
     response = resident_client.get(f"/api/v1/bookings/{booking.pk}/qr.svg")
-    assert response.status_code == 404
-    assert response.json()["code"] == "no_checkin_code"
+    assert_error(response, 404, "no_checkin_code")
 
 
 @pytest.mark.parametrize("pk", ["0", "99999999", "abc", "1" * 30])

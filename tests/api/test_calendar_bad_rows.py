@@ -9,12 +9,11 @@ import datetime as dt
 
 import pytest
 
-from common.feeds import clear_caches
 from events import feed_tokens
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 from tests.js.parsers import parse_with_icalendar
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_feed_caches")]
 
 FAR_END = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC)  # 10000-01-01 07:00 in Shanghai
 BAD_ROWS = {
@@ -30,13 +29,6 @@ BAD_ROWS = {
         "exdates": ["x", "2026-13-01T00:00:00+08:00", 5],
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():  # type: ignore[no-untyped-def]
-    clear_caches()
-    yield
-    clear_caches()
 
 
 def bad_event(kind: str):  # type: ignore[no-untyped-def]

@@ -15,7 +15,6 @@ from django.core import mail
 from django.utils import timezone
 
 from booking.notifications import send_booking_confirmation
-from common.feeds import clear_caches
 from events import feed_tokens
 from tests.factories import (
     BookingFactory,
@@ -29,7 +28,7 @@ from tests.js.parsers import (
     parse_with_icalendar,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feed_site")]
 
 # RFC 5545 §3.6.5, written out here rather than taken from common/ical.py.
 VTIMEZONE_ALLOWED = {"TZID", "LAST-MODIFIED", "TZURL"}
@@ -44,14 +43,6 @@ OBSERVANCE_ALLOWED = {
     "COMMENT",
     "TZNAME",
 }
-
-
-@pytest.fixture(autouse=True)
-def _site_and_fresh_caches(settings):  # type: ignore[no-untyped-def]
-    settings.SITE_URL = "https://sports.luohu.example"
-    clear_caches()
-    yield
-    clear_caches()
 
 
 @pytest.fixture

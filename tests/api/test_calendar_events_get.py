@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from common.feeds import clear_caches
 from events import feed_tokens, lifecycle
 from events.models import Event
+from tests.api.helpers import FEED_SITE
 from tests.factories import (
     EventFactory,
     OrganisationFactory,
@@ -30,18 +30,9 @@ from tests.js.parsers import (
 )
 
 URL = "/calendar/events.ics"
-SITE = "https://sports.luohu.example"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _site_and_fresh_caches(settings):  # type: ignore[no-untyped-def]
-    settings.SITE_URL = SITE
-    clear_caches()
-    yield
-    clear_caches()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feed_site")]
 
 
 @pytest.fixture
@@ -80,7 +71,7 @@ def test_feed_is_utf8_text_calendar_with_caching_headers_and_crlf_lines(client):
     [entry] = parsed["events"]
     assert entry["uid"] == uid_of(event)
     assert entry["summary"] == "梧桐山登高赛"
-    assert entry["url"] == f"{SITE}/events/{event.pk}/"
+    assert entry["url"] == f"{FEED_SITE}/events/{event.pk}/"
     assert entry["status"] == "CONFIRMED"
     assert entry["start_utc"] == utc_iso(event.starts_at)
     assert entry["dtstart_zone"] == "Asia/Shanghai"

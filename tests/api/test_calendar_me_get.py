@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from booking.models import Booking
 from booking.services import cancel_booking
-from common.feeds import clear_caches
 from events import feed_tokens, lifecycle
+from tests.api.helpers import FEED_HOST
 from tests.factories import (
     BookingFactory,
     EventFactory,
@@ -23,16 +23,7 @@ from tests.factories import (
 )
 from tests.js.parsers import assert_parsers_agree, vevents
 
-pytestmark = pytest.mark.django_db
-HOST = "sports.luohu.example"
-
-
-@pytest.fixture(autouse=True)
-def _site_and_fresh_caches(settings):  # type: ignore[no-untyped-def]
-    settings.SITE_URL = f"https://{HOST}"
-    clear_caches()
-    yield
-    clear_caches()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feed_site")]
 
 
 def taken_slot(resource, days: int = 1, hour: int = 0):  # type: ignore[no-untyped-def]
@@ -69,21 +60,21 @@ def test_personal_feed_shows_only_the_residents_confirmed_bookings_and_registrat
     assert "private" in response["Cache-Control"]
     parsed = assert_parsers_agree(response.content)
     assert {e["uid"] for e in parsed["events"]} == {
-        f"booking-{mine.uid}@{HOST}",
-        f"booking-{checked_in.uid}@{HOST}",
-        f"registration-{registration.uid}@{HOST}",
+        f"booking-{mine.uid}@{FEED_HOST}",
+        f"booking-{checked_in.uid}@{FEED_HOST}",
+        f"registration-{registration.uid}@{FEED_HOST}",
     }
     entries = {e["uid"]: e for e in parsed["events"]}
-    booking_entry = entries[f"booking-{mine.uid}@{HOST}"]
+    booking_entry = entries[f"booking-{mine.uid}@{FEED_HOST}"]
     assert booking_entry["status"] == "CONFIRMED"
     assert booking_entry["summary"].startswith("预约：")
     assert court.venue.name_zh in booking_entry["location"]
     assert booking_entry["start_utc"] == mine.starts_at.astimezone(dt.UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
-    registration_entry = entries[f"registration-{registration.uid}@{HOST}"]
+    registration_entry = entries[f"registration-{registration.uid}@{FEED_HOST}"]
     assert registration_entry["summary"] == "国标舞公开赛"
-    assert registration_entry["url"] == f"https://{HOST}/events/{event.pk}/"
+    assert registration_entry["url"] == f"https://{FEED_HOST}/events/{event.pk}/"
 
 
 def test_cancelled_booking_stays_as_cancelled_for_30_days(client, resident, court):
@@ -92,7 +83,7 @@ def test_cancelled_booking_stays_as_cancelled_for_30_days(client, resident, cour
         slot=taken_slot(court, days=3),
     )
     cancel_booking(booking_id=booking.pk, by_user=resident)
-    uid = f"booking-{booking.uid}@{HOST}"
+    uid = f"booking-{booking.uid}@{FEED_HOST}"
 
     entry = vevents(client.get(feed_url(resident)).content)[uid]
 
@@ -107,7 +98,7 @@ def test_registration_for_a_cancelled_event_shows_cancelled(client, resident):
     event = EventFactory(organisation=OrganisationFactory(members=[organiser]))
     registration = RegistrationFactory(event=event, resident=resident)
     url = feed_url(resident)
-    before = vevents(client.get(url).content)[f"registration-{registration.uid}@{HOST}"]
+    before = vevents(client.get(url).content)[f"registration-{registration.uid}@{FEED_HOST}"]
 
     lifecycle.cancel_event(event_id=event.pk, by_user=organiser, reason="场馆维修")
 
@@ -127,7 +118,7 @@ def test_cancelling_and_registering_again_leaves_one_entry_for_the_event(client,
 
     uids = set(vevents(client.get(feed_url(resident)).content))
 
-    assert uids == {f"registration-{again.uid}@{HOST}"}
+    assert uids == {f"registration-{again.uid}@{FEED_HOST}"}
 
 
 def test_an_unknown_token_is_404(client, resident):

@@ -2,19 +2,10 @@
 
 import pytest
 
-from common.feeds import clear_caches
 from tests.factories import EventFactory, VenueFactory
 from tests.js.parsers import assert_parsers_agree, vevents
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _site_and_fresh_caches(settings):  # type: ignore[no-untyped-def]
-    settings.SITE_URL = "https://sports.luohu.example"
-    clear_caches()
-    yield
-    clear_caches()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("feed_site")]
 
 
 def test_venue_feed_has_only_that_venues_events_and_is_named_after_it(client):

@@ -12,6 +12,7 @@ from booking import services
 from checkin.codes import checkin_code_for, verify_code
 from checkin.gates import issue_gate_device
 from checkin.models import CheckIn, GateDevice
+from tests.api.helpers import client_for
 from tests.factories import SlotFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +79,7 @@ def test_unknown_code_is_refused_with_a_reason(gate_client):
 
 
 def test_venue_staff_may_check_people_in(staff_user, booking):
-    client = APIClient()
-    client.force_authenticate(staff_user)
+    client = client_for(staff_user)
     response = client.post(URL, {"code": checkin_code_for(booking)}, format="json")
     assert response.json()["allowed"] is True
     assert CheckIn.objects.get().staff_id == staff_user.pk

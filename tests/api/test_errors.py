@@ -7,6 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from booking.models import Booking
+from tests.api.helpers import client_for
 from tests.factories import SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,8 +152,7 @@ def test_validation_error_body_has_code_detail_and_fields_only(client):
 
 
 def test_domain_error_body_has_no_fields(client, slot, other_resident):
-    other = APIClient()
-    other.force_authenticate(other_resident)
+    other = client_for(other_resident)
     other.post(URL, {"slot": slot.pk}, format="json")
     body = client.post(URL, {"slot": slot.pk}, format="json").json()
     assert set(body) == {"code", "detail"}

@@ -9,10 +9,20 @@ from rest_framework.test import APIClient
 from events.models import Event, Registration
 from payments.models import Payment
 from tests.api.events_helpers import client_for
+from tests.api.helpers import assert_error
 from tests.factories import EventFactory, UserFactory
 from tests.stripe_server import pay_at_stripe, signed_event
 
 pytestmark = pytest.mark.django_db
+
+
+def pay(user, registration: dict, payment_method: str):  # type: ignore[no-untyped-def]
+    """POST /api/v1/registrations/{id}/pay/ as `user`."""
+    return client_for(user).post(
+        f"/api/v1/registrations/{registration['id']}/pay/",
+        {"payment_method": payment_method},
+        format="json",
+    )
 
 
 @pytest.fixture
@@ -56,46 +66,28 @@ def test_payment_data_for_the_owner_only(held, resident):
     assert response["Cache-Control"] == "no-store"
 
     stranger = client_for(UserFactory()).get(f"/api/v1/registrations/{held['id']}/payment/")
-    assert stranger.status_code == 404
-    assert stranger.json()["code"] == "registration_not_found"
+    assert_error(stranger, 404, "registration_not_found")
     assert client_for(resident).get("/api/v1/registrations/x9/payment/").status_code == 404
 
 
 def test_pay_with_a_test_card_confirms_the_registration(held, resident):
-    response = client_for(resident).post(
-        f"/api/v1/registrations/{held['id']}/pay/",
-        {"payment_method": "pm_card_visa"},
-        format="json",
-    )
+    response = pay(resident, held, "pm_card_visa")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "confirmed"
     assert body["payment_url"] == ""
-    again = client_for(resident).post(
-        f"/api/v1/registrations/{held['id']}/pay/",
-        {"payment_method": "pm_card_visa"},
-        format="json",
-    )
-    assert again.status_code == 409
-    assert again.json()["code"] == "not_payable"
+    again = pay(resident, held, "pm_card_visa")
+    assert_error(again, 409, "not_payable")
 
 
 def test_bad_payment_method_is_a_400(held, resident):
-    response = client_for(resident).post(
-        f"/api/v1/registrations/{held['id']}/pay/", {"payment_method": "visa"}, format="json"
-    )
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid_payment_method"
+    response = pay(resident, held, "visa")
+    assert_error(response, 400, "invalid_payment_method")
 
 
 def test_declined_card_is_a_422_and_releases_the_place(held, resident, paid_event):
-    response = client_for(resident).post(
-        f"/api/v1/registrations/{held['id']}/pay/",
-        {"payment_method": "pm_card_chargeCustomerFail"},
-        format="json",
-    )
-    assert response.status_code == 422
-    assert response.json()["code"] == "payment_declined"
+    response = pay(resident, held, "pm_card_chargeCustomerFail")
+    assert_error(response, 422, "payment_declined")
     assert Registration.objects.get(pk=held["id"]).status == "expired"
     assert Event.objects.get(pk=paid_event.pk).registered_count == 0
 
@@ -119,11 +111,7 @@ def test_paid_from_the_pay_page_then_webhook_confirms(held, resident):
 
 
 def test_cancel_of_a_paid_registration_refunds_it(held, resident):
-    client_for(resident).post(
-        f"/api/v1/registrations/{held['id']}/pay/",
-        {"payment_method": "pm_card_visa"},
-        format="json",
-    )
+    pay(resident, held, "pm_card_visa")
     response = client_for(resident).post(f"/api/v1/registrations/{held['id']}/cancel/")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "cancelled"
@@ -138,8 +126,7 @@ def test_paid_event_without_stripe_is_a_422_payment_unavailable(settings, reside
     response = client_for(resident).post(
         f"/api/v1/events/{paid_event.pk}/registrations/", {}, format="json"
     )
-    assert response.status_code == 422
-    assert response.json()["code"] == "payment_unavailable"
+    assert_error(response, 422, "payment_unavailable")
     assert Event.objects.get(pk=paid_event.pk).registered_count == 0
 
 
@@ -170,15 +157,10 @@ def test_the_pay_page_renders_for_the_owner(held, resident):
 def test_a_held_place_of_a_cancelled_event_cannot_be_paid(held, resident, paid_event):
     Event.objects.filter(pk=paid_event.pk).update(status=Event.Status.CANCELLED)
     page = client_for(resident).get(f"/api/v1/registrations/{held['id']}/payment/")
-    assert page.status_code == 409
-    assert page.json()["code"] == "not_payable"
-    pay = client_for(resident).post(
-        f"/api/v1/registrations/{held['id']}/pay/",
-        {"payment_method": "pm_card_visa"},
-        format="json",
-    )
-    assert pay.status_code == 409
-    assert "报名" in pay.json()["detail"]  # the registration, in the default language
+    assert_error(page, 409, "not_payable")
+    paid = pay(resident, held, "pm_card_visa")
+    assert paid.status_code == 409
+    assert "报名" in paid.json()["detail"]  # the registration, in the default language
     assert not Payment.objects.filter(registration_id=held["id"]).exists()
 
 

@@ -8,19 +8,9 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from api import urls
+from tests.api.helpers import CONTRACT_SLOT_KEYS
 
 READ_ROUTES = {"venue-list", "venue-detail", "venue-availability", "slot-list", "slot-detail"}
-CONTRACT_SLOT_KEYS = {
-    "id",
-    "starts_at",
-    "ends_at",
-    "capacity",
-    "remaining",
-    "price",
-    "public_benefit",
-    "bookable",
-    "reason",
-}
 
 
 @pytest.fixture

@@ -39,24 +39,21 @@ def _json_output(stdout: str) -> object:
     return document
 
 
-def test_redocly_recommended_rules_find_no_error(schema_file):
+def _lint(tool: str, *args: object) -> object:
+    """The JSON report of a linter of tests/api/lint/ run on the schema."""
     run = subprocess.run(
-        [
-            BIN / "redocly",
-            "lint",
-            schema_file,
-            "--config",
-            LINT / "redocly.yaml",
-            "--format",
-            "json",
-        ],
+        [BIN / tool, "lint", *args],
         capture_output=True,
         text=True,
         env=ENV,
         timeout=120,
         check=False,
     )
-    report = _json_output(run.stdout)
+    return _json_output(run.stdout)
+
+
+def test_redocly_recommended_rules_find_no_error(schema_file):
+    report = _lint("redocly", schema_file, "--config", LINT / "redocly.yaml", "--format", "json")
     assert isinstance(report, dict)
     errors = [p for p in report["problems"] if p["severity"] == "error"]
     assert errors == [], json.dumps(errors, indent=1)[:5000]
@@ -66,13 +63,5 @@ def test_redocly_recommended_rules_find_no_error(schema_file):
 
 
 def test_spectral_oas_rules_find_nothing(schema_file):
-    run = subprocess.run(
-        [BIN / "spectral", "lint", "-r", LINT / ".spectral.yaml", "-f", "json", schema_file],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=120,
-        check=False,
-    )
-    problems = _json_output(run.stdout)
+    problems = _lint("spectral", "-r", LINT / ".spectral.yaml", "-f", "json", schema_file)
     assert problems == [], json.dumps(problems, indent=1)[:5000]

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 
 from api.serializers.slots import SlotSerializer
+from tests.api.helpers import assert_error, bad_values
 from tests.factories import (
     BookingPolicyFactory,
     ResourceFactory,
@@ -101,22 +102,18 @@ def test_reasons_are_given(api_client, slots, frozen):
     }
 
 
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"venue": "abc"}, "venue"),
-        ({"venue": "999999"}, "venue"),
-        ({"resource": "-1"}, "resource"),
-        ({"date": "2030-01-32"}, "date"),
-        ({"date": "0001-01-01"}, "date"),
-        ({"available": "maybe"}, "available"),
-    ],
-)
-def test_bad_filter_values_are_a_400(api_client, slots, params, field):
-    response = api_client.get(LIST, params)
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid_filter"
-    assert list(response.json()["fields"]) == [field]
+BAD_FILTERS = {
+    "venue": ["abc", "999999"],
+    "resource": ["-1"],
+    "date": ["2030-01-32", "0001-01-01"],
+    "available": ["maybe"],
+}
+
+
+@pytest.mark.parametrize(("field", "value"), bad_values(BAD_FILTERS))
+def test_bad_filter_values_are_a_400(api_client, slots, field, value):
+    response = api_client.get(LIST, {field: value})
+    assert_error(response, 400, "invalid_filter", fields=[field])
 
 
 def test_detail_and_unknown_slot(api_client, slots, frozen):
@@ -125,8 +122,7 @@ def test_detail_and_unknown_slot(api_client, slots, frozen):
     assert response.json()["reason"] == "full"
     for pk in ("999999", "abc"):
         missing = api_client.get(f"{LIST}{pk}/")
-        assert missing.status_code == 404
-        assert missing.json()["code"] == "slot_not_found"
+        assert_error(missing, 404, "slot_not_found")
 
 
 @pytest.mark.parametrize("count", [3, 60])

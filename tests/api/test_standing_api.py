@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from booking import standing
 from booking.models import ResidentStanding, Strike
+from tests.api.helpers import assert_error, client_for
 from tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,26 +50,21 @@ def test_standing_needs_a_signed_in_user():
 
 
 def test_venue_staff_waive_a_strike(staff_user, strike):
-    client = APIClient()
-    client.force_authenticate(staff_user)
+    client = client_for(staff_user)
     response = client.post(f"/api/v1/strikes/{strike.pk}/waive/")
     assert response.status_code == 200
     assert response.json()["waived_at"] is not None
     again = client.post(f"/api/v1/strikes/{strike.pk}/waive/")
-    assert again.status_code == 409
-    assert again.json()["code"] == "already_waived"
+    assert_error(again, 409, "already_waived")
 
 
 def test_resident_cannot_waive_their_own_strike(resident_client, strike):
     response = resident_client.post(f"/api/v1/strikes/{strike.pk}/waive/")
-    assert response.status_code == 403
-    assert response.json()["code"] == "not_venue_staff"
+    assert_error(response, 403, "not_venue_staff")
 
 
 @pytest.mark.parametrize("pk", ["0", "abc", "99999999"])
 def test_unknown_strike_is_a_404(staff_user, pk):
-    client = APIClient()
-    client.force_authenticate(staff_user)
+    client = client_for(staff_user)
     response = client.post(f"/api/v1/strikes/{pk}/waive/")
-    assert response.status_code == 404
-    assert response.json()["code"] == "strike_not_found"
+    assert_error(response, 404, "strike_not_found")

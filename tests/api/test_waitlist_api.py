@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from booking import services as booking_services
 from booking.models import Booking
+from tests.api.helpers import client_for
 from tests.factories import SlotFactory, UserFactory
 from tests.waitlist.helpers import book
 from waitlist.models import WaitlistEntry
@@ -17,12 +18,6 @@ def full_court(court, other_resident):  # type: ignore[no-untyped-def]
     slot = SlotFactory(resource=court)
     book(other_resident, slot)
     return slot
-
-
-def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def test_queueing_answers_201_with_the_contracts_shape(resident_client, full_court):
