@@ -19,10 +19,10 @@ from api.parsers import JSONParser
 from api.permissions import IsSignedIn
 from api.serializers.auth import TokenCreateSerializer, TokenSerializer
 from api.throttling import AuthThrottle
+from api.views.base import ERROR, validated
 from common.auth import signed_in_user
 from common.errors import InvalidInputError
 
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 LOCKED = OpenApiResponse(
     description="`login_locked`: too many failed sign-ins from this client or for this "
     'username; `{"code", "detail", "retry_after"}` and a Retry-After header (seconds)'
@@ -59,12 +59,11 @@ class TokenView(APIView):
         responses={200: TokenSerializer, 400: ERROR, 429: LOCKED},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        form = TokenCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        values = validated(TokenCreateSerializer, request.data)
         token = tokens.sign_in(
             request=request._request,  # Django's: django-axes marks a lockout on it
-            username=form.validated_data["username"],
-            password=form.validated_data["password"],
+            username=values["username"],
+            password=values["password"],
         )
         return Response(
             TokenSerializer({"token": token.key, "expires_at": tokens.expires_at(token)}).data

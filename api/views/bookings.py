@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from api.fastpath import booking_create
 from api.ids import parse_id
-from api.pagination import StandardPagination
 from api.parsers import JSONParser
 from api.permissions import IsSignedIn
 from api.serializers.bookings import (
@@ -27,6 +26,7 @@ from api.serializers.bookings import (
     parse_booking_create,
 )
 from api.throttling import BookingCreateThrottle
+from api.views.base import ERROR, SignedInListView, list_operation
 from booking import selectors, services
 from booking.exceptions import BookingNotFoundError
 from booking.models import Booking
@@ -39,7 +39,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     description="Up to 100 visible ASCII characters. A repeat by the same user returns the "
     "first booking (200) instead of making a second one.",
 )
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
 
 class JSONOnly(DefaultContentNegotiation):
@@ -103,27 +102,21 @@ class BookingCreateView(APIView):
         return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
 
 
-class BookingListView(generics.ListAPIView):  # type: ignore[type-arg]
+@list_operation("bookings_list")
+class BookingListView(SignedInListView):
     """GET: the caller's bookings (staff: `?venue=` lists that venue's bookings)."""
 
-    permission_classes = [IsSignedIn]
     serializer_class = BookingSerializer
-    pagination_class = StandardPagination
-    filter_backends: list[Any] = []
-
-    @extend_schema(operation_id="bookings_list", parameters=[BookingListQuerySerializer])
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+    query_serializer_class = BookingListQuerySerializer
 
     def get_queryset(self) -> QuerySet[Booking]:
-        query = BookingListQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        venue = query.validated_data.get("venue")
+        query = self.query()
+        venue = query.get("venue")
         return selectors.list_bookings_for(
             user=signed_in_user(self.request),
             venue_id=venue.pk if venue else None,
-            status=query.validated_data.get("status"),
-            when=query.validated_data.get("when"),
+            status=query.get("status"),
+            when=query.get("when"),
         )
 
 

@@ -11,7 +11,9 @@ Errors keep the API's shape, `{"code", "detail"}` as JSON.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -44,74 +46,75 @@ _FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}", re.ASCII)
 render_vtimezone()
 
 
-# csrf_exempt: read-only; another method is a 405, not the CSRF check's 403 page.
-@csrf_exempt
-@require_safe
+def _feed_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A feed view: read-only (csrf_exempt, so that another method is a 405, not the CSRF
+    check's 403 page), and a DomainError answers in the API's error shape."""
+
+    @functools.wraps(view)
+    def answer(request: HttpRequest, *args: str, **kwargs: str) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            return _error(exc)
+
+    return csrf_exempt(require_safe(answer))
+
+
+@_feed_view
 def events_feed(request: HttpRequest) -> HttpResponse:
     """All public events; `?category=race,tennis` and `?venue=<id>` narrow it."""
-    try:
-        categories = _parse_categories(request.GET.getlist("category"))
-        venue_id = _parse_venue_id(request.GET.get("venue"), source="query")
-        name = "罗湖体育与文化活动 Luohu events"
-        return _public_feed(request, name=name, categories=categories, venue_id=venue_id)
-    except DomainError as exc:
-        return _error(exc)
+    categories = _parse_categories(request.GET.getlist("category"))
+    venue_id = _parse_venue_id(request.GET.get("venue"), source="query")
+    name = "罗湖体育与文化活动 Luohu events"
+    return _public_feed(request, name=name, categories=categories, venue_id=venue_id)
 
 
-@csrf_exempt
-@require_safe
+@_feed_view
 def venue_feed(request: HttpRequest, venue_id: str) -> HttpResponse:
     """One venue's public events."""
-    try:
-        venue_pk = _parse_venue_id(venue_id, source="path") or 0
-        categories = _parse_categories(request.GET.getlist("category"))
-        return _public_feed(request, name=None, categories=categories, venue_id=venue_pk)
-    except DomainError as exc:
-        return _error(exc)
+    venue_pk = _parse_venue_id(venue_id, source="path") or 0
+    categories = _parse_categories(request.GET.getlist("category"))
+    return _public_feed(request, name=None, categories=categories, venue_id=venue_pk)
 
 
-@csrf_exempt
-@require_safe
+@_feed_view
 def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A resident's confirmed bookings and registrations, behind a rotatable secret token."""
-    try:
-        # Real tokens are 43 base64url characters; anything else (a NUL, a line feed, non-ASCII,
-        # which PostgreSQL may refuse in a query) is unknown without asking the database.
-        if not _FEED_TOKEN.fullmatch(token):
-            raise FeedNotFoundError()
-        user = event_selectors.get_feed_token_user(token=token)
-        if user is None:
-            raise FeedNotFoundError()
-        window = feeds.feed_window(now=timezone.now())
-        bookings = booking_selectors.list_resident_bookings_for_feed(user_id=user.pk, window=window)
-        registrations = feed_selectors.list_registrations_for_personal_feed(
-            user_id=user.pk, window=window
-        )
-        states = (
-            booking_feeds.booking_feed_state(bookings),
-            event_feeds.registration_feed_state(registrations),
-        )
-        site = feeds.FeedSite(site_base(request))
-        etag = feeds.feed_etag("me", token, site, window, *states)
-        last_modified = feeds.feed_last_modified(window, *states)
-        headers = _headers(etag, last_modified, CACHE_CONTROL_PERSONAL, "my-luohu.ics")
-        not_modified = _not_modified(request, etag, last_modified, headers)
-        if not_modified is not None:
-            return not_modified
+    # Real tokens are 43 base64url characters; anything else (a NUL, a line feed, non-ASCII,
+    # which PostgreSQL may refuse in a query) is unknown without asking the database.
+    if not _FEED_TOKEN.fullmatch(token):
+        raise FeedNotFoundError()
+    user = event_selectors.get_feed_token_user(token=token)
+    if user is None:
+        raise FeedNotFoundError()
+    window = feeds.feed_window(now=timezone.now())
+    bookings = booking_selectors.list_resident_bookings_for_feed(user_id=user.pk, window=window)
+    registrations = feed_selectors.list_registrations_for_personal_feed(
+        user_id=user.pk, window=window
+    )
+    states = (
+        booking_feeds.booking_feed_state(bookings),
+        event_feeds.registration_feed_state(registrations),
+    )
+    site = feeds.FeedSite(site_base(request))
+    etag = feeds.feed_etag("me", token, site, window, *states)
+    last_modified = feeds.feed_last_modified(window, *states)
+    headers = _headers(etag, last_modified, CACHE_CONTROL_PERSONAL, "my-luohu.ics")
+    not_modified = _not_modified(request, etag, last_modified, headers)
+    if not_modified is not None:
+        return not_modified
 
-        def build() -> bytes:
-            items = list(booking_feeds.booking_feed_items(bookings, site))
-            items += event_feeds.registration_feed_items(registrations, site)
-            items.sort(key=lambda item: (item.starts_at, item.uid))
-            return feeds.build_feed(
-                items,
-                name="我的罗湖体育日程 My Luohu sports",
-                description="您的场地预约与活动报名。Your venue bookings and event registrations.",
-            )
+    def build() -> bytes:
+        items = list(booking_feeds.booking_feed_items(bookings, site))
+        items += event_feeds.registration_feed_items(registrations, site)
+        items.sort(key=lambda item: (item.starts_at, item.uid))
+        return feeds.build_feed(
+            items,
+            name="我的罗湖体育日程 My Luohu sports",
+            description="您的场地预约与活动报名。Your venue bookings and event registrations.",
+        )
 
-        return _calendar_response(feeds.cached_feed(etag, build), headers)
-    except DomainError as exc:
-        return _error(exc)
+    return _calendar_response(feeds.cached_feed(etag, build), headers)
 
 
 def _public_feed(

@@ -32,12 +32,12 @@ from api.serializers.checkins import (
     CheckinResultSerializer,
     PublicKeySerializer,
 )
+from api.views.base import ERROR, validated
 from booking.exceptions import BookingNotFoundError
 from checkin import gates, keys, qr, selectors, services
 from checkin.models import GateDevice
 from common.auth import signed_in_user
 
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 CODE_FORMAT = (
     "base64url without padding of a 21-byte big-endian body (u8 version=1, u64 booking id, "
     "u32 venue id, u32 valid-from, u32 valid-to as Unix seconds) followed by its 64-byte "
@@ -86,11 +86,10 @@ class CheckinCreateView(APIView):
         responses={200: CheckinResultSerializer, 400: ERROR, 401: ERROR, 403: ERROR},
     )
     def post(self, request: Request) -> Response:
-        form = CheckinCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        values = validated(CheckinCreateSerializer, request.data)
         device = request.auth if isinstance(request.auth, GateDevice) else None
         result = services.check_in(
-            code=form.validated_data["code"],
+            code=values["code"],
             device=device,
             staff=None if device is not None else signed_in_user(request),
         )
@@ -133,28 +132,23 @@ class BookingQrView(APIView):
 QR_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="bookings_qr_svg",
-        responses={
-            (200, QR_TYPES["svg"]): OpenApiResponse(OpenApiTypes.BINARY, description="QR code"),
-            404: ERROR,
-        },
+def _qr_schema(kind: str) -> Any:
+    """The schema of GET .../qr.<kind>: the image, or 404."""
+    image = OpenApiResponse(OpenApiTypes.BINARY, description="QR code")
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"bookings_qr_{kind}",
+            responses={(200, QR_TYPES[kind]): image, 404: ERROR},
+        )
     )
-)
+
+
+@_qr_schema("svg")
 class BookingQrSvgView(BookingQrView):
     kind = "svg"
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="bookings_qr_png",
-        responses={
-            (200, QR_TYPES["png"]): OpenApiResponse(OpenApiTypes.BINARY, description="QR code"),
-            404: ERROR,
-        },
-    )
-)
+@_qr_schema("png")
 class BookingQrPngView(BookingQrView):
     kind = "png"
 

@@ -5,11 +5,12 @@ Who may do what is decided by the domain (events.selectors, events.lifecycle, ev
 public events only; organisers manage their organisation's events; district admins approve.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -32,13 +33,13 @@ from api.serializers.events import (
     RegistrationQuerySerializer,
     RegistrationSerializer,
 )
+from api.views.base import ERROR, WRITE_ERRORS, SignedInListView, list_operation, validated
 from common.auth import signed_in_user
 from events import lifecycle, registrations, selectors
 from events.exceptions import EventNotFoundError, RegistrationNotFoundError
 from events.models import Event, Registration
 from payments import registrations as payment_registrations
 
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 LIST_PARAMETERS = [
     OpenApiParameter(
         "starts_after",
@@ -54,7 +55,6 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter("venue", OpenApiTypes.INT, description="Venue id."),
 ]
-WRITE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 422: ERROR}
 
 
 def _event_id(pk: str) -> int:
@@ -109,9 +109,8 @@ class EventCreateView(APIView):
         responses={201: EventSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        form = EventCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        event = lifecycle.create_event(by_user=request.user, **form.validated_data)
+        values = validated(EventCreateSerializer, request.data)
+        event = lifecycle.create_event(by_user=request.user, **values)
         response = _render_event(request, event, code=status.HTTP_201_CREATED)
         response["Location"] = f"{request.path}{event.pk}/"
         return response
@@ -147,35 +146,34 @@ class EventDetailView(APIView):
         responses={200: EventSerializer, **WRITE_ERRORS},
     )
     def patch(self, request: Request, pk: str) -> Response:
-        form = EventUpdateSerializer(data=request.data, partial=True)
-        form.is_valid(raise_exception=True)
-        event = lifecycle.update_event(
-            event_id=_event_id(pk), by_user=request.user, changes=dict(form.validated_data)
-        )
+        values = validated(EventUpdateSerializer, request.data, partial=True)
+        event = lifecycle.update_event(event_id=_event_id(pk), by_user=request.user, changes=values)
         return _render_event(request, event)
 
 
-class EventPublishView(APIView):
+class _EventTransitionView(APIView):
+    """POST (no body): `transition` (an events.lifecycle service) on the event; answers it."""
+
+    permission_classes = [IsSignedIn]
+    transition: Callable[..., Event]
+
+    @extend_schema(request=None, responses={200: EventSerializer, **WRITE_ERRORS})
+    def post(self, request: Request, pk: str) -> Response:
+        event = type(self).transition(event_id=_event_id(pk), by_user=request.user)
+        return _render_event(request, event)
+
+
+class EventPublishView(_EventTransitionView):
     """POST: publish (or re-publish a postponed event); at a public venue, or for an organisation
     not approved yet, the event goes to `pending_approval` until a district admin approves it."""
 
-    permission_classes = [IsSignedIn]
-
-    @extend_schema(request=None, responses={200: EventSerializer, **WRITE_ERRORS})
-    def post(self, request: Request, pk: str) -> Response:
-        event = lifecycle.publish_event(event_id=_event_id(pk), by_user=request.user)
-        return _render_event(request, event)
+    transition = staticmethod(lifecycle.publish_event)
 
 
-class EventApproveView(APIView):
+class EventApproveView(_EventTransitionView):
     """POST: approve an event awaiting approval, which publishes it (district admins)."""
 
-    permission_classes = [IsSignedIn]
-
-    @extend_schema(request=None, responses={200: EventSerializer, **WRITE_ERRORS})
-    def post(self, request: Request, pk: str) -> Response:
-        event = lifecycle.approve_event(event_id=_event_id(pk), by_user=request.user)
-        return _render_event(request, event)
+    transition = staticmethod(lifecycle.approve_event)
 
 
 class EventPostponeView(APIView):
@@ -188,11 +186,8 @@ class EventPostponeView(APIView):
         request=EventPostponeSerializer, responses={200: EventSerializer, **WRITE_ERRORS}
     )
     def post(self, request: Request, pk: str) -> Response:
-        form = EventPostponeSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        event = lifecycle.postpone_event(
-            event_id=_event_id(pk), by_user=request.user, **form.validated_data
-        )
+        values = validated(EventPostponeSerializer, request.data)
+        event = lifecycle.postpone_event(event_id=_event_id(pk), by_user=request.user, **values)
         return _render_event(request, event)
 
 
@@ -204,36 +199,25 @@ class EventCancelView(APIView):
 
     @extend_schema(request=EventCancelSerializer, responses={200: EventSerializer, **WRITE_ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        form = EventCancelSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        event = lifecycle.cancel_event(
-            event_id=_event_id(pk), by_user=request.user, **form.validated_data
-        )
+        values = validated(EventCancelSerializer, request.data)
+        event = lifecycle.cancel_event(event_id=_event_id(pk), by_user=request.user, **values)
         return _render_event(request, event)
 
 
-class EventRegistrationListView(generics.ListAPIView):  # type: ignore[type-arg]
+@list_operation("events_registrations_list")
+class EventRegistrationListView(SignedInListView):
     """GET: an event's registrations for its organisers: confirmed, then the waiting list in order
     (`?status=cancelled` for the cancelled ones)."""
 
-    permission_classes = [IsSignedIn]
     serializer_class = OrganiserRegistrationSerializer
-    pagination_class = StandardPagination
-    filter_backends: list[Any] = []
-
-    @extend_schema(
-        operation_id="events_registrations_list", parameters=[RegistrationQuerySerializer]
-    )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+    query_serializer_class = RegistrationQuerySerializer
 
     def get_queryset(self) -> QuerySet[Registration]:
-        query = RegistrationQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
+        query = self.query()
         return selectors.list_registrations(
             event_id=_event_id(self.kwargs["pk"]),
             viewer=self.request.user,
-            status=query.validated_data.get("status"),
+            status=query.get("status"),
         ).select_related("event")
 
 
@@ -252,12 +236,11 @@ class EventRegisterView(APIView):
         responses={201: RegistrationSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
-        form = RegistrationCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        values = validated(RegistrationCreateSerializer, request.data)
         result = registrations.register(
             event_id=_event_id(pk),
             resident=request.user,
-            party_size=form.validated_data["party_size"],
+            party_size=values["party_size"],
         )
         registration = Registration.objects.select_related("event").get(pk=result.registration.pk)
         body = RegistrationSerializer(registration, context={"position": result.position}).data
@@ -268,23 +251,17 @@ class EventRegistrationsView(EventRegisterView, EventRegistrationListView):
     """`/api/v1/events/{id}/registrations/`: GET for organisers, POST to register."""
 
 
-class RegistrationListView(generics.ListAPIView):  # type: ignore[type-arg]
+@list_operation("registrations_list")
+class RegistrationListView(SignedInListView):
     """GET: your own registrations (with the waiting-list position), soonest event first."""
 
-    permission_classes = [IsSignedIn]
     serializer_class = RegistrationSerializer
-    pagination_class = StandardPagination
-    filter_backends: list[Any] = []
-
-    @extend_schema(operation_id="registrations_list", parameters=[RegistrationQuerySerializer])
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+    query_serializer_class = RegistrationQuerySerializer
 
     def get_queryset(self) -> QuerySet[Registration]:
-        query = RegistrationQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
+        query = self.query()
         return selectors.list_resident_registrations(
-            user=self.request.user, status=query.validated_data.get("status")
+            user=self.request.user, status=query.get("status")
         )
 
 

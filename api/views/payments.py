@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,12 +13,11 @@ from api.parsers import JSONParser
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
 from api.serializers.events import RegistrationSerializer
+from api.views.base import ERROR, validated
 from booking.exceptions import BookingNotFoundError
 from common.auth import signed_in_user
 from events.exceptions import RegistrationNotFoundError
 from payments import bookings, registrations
-
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
 
 class PayInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -90,12 +89,11 @@ class BookingPayView(APIView):
         responses={200: BookingSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
     )
     def post(self, request: Request, pk: str) -> Response:
-        form = PayInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        values = validated(PayInputSerializer, request.data)
         booking = bookings.pay_booking(
             booking_id=parse_id(pk, not_found=BookingNotFoundError),
             user=signed_in_user(request),
-            payment_method=form.validated_data["payment_method"],
+            payment_method=values["payment_method"],
         )
         return Response(BookingSerializer(booking).data)
 
@@ -142,11 +140,10 @@ class RegistrationPayView(APIView):
         responses={200: RegistrationSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
     )
     def post(self, request: Request, pk: str) -> Response:
-        form = PayInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        values = validated(PayInputSerializer, request.data)
         registration = registrations.pay_registration(
             registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
             user=signed_in_user(request),
-            payment_method=form.validated_data["payment_method"],
+            payment_method=values["payment_method"],
         )
         return Response(RegistrationSerializer(registration).data)

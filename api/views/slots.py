@@ -7,7 +7,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -19,11 +18,10 @@ from rest_framework.response import Response
 from api.filters import SlotFilter, StrictFilterBackend
 from api.ids import parse_id
 from api.serializers.slots import SlotSerializer
+from api.views.base import ERROR
 from booking.availability import get_slot, list_slots
 from booking.exceptions import SlotNotFoundError
 from booking.models import Slot
-
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
 
 @extend_schema_view(

@@ -1,6 +1,6 @@
 """A resident's standing (strikes, suspension) and staff waiving a strike."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,11 +9,10 @@ from api.ids import parse_id
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
 from api.serializers.standing import StandingSerializer, StrikeSerializer
+from api.views.base import ERROR
 from booking import standing
 from booking.exceptions import BookingNotFoundError, StrikeNotFoundError
 from common.auth import signed_in_user
-
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
 
 class MyStandingView(APIView):

@@ -10,7 +10,6 @@ from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -26,6 +25,7 @@ from api.filters import InvalidFilterError, StrictFilterBackend, VenueFilter
 from api.ids import parse_id
 from api.serializers.slots import AvailabilityQuerySerializer, AvailabilitySerializer
 from api.serializers.venues import VenueDetailSerializer, VenueSerializer
+from api.views.base import ERROR
 from booking import rules
 from booking.availability import get_availability
 from venues.exceptions import VenueNotFoundError
@@ -40,7 +40,6 @@ def _venue_id(pk: str) -> int:
     return parse_id(pk, not_found=VenueNotFoundError)
 
 
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 VENUE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Venue id.")
 
 

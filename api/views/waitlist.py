@@ -1,18 +1,17 @@
 """Waiting lists: queue for a full slot, list one's entries, accept / decline / withdraw.
 Each view parses input, calls one service or selector and renders the result."""
 
-from typing import Any
+from collections.abc import Callable
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.ids import parse_id
-from api.pagination import StandardPagination
 from api.parsers import JSONParser
 from api.permissions import IsSignedIn
 from api.serializers.bookings import BookingSerializer
@@ -21,13 +20,12 @@ from api.serializers.waitlist import (
     WaitlistJoinSerializer,
     WaitlistListQuerySerializer,
 )
+from api.views.base import ERROR, SignedInListView, list_operation, validated
 from booking.exceptions import SlotNotFoundError
 from common.auth import signed_in_user
 from waitlist import selectors, services
 from waitlist.exceptions import EntryNotFoundError
 from waitlist.models import WaitlistEntry
-
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 
 
 def _entry_id(pk: str) -> int:
@@ -61,33 +59,26 @@ class SlotWaitlistJoinView(APIView):
     def post(self, request: Request, pk: str) -> Response:
         slot_id = parse_id(pk, not_found=SlotNotFoundError)
         data = request.data if request.data is not None else {}
-        form = WaitlistJoinSerializer(data=data)
-        form.is_valid(raise_exception=True)
+        values = validated(WaitlistJoinSerializer, data)
         entry = services.join_waitlist(
             resident=signed_in_user(request),
             slot_id=slot_id,
-            party_size=form.validated_data["party_size"],
+            party_size=values["party_size"],
         )
         return _render_entry(request, entry, status.HTTP_201_CREATED)
 
 
-class WaitlistListView(generics.ListAPIView):  # type: ignore[type-arg]
+@list_operation("waitlist_list")
+class WaitlistListView(SignedInListView):
     """GET: the caller's waiting-list entries, newest first (`?status=`)."""
 
-    permission_classes = [IsSignedIn]
     serializer_class = WaitlistEntrySerializer
-    pagination_class = StandardPagination
-    filter_backends: list[Any] = []
-
-    @extend_schema(operation_id="waitlist_list", parameters=[WaitlistListQuerySerializer])
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+    query_serializer_class = WaitlistListQuerySerializer
 
     def get_queryset(self) -> QuerySet[WaitlistEntry]:
-        query = WaitlistListQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
+        query = self.query()
         return selectors.list_entries_for(
-            user=signed_in_user(self.request), status=query.validated_data.get("status")
+            user=signed_in_user(self.request), status=query.get("status")
         )
 
 
@@ -107,25 +98,26 @@ class WaitlistAcceptView(APIView):
         )
 
 
-class WaitlistDeclineView(APIView):
+class _EntryCommandView(APIView):
+    """POST: `command` (a waitlist service) on the caller's entry; answers the entry."""
+
+    renderer_classes = [JSONRenderer]
+    permission_classes = [IsSignedIn]
+    command: Callable[..., WaitlistEntry]
+
+    @extend_schema(request=None, responses={200: WaitlistEntrySerializer, 404: ERROR, 409: ERROR})
+    def post(self, request: Request, pk: str) -> Response:
+        entry = type(self).command(entry_id=_entry_id(pk), user=signed_in_user(request))
+        return _render_entry(request, entry)
+
+
+class WaitlistDeclineView(_EntryCommandView):
     """POST: decline an offer; its places go to the next in line."""
 
-    renderer_classes = [JSONRenderer]
-    permission_classes = [IsSignedIn]
-
-    @extend_schema(request=None, responses={200: WaitlistEntrySerializer, 404: ERROR, 409: ERROR})
-    def post(self, request: Request, pk: str) -> Response:
-        entry = services.decline_offer(entry_id=_entry_id(pk), user=signed_in_user(request))
-        return _render_entry(request, entry)
+    command = staticmethod(services.decline_offer)
 
 
-class WaitlistWithdrawView(APIView):
+class WaitlistWithdrawView(_EntryCommandView):
     """POST: leave the waiting list (an open offer is given up)."""
 
-    renderer_classes = [JSONRenderer]
-    permission_classes = [IsSignedIn]
-
-    @extend_schema(request=None, responses={200: WaitlistEntrySerializer, 404: ERROR, 409: ERROR})
-    def post(self, request: Request, pk: str) -> Response:
-        entry = services.withdraw_entry(entry_id=_entry_id(pk), user=signed_in_user(request))
-        return _render_entry(request, entry)
+    command = staticmethod(services.withdraw_entry)
