@@ -9,7 +9,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from allocation.models import BallotEntry, BallotRound
-from api.serializers.events import AwareDateTimeField, StrictIntegerField
+from api.serializers.events import AwareDateTimeField
+from api.serializers.fields import StrictIntegerField
 
 MAX_SLOTS = 2000
 

@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from api.ids import MAX_ID
+from api.serializers.fields import StrictIntegerField
 from booking import rules
 from booking.models import Booking
 from booking.selectors import WHEN_PAST, WHEN_UPCOMING
@@ -18,17 +18,6 @@ from checkin.codes import checkin_code_for
 from payments.selectors import payment_path
 from venues.models import Venue
 from venues.policies import policy_for
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer and nothing else: DRF's IntegerField also takes "2", 2.0 and true."""
-
-    default_error_messages = {"invalid": gettext_lazy("A whole number is required.")}
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)  # type: ignore[no-any-return]
 
 
 class BookingCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -16,22 +16,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.ids import MAX_ID
-from api.serializers.fields import OptionalURLField
+from api.serializers.fields import OptionalURLField, StrictIntegerField
 from common.urls import RequestLike, absolute_url, webcal_url
 from events.models import Event, Registration
 from events.registrations import MAX_PARTY_SIZE
 from payments.selectors import registration_payment_path
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer and nothing else: DRF's IntegerField also takes "2", 2.0 and true."""
-
-    default_error_messages = {"invalid": gettext_lazy("A whole number is required.")}
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)  # type: ignore[no-any-return]
 
 
 class AwareDateTimeField(serializers.DateTimeField):

@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.serializers.bookings import StrictIntegerField
+from api.serializers.fields import StrictIntegerField
 from booking.services import MAX_PARTY_SIZE
 from waitlist import selectors
 from waitlist.models import WaitlistEntry

@@ -5,14 +5,35 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, viewsets
+from rest_framework.permissions import AllowAny
 
+from api.filters import StrictFilterBackend
 from api.pagination import StandardPagination
 from api.permissions import IsSignedIn
 
 # Every error answers this shape; api/schema/ completes each status with its codes.
 ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
 WRITE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 422: ERROR}
+
+
+# A public resource: anyone may list it (a bad filter value is a 400) and read one row. No
+# docstring: the schema would take it as every subclass's description (api/schema/ has theirs).
+class PublicReadViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    permission_classes = [AllowAny]
+    filter_backends = [StrictFilterBackend]
+
+
+def public_read_schema(rows: Any, detail: Any, row_id: Any, *, summaries: tuple[str, str]) -> Any:
+    """Class decorator: the schema of a public ReadOnlyModelViewSet, a filtered list of `rows`
+    (400 for a bad filter) and one `detail` by its path parameter `row_id` (404)."""
+    list_summary, detail_summary = summaries
+    return extend_schema_view(
+        list=extend_schema(summary=list_summary, responses={200: rows(many=True), 400: ERROR}),
+        retrieve=extend_schema(
+            summary=detail_summary, parameters=[row_id], responses={200: detail, 404: ERROR}
+        ),
+    )
 
 
 def validated(

@@ -26,6 +26,22 @@ class PayInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
+# What paying can answer besides the paid booking or registration.
+PAY_ERRORS = {400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR}
+NO_STORE = {"Cache-Control": "no-store"}  # a client secret is never cached
+
+
+class _PayView(APIView):
+    """POST `{"payment_method": "pm_..."}` (PayInputSerializer) by the signed-in owner."""
+
+    permission_classes = [IsSignedIn]
+    parser_classes = [JSONParser]
+
+    @staticmethod
+    def payment_method(request: Request) -> str:
+        return str(validated(PayInputSerializer, request.data)["payment_method"])
+
+
 class _PaymentPageFields(serializers.Serializer):  # type: ignore[type-arg]
     """What the pay page needs, whatever is paid for (a booking or a registration)."""
 
@@ -74,26 +90,22 @@ class BookingPaymentView(APIView):
         page = bookings.get_payment_page(
             booking_id=parse_id(pk, not_found=BookingNotFoundError), user=signed_in_user(request)
         )
-        return Response(PaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"})
+        return Response(PaymentPageSerializer(page).data, headers=NO_STORE)
 
 
-class BookingPayView(APIView):
+class BookingPayView(_PayView):
     """POST `{"payment_method": "pm_..."}`: confirm the held booking's PaymentIntent now."""
-
-    permission_classes = [IsSignedIn]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="bookings_pay",
         request=PayInputSerializer,
-        responses={200: BookingSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+        responses={200: BookingSerializer, **PAY_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
-        values = validated(PayInputSerializer, request.data)
         booking = bookings.pay_booking(
             booking_id=parse_id(pk, not_found=BookingNotFoundError),
             user=signed_in_user(request),
-            payment_method=values["payment_method"],
+            payment_method=self.payment_method(request),
         )
         return Response(BookingSerializer(booking).data)
 
@@ -123,27 +135,21 @@ class RegistrationPaymentView(APIView):
             registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
             user=signed_in_user(request),
         )
-        return Response(
-            RegistrationPaymentPageSerializer(page).data, headers={"Cache-Control": "no-store"}
-        )
+        return Response(RegistrationPaymentPageSerializer(page).data, headers=NO_STORE)
 
 
-class RegistrationPayView(APIView):
+class RegistrationPayView(_PayView):
     """POST `{"payment_method": "pm_..."}`: confirm the held registration's PaymentIntent now."""
-
-    permission_classes = [IsSignedIn]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="registrations_pay",
         request=PayInputSerializer,
-        responses={200: RegistrationSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+        responses={200: RegistrationSerializer, **PAY_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
-        values = validated(PayInputSerializer, request.data)
         registration = registrations.pay_registration(
             registration_id=parse_id(pk, not_found=RegistrationNotFoundError),
             user=signed_in_user(request),
-            payment_method=values["payment_method"],
+            payment_method=self.payment_method(request),
         )
         return Response(RegistrationSerializer(registration).data)

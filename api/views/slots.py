@@ -5,40 +5,23 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import viewsets
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.filters import SlotFilter, StrictFilterBackend
+from api.filters import SlotFilter
 from api.ids import parse_id
 from api.serializers.slots import SlotSerializer
-from api.views.base import ERROR
+from api.views.base import PublicReadViewSet, public_read_schema
 from booking.availability import get_slot, list_slots
 from booking.exceptions import SlotNotFoundError
 from booking.models import Slot
 
+SLOT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Slot id.")
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List slots", responses={200: SlotSerializer(many=True), 400: ERROR}
-    ),
-    retrieve=extend_schema(
-        summary="One slot",
-        parameters=[
-            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Slot id.")
-        ],
-        responses={200: SlotSerializer, 404: ERROR},
-    ),
-)
-class SlotViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
-    permission_classes = [AllowAny]
-    filter_backends = [StrictFilterBackend]
+
+@public_read_schema(SlotSerializer, SlotSerializer, SLOT_ID, summaries=("List slots", "One slot"))
+class SlotViewSet(PublicReadViewSet):
     filterset_class = SlotFilter
     serializer_class = SlotSerializer
 

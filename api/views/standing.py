@@ -14,6 +14,9 @@ from booking import standing
 from booking.exceptions import BookingNotFoundError, StrikeNotFoundError
 from common.auth import signed_in_user
 
+# What a staff command can answer besides its result: not staff there, unknown, already done.
+STAFF_ERRORS = {403: ERROR, 404: ERROR, 409: ERROR}
+
 
 class MyStandingView(APIView):
     """GET: the caller's strikes and whether (until when) their booking is suspended."""
@@ -35,7 +38,7 @@ class StrikeWaiveView(APIView):
     @extend_schema(
         operation_id="strikes_waive",
         request=None,
-        responses={200: StrikeSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: StrikeSerializer, **STAFF_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
         strike_id = parse_id(pk, not_found=StrikeNotFoundError)
@@ -51,7 +54,7 @@ class BookingNoShowView(APIView):
     @extend_schema(
         operation_id="bookings_no_show",
         request=None,
-        responses={200: BookingSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: BookingSerializer, **STAFF_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
         booking_id = parse_id(pk, not_found=BookingNotFoundError)

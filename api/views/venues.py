@@ -8,24 +8,18 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.caching import RenderedCache
-from api.filters import InvalidFilterError, StrictFilterBackend, VenueFilter
+from api.filters import InvalidFilterError, VenueFilter
 from api.ids import parse_id
 from api.serializers.slots import AvailabilityQuerySerializer, AvailabilitySerializer
 from api.serializers.venues import VenueDetailSerializer, VenueSerializer
-from api.views.base import ERROR
+from api.views.base import ERROR, PublicReadViewSet, public_read_schema
 from booking import rules
 from booking.availability import get_availability
 from venues.exceptions import VenueNotFoundError
@@ -41,22 +35,11 @@ def _venue_id(pk: str) -> int:
 
 
 VENUE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Venue id.")
+VENUE_SUMMARIES = ("List venues", "One venue with resources, policy and opening hours")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List venues",
-        responses={200: VenueSerializer(many=True), 400: ERROR},
-    ),
-    retrieve=extend_schema(
-        summary="One venue with resources, policy and opening hours",
-        parameters=[VENUE_ID],
-        responses={200: VenueDetailSerializer, 404: ERROR},
-    ),
-)
-class VenueViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
-    permission_classes = [AllowAny]
-    filter_backends = [StrictFilterBackend]
+@public_read_schema(VenueSerializer, VenueDetailSerializer, VENUE_ID, summaries=VENUE_SUMMARIES)
+class VenueViewSet(PublicReadViewSet):
     filterset_class = VenueFilter
     serializer_class = VenueSerializer
 
