@@ -10,8 +10,9 @@ from checkin.selectors import get_live_occupancy
 from venues.models import BookingPolicy, Resource, Sport, Venue
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
+def _in_language(zh: str, en: str) -> str:
+    """The English text when the active language is English and there is one, else the Chinese."""
+    return en if en and (get_language() or "").startswith("en") else zh
 
 
 class SportSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -57,7 +58,7 @@ class VenueSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
     def get_address(self, venue: Venue) -> str:
-        return venue.address_en if _english() and venue.address_en else venue.address_zh
+        return _in_language(venue.address_zh, venue.address_en)
 
 
 class ResourceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -145,7 +146,7 @@ class VenueDetailSerializer(VenueSerializer):
         read_only_fields = fields
 
     def get_description(self, venue: Venue) -> str:
-        return venue.description_en if _english() and venue.description_en else venue.description_zh
+        return _in_language(venue.description_zh, venue.description_en)
 
     def get_occupancy(self, venue: Venue) -> int | None:
         if venue.kind != Venue.Kind.SMART_GYM:

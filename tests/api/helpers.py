@@ -2,11 +2,15 @@
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import SlotFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = dt.date(2030, 1, 7)  # a Monday, the day the slot and availability tests look at
 
 # The public site the calendar feeds are built for (the `feed_site` fixture).
 FEED_HOST = "sports.luohu.example"
@@ -26,6 +30,11 @@ CONTRACT_SLOT_KEYS = frozenset(
         "reason",
     ]
 )
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """`hour`:`minute` of `day`, Shanghai time."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
 
 
 def client_for(user: Any | None) -> APIClient:

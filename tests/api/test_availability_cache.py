@@ -1,7 +1,6 @@
 """The rendered availability grid kept per process (api/caching.py, AVAILABILITY_CACHE_MS)."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -9,10 +8,8 @@ import time_machine
 from api.caching import RenderedCache
 from api.views import venues as venue_views
 from booking.models import Slot
+from tests.api.helpers import DAY, at
 from tests.factories import BookingPolicyFactory, ResourceFactory, SlotFactory, VenueFactory
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2030, 1, 7)
 
 
 class FakeClock:
@@ -30,14 +27,14 @@ def grid(db, settings):  # type: ignore[no-untyped-def]
     venue = VenueFactory()
     BookingPolicyFactory(venue=venue, window_days=7, release_time=dt.time(0))
     court = ResourceFactory(venue=venue, name_zh="1号场", name_en="Court 1")
-    start = dt.datetime.combine(DAY, dt.time(19), tzinfo=SHANGHAI)
+    start = at(DAY, 19)
     slot = SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     yield venue, slot
     venue_views._rendered_availability.clear()
 
 
 def get(api_client, venue, **headers):  # type: ignore[no-untyped-def]
-    with time_machine.travel(dt.datetime.combine(DAY, dt.time(8), tzinfo=SHANGHAI), tick=False):
+    with time_machine.travel(at(DAY, 8), tick=False):
         return api_client.get(
             f"/api/v1/venues/{venue.pk}/availability/", {"date": DAY.isoformat()}, **headers
         )

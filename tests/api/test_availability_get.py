@@ -1,15 +1,13 @@
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from booking.slots import generate_slots
-from tests.api.helpers import CONTRACT_SLOT_KEYS, assert_error, bad_values
+from tests.api.helpers import CONTRACT_SLOT_KEYS, DAY, assert_error, at, bad_values
+from tests.booking.test_availability import build_venue
 from tests.factories import (
     BookingPolicyFactory,
-    OpeningRuleFactory,
     ResourceFactory,
     SlotFactory,
     VenueFactory,
@@ -17,18 +15,12 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2030, 1, 7)  # a Monday
 SLOT_KEYS = CONTRACT_SLOT_KEYS | {
     "opens_at",
     "closed_reason",
     "allocation",  # "fcfs" or "ballot" (design.md, "Fair allocation")
     "ballot",
 }
-
-
-def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
 
 
 def url(venue_id: object) -> str:
@@ -157,20 +149,12 @@ def test_unknown_venue_is_404(api_client, db, pk):
 def test_availability_takes_three_queries_for_any_venue_size(
     api_client, resources, django_assert_num_queries
 ):
-    venue = VenueFactory()
-    BookingPolicyFactory(venue=venue)
-    for _ in range(resources):
-        resource = ResourceFactory(venue=venue)
-        for weekday in range(7):
-            OpeningRuleFactory(
-                resource=resource, weekday=weekday, opens_at=dt.time(6), closes_at=dt.time(22)
-            )
-    generate_slots(start=DAY, days=7, now=at(DAY, 0))
+    venue_id = build_venue(resources)  # open 6:00-22:00 every day, slots generated for DAY
     with (
         time_machine.travel(at(DAY, 0), tick=False),
         django_assert_num_queries(3),
     ):
-        response = api_client.get(url(venue.pk), {"date": DAY.isoformat(), "days": 7})
+        response = api_client.get(url(venue_id), {"date": DAY.isoformat(), "days": 7})
     slots = [s for r in response.json()["resources"] for s in r["slots"]]
     assert len(slots) == resources * 7 * 16
 

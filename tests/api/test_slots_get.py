@@ -1,11 +1,10 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from api.serializers.slots import SlotSerializer
-from tests.api.helpers import assert_error, bad_values
+from tests.api.helpers import DAY, assert_error, at, bad_values
 from tests.factories import (
     BookingPolicyFactory,
     ResourceFactory,
@@ -15,13 +14,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2030, 1, 7)
 LIST = "/api/v1/slots/"
-
-
-def at(day: dt.date, hour: int) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=SHANGHAI)
 
 
 def make(resource, start, **kwargs):  # type: ignore[no-untyped-def]
