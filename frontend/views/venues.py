@@ -172,7 +172,7 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "amenities": amenity_labels(venue.amenities),
         "map_links": venue_map_links(venue),
-        "grid_config": {
+        "page_config": {
             "venue": venue.pk,
             "day": day.isoformat(),
             "authenticated": request.user.is_authenticated,
