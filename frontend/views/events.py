@@ -111,7 +111,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "occurrences": occurrences,
         "categories": Event.Category.choices,
         "category": category,
-        "venues": venues,
+        "venue_choices": [(v.pk, v.name) for v in venues],
         "venue_id": venue_id,
         "feed": _feed_links(request, feed_path),
         "feed_all": _feed_links(request, "/calendar/events.ics"),
