@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from booking import services
 from booking.exceptions import BookingBusyError
 from booking.models import Booking
+from tests.common.test_transactions import backend_pid, wait_until_waiting_on_a_lock
 from tests.factories import SlotFactory
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
@@ -96,17 +97,6 @@ def test_cancel_behind_a_held_booking_lock_is_busy(resident, court, settings):
     assert booking.status == Booking.Status.CONFIRMED
 
 
-def _wait_until_waiting_on_a_lock(cursor, pid: int) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-        row = cursor.fetchone()
-        if row and row[0] == "Lock":
-            return
-        time.sleep(0.005)
-    raise AssertionError("the booking transaction never waited for the lock")
-
-
 def test_deadlock_with_another_transaction_is_retried_and_the_booking_succeeds(
     resident, court, settings, caplog
 ):
@@ -117,9 +107,8 @@ def test_deadlock_with_another_transaction_is_retried_and_the_booking_succeeds(
     """
     settings.DB_LOCK_TIMEOUT_MS = 10_000
     slot = SlotFactory(resource=court)
+    booking_pid = backend_pid()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        booking_pid = cursor.fetchone()[0]
         cursor.execute("SET deadlock_timeout = '500ms'")
     problems: list[BaseException] = []
     resident_locked = threading.Event()
@@ -132,7 +121,7 @@ def test_deadlock_with_another_transaction_is_retried_and_the_booking_succeeds(
                     "SELECT id FROM auth_user WHERE id = %s FOR NO KEY UPDATE", [resident.pk]
                 )
                 resident_locked.set()
-                _wait_until_waiting_on_a_lock(cursor, booking_pid)
+                wait_until_waiting_on_a_lock(cursor, booking_pid)
                 cursor.execute(
                     "UPDATE booking_slot SET closed_reason = '' WHERE id = %s", [slot.pk]
                 )
