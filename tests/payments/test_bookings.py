@@ -4,13 +4,11 @@ Webhooks are signed exactly as Stripe signs them; one test lets localstripe deli
 """
 
 import datetime as dt
-import threading
 import time
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 from icalendar import Calendar
 from rest_framework.test import APIClient
@@ -24,6 +22,7 @@ from payments.models import Payment, StripeEvent
 from payments.refunds import NO_REFUND_LATE, issue_refund
 from payments.selectors import payment_path
 from payments.sweeps import expire_holds, retry_pending_refunds
+from tests.concurrency.helpers import race
 from tests.factories import SlotFactory, UserFactory
 from tests.stripe_server import (
     STRIPE_TEST_WEBHOOK_SECRET,
@@ -425,24 +424,16 @@ def test_localstripe_delivers_the_webhook_that_confirms_the_booking(
 def test_two_residents_racing_for_the_last_paid_place(stripe_settings, court):
     slot = paid_slot(court)
     racers = [UserFactory(username="racer-a"), UserFactory(username="racer-b")]
-    barrier = threading.Barrier(len(racers))
-    answers: dict[str, tuple[int, dict]] = {}
+    clients = [APIClient() for _ in racers]
+    for client, user in zip(clients, racers, strict=True):
+        client.force_authenticate(user)
 
-    def race(user) -> None:  # type: ignore[no-untyped-def]
-        try:
-            client = APIClient()
-            client.force_authenticate(user)
-            barrier.wait()
-            response = client.post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
-            answers[user.username] = (response.status_code, response.json())
-        finally:
-            connection.close()
+    def book(client: APIClient) -> tuple[int, dict]:
+        response = client.post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=race, args=(user,)) for user in racers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race([lambda client=client: book(client) for client in clients])
+    answers = {user.username: outcome for user, outcome in zip(racers, outcomes, strict=True)}
 
     statuses = sorted(code for code, _ in answers.values())
     assert statuses == [201, 409], answers

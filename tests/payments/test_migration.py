@@ -16,6 +16,13 @@ from django.utils import timezone
 from booking.models import Booking
 from events.models import Registration
 from payments.models import Payment, StripeEvent
+from tests.migration_moves import (
+    applied_models,
+    before_the_move,
+    group_member,
+    migrate,
+    one_place_booking,
+)
 
 MOVED_OUT = ("booking", "0009_payments_moved_out")
 TAKEN_OVER = ("payments", "0001_initial")
@@ -41,24 +48,6 @@ PAYMENT_COLUMNS = (
 EVENT_COLUMNS = ("pk", "event_id", "type", "payment_id", "outcome", "received_at")
 
 
-def before_the_move(executor: MigrationExecutor) -> list[tuple[str, str]]:
-    """Booking's migration just before the move (whichever it is: 0009's booking parent)."""
-    parents = executor.loader.graph.node_map[MOVED_OUT].parents
-    return [next(parent.key for parent in parents if parent.key[0] == "booking")]
-
-
-def migrate(targets: list[tuple[str, str]] | None = None) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
-    executor.loader.build_graph()  # what is applied now
-    return executor
-
-
-def applied_models(executor: MigrationExecutor):  # type: ignore[no-untyped-def]
-    """The models as the applied migrations of every app leave them (contenttypes included)."""
-    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
-
-
 def rows(model, columns):  # type: ignore[no-untyped-def]
     return sorted(model.objects.values_list(*columns))
 
@@ -68,48 +57,27 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
     a group allowed to view payments and an admin log entry about a payment, in booking's models.
     """
     user_model = old.get_model("auth", "User")
-    content_type = old.get_model("contenttypes", "ContentType")
-    permission = old.get_model("auth", "Permission")
-    payment_type, _ = content_type.objects.get_or_create(app_label="booking", model="payment")
-    event_type, _ = content_type.objects.get_or_create(app_label="booking", model="stripeevent")
-    view_payments, _ = permission.objects.get_or_create(
-        content_type=payment_type, codename="view_payment", defaults={"name": "Can view"}
+    cashier, types = group_member(
+        old,
+        group="cashiers",
+        username="cashier",
+        permissions={
+            "payment": ("view_payment", "Can view"),
+            "stripeevent": ("view_stripeevent", "Can view"),
+        },
+        is_staff=True,
     )
-    view_events, _ = permission.objects.get_or_create(
-        content_type=event_type, codename="view_stripeevent", defaults={"name": "Can view"}
-    )
-    group = old.get_model("auth", "Group").objects.create(name="cashiers")
-    group.permissions.add(view_payments, view_events)
-    cashier = user_model.objects.create(username="cashier", is_staff=True)
-    cashier.groups.add(group)
-
-    venue = old.get_model("venues", "Venue").objects.create(
-        slug="paid", name_zh="莲塘体育馆", kind="sports_centre"
-    )
-    resource = old.get_model("venues", "Resource").objects.create(venue=venue, name_zh="2号场")
+    payment_type = types["payment"]
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
-    slot = old.get_model("booking", "Slot").objects.create(
-        resource=resource,
-        venue=venue,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-        capacity=4,
-        places=1,
-        remaining=0,
-        price=Decimal("60.00"),
-    )
     resident = user_model.objects.create(username="payer")
-    booking = old.get_model("booking", "Booking").objects.create(
-        slot=slot,
-        resource=resource,
-        venue=venue,
+    booking = one_place_booking(
+        old,
+        venue=("paid", "莲塘体育馆"),
+        court="2号场",
         resident=resident,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        exclusive=True,
-        party_size=2,
-        places=1,
-        price=slot.price,
+        start=start,
+        slot_fields={"price": Decimal("60.00")},
+        price=Decimal("60.00"),
         status="confirmed",
         confirmed_at=start - dt.timedelta(days=1),
     )
@@ -178,7 +146,7 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
         "booking": booking.pk,
         "cashier": cashier.pk,
         "payment_type": payment_type.pk,
-        "event_type": event_type.pk,
+        "event_type": types["stripeevent"].pk,
         "log": log.pk,
     }
 
@@ -186,7 +154,7 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
 @pytest.mark.django_db(transaction=True)
 def test_payments_events_log_entries_and_permissions_survive_the_move_and_its_undoing():
     executor = MigrationExecutor(connection)
-    before = before_the_move(executor)
+    before = before_the_move(executor, MOVED_OUT)
     executor = migrate(before)
     old = applied_models(executor)
     made = paid_for(old)

@@ -1,0 +1,91 @@
+"""Helpers for the tests of migrations that move models from booking to another app (checkin,
+payments): run the migrations back and forth, and make rows in the models as they were."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+def before_the_move(
+    executor: MigrationExecutor, moved_out: tuple[str, str]
+) -> list[tuple[str, str]]:
+    """Booking's migration just before the move (whichever it is: `moved_out`'s booking parent)."""
+    parents = executor.loader.graph.node_map[moved_out].parents
+    return [next(parent.key for parent in parents if parent.key[0] == "booking")]
+
+
+def migrate(targets: list[tuple[str, str]] | None = None) -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets or executor.loader.graph.leaf_nodes())
+    executor.loader.build_graph()  # what is applied now
+    return executor
+
+
+def applied_models(executor: MigrationExecutor):  # type: ignore[no-untyped-def]
+    """The models as the applied migrations of every app leave them (contenttypes included)."""
+    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
+
+
+def group_member(  # type: ignore[no-untyped-def]
+    old, *, group: str, username: str, permissions: dict[str, tuple[str, str]], **user_fields: Any
+):
+    """A user in a new group that holds `permissions` ({booking's model: (codename, name)}) on
+    booking's models. Returns the user and the content types of those models, by model."""
+    content_type = old.get_model("contenttypes", "ContentType")
+    permission = old.get_model("auth", "Permission")
+    types = {}
+    granted = []
+    for model, (codename, name) in permissions.items():
+        types[model], _ = content_type.objects.get_or_create(app_label="booking", model=model)
+        found, _ = permission.objects.get_or_create(
+            content_type=types[model], codename=codename, defaults={"name": name}
+        )
+        granted.append(found)
+    holder = old.get_model("auth", "Group").objects.create(name=group)
+    holder.permissions.add(*granted)
+    member = old.get_model("auth", "User").objects.create(username=username, **user_fields)
+    member.groups.add(holder)
+    return member, types
+
+
+def one_place_booking(  # type: ignore[no-untyped-def]
+    old,
+    *,
+    venue: tuple[str, str],
+    court: str,
+    resident,
+    start: dt.datetime,
+    slot_fields: dict[str, Any] | None = None,
+    **booking_fields: Any,
+):
+    """An exclusive booking of a party of two for the one place of an hour's slot at a new
+    venue (`venue`: slug, Chinese name) and court, in booking's models as they were."""
+    slug, name_zh = venue
+    place = old.get_model("venues", "Venue").objects.create(
+        slug=slug, name_zh=name_zh, kind="sports_centre"
+    )
+    resource = old.get_model("venues", "Resource").objects.create(venue=place, name_zh=court)
+    slot = old.get_model("booking", "Slot").objects.create(
+        resource=resource,
+        venue=place,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        capacity=4,
+        places=1,
+        remaining=0,
+        **(slot_fields or {}),
+    )
+    return old.get_model("booking", "Booking").objects.create(
+        slot=slot,
+        resource=resource,
+        venue=place,
+        resident=resident,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        exclusive=True,
+        party_size=2,
+        places=1,
+        **booking_fields,
+    )
