@@ -4,6 +4,7 @@ payments): run the migrations back and forth, and make rows in the models as the
 import datetime as dt
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -26,6 +27,27 @@ def migrate(targets: list[tuple[str, str]] | None = None) -> MigrationExecutor:
 def applied_models(executor: MigrationExecutor):  # type: ignore[no-untyped-def]
     """The models as the applied migrations of every app leave them (contenttypes included)."""
     return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
+
+
+def undo_the_move(moved_out: tuple[str, str]):  # type: ignore[no-untyped-def]
+    """Migrate back to booking's migration just before the move; return that target and the
+    models as they were there."""
+    before = before_the_move(MigrationExecutor(connection), moved_out)
+    return before, applied_models(migrate(before))
+
+
+def make_the_move(taken_over: tuple[str, str]) -> None:
+    """Apply the move (`taken_over`: the new app's migration), then every migration: the
+    schema the other tests expect."""
+    migrate([taken_over])
+    migrate()
+    ContentType.objects.clear_cache()
+
+
+def content_type_labels(old, *pks: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The (app label, model) of the content types `pks` in the models `old`, sorted."""
+    labels = old.get_model("contenttypes", "ContentType").objects.filter(pk__in=pks)
+    return sorted(labels.values_list("app_label", "model"))
 
 
 def group_member(  # type: ignore[no-untyped-def]

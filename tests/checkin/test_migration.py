@@ -6,18 +6,18 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from checkin.gates import get_gate_device, hash_gate_token
 from checkin.models import CheckIn, GateDevice
 from tests.migration_moves import (
     applied_models,
-    before_the_move,
+    content_type_labels,
     group_member,
+    make_the_move,
     migrate,
     one_place_booking,
+    undo_the_move,
 )
 
 MOVED_OUT = ("booking", "0008_checkin_moved_out")
@@ -64,14 +64,10 @@ def booked_and_scanned(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db(transaction=True)
 def test_gates_scans_and_group_permissions_survive_the_move_and_its_undoing():
-    executor = MigrationExecutor(connection)
-    before = before_the_move(executor, MOVED_OUT)
-    executor = migrate(before)
-    made = booked_and_scanned(applied_models(executor))
+    before, old = undo_the_move(MOVED_OUT)
+    made = booked_and_scanned(old)
 
-    migrate([TAKEN_OVER])
-    migrate()  # the schema the other tests expect
-    ContentType.objects.clear_cache()
+    make_the_move(TAKEN_OVER)
 
     gate = GateDevice.objects.get(pk=made["gate"])
     assert get_gate_device(token=TOKEN) == gate
@@ -88,10 +84,7 @@ def test_gates_scans_and_group_permissions_survive_the_move_and_its_undoing():
     old = applied_models(migrate(before))
     assert old.get_model("booking", "GateDevice").objects.get().pk == made["gate"]
     assert old.get_model("booking", "CheckIn").objects.get().pk == made["scan"]
-    labels = old.get_model("contenttypes", "ContentType").objects.filter(
-        pk__in=[made["gate_type"], made["scan_type"]]
-    )
-    assert sorted(labels.values_list("app_label", "model")) == [
+    assert content_type_labels(old, made["gate_type"], made["scan_type"]) == [
         ("booking", "checkin"),
         ("booking", "gatedevice"),
     ]

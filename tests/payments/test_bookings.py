@@ -26,6 +26,8 @@ from tests.concurrency.helpers import race
 from tests.factories import SlotFactory, UserFactory
 from tests.stripe_server import (
     STRIPE_TEST_WEBHOOK_SECRET,
+    WEBHOOK,
+    deliver,
     pay_at_stripe,
     signed_event,
     stripe_test_client,
@@ -33,7 +35,6 @@ from tests.stripe_server import (
 
 pytestmark = pytest.mark.django_db
 
-WEBHOOK = "/api/v1/payments/stripe/webhook/"
 PRICE = Decimal("50.00")
 
 
@@ -52,13 +53,6 @@ def hold(resident, resource, **kwargs):  # type: ignore[no-untyped-def]
 def intent_of(booking):  # type: ignore[no-untyped-def]
     payment = Payment.objects.get(booking=booking)
     return stripe_test_client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
-
-
-def deliver(event_type, intent, **kwargs):  # type: ignore[no-untyped-def]
-    payload, header = signed_event(event_type, intent.to_dict(), **kwargs)
-    return APIClient().post(
-        WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
 
 
 def refunds_at_stripe(intent_id):  # type: ignore[no-untyped-def]
@@ -223,10 +217,7 @@ def test_failed_event_releases_the_place(stripe_settings, resident, court):
     booking = hold(resident, court)
     intent = intent_of(booking).to_dict()
     intent["last_payment_error"] = {"code": "card_declined", "message": "Your card was declined."}
-    payload, header = signed_event("payment_intent.payment_failed", intent)
-    response = APIClient().post(
-        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
+    response = deliver("payment_intent.payment_failed", intent)
     assert response.json()["outcome"] == "released"
     booking.refresh_from_db()
     assert booking.status == Booking.Status.EXPIRED
@@ -260,10 +251,7 @@ def test_success_with_another_amount_confirms_nothing(stripe_settings, resident,
     booking = hold(resident, court)
     intent = intent_of(booking).to_dict()
     intent.update(status="succeeded", amount=100)
-    payload, header = signed_event("payment_intent.succeeded", intent)
-    response = APIClient().post(
-        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
+    response = deliver("payment_intent.succeeded", intent)
     assert response.json()["outcome"] == "amount_mismatch"
     booking.refresh_from_db()
     assert booking.status == Booking.Status.HELD

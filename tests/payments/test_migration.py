@@ -9,8 +9,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from booking.models import Booking
@@ -18,10 +17,12 @@ from events.models import Registration
 from payments.models import Payment, StripeEvent
 from tests.migration_moves import (
     applied_models,
-    before_the_move,
+    content_type_labels,
     group_member,
+    make_the_move,
     migrate,
     one_place_booking,
+    undo_the_move,
 )
 
 MOVED_OUT = ("booking", "0009_payments_moved_out")
@@ -153,18 +154,13 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db(transaction=True)
 def test_payments_events_log_entries_and_permissions_survive_the_move_and_its_undoing():
-    executor = MigrationExecutor(connection)
-    before = before_the_move(executor, MOVED_OUT)
-    executor = migrate(before)
-    old = applied_models(executor)
+    before, old = undo_the_move(MOVED_OUT)
     made = paid_for(old)
     old_payments = rows(old.get_model("booking", "Payment"), PAYMENT_COLUMNS)
     old_events = rows(old.get_model("booking", "StripeEvent"), EVENT_COLUMNS)
     assert len(old_payments) == 3 and len(old_events) == 2
 
-    migrate([TAKEN_OVER])
-    migrate()  # the schema the other tests expect
-    ContentType.objects.clear_cache()
+    make_the_move(TAKEN_OVER)
 
     # Every row, every column, as it was.
     assert rows(Payment, PAYMENT_COLUMNS) == old_payments
@@ -195,10 +191,7 @@ def test_payments_events_log_entries_and_permissions_survive_the_move_and_its_un
     old = applied_models(migrate(before))
     assert rows(old.get_model("booking", "Payment"), PAYMENT_COLUMNS) == old_payments
     assert rows(old.get_model("booking", "StripeEvent"), EVENT_COLUMNS) == old_events
-    labels = old.get_model("contenttypes", "ContentType").objects.filter(
-        pk__in=[made["payment_type"], made["event_type"]]
-    )
-    assert sorted(labels.values_list("app_label", "model")) == [
+    assert content_type_labels(old, made["payment_type"], made["event_type"]) == [
         ("booking", "payment"),
         ("booking", "stripeevent"),
     ]
