@@ -95,10 +95,15 @@ def ensure_database(*, fresh: bool) -> None:
 
 
 def migrate(port: int) -> None:
+    migrate_with(server_env(port))
+
+
+def migrate_with(env: dict[str, str]) -> None:
+    """Migrate the database of the server environment `env`, in a child process."""
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=ROOT,
-        env=server_env(port),
+        env=env,
         check=True,
         timeout=600,
     )
@@ -106,7 +111,12 @@ def migrate(port: int) -> None:
 
 def setup_django(port: int) -> None:
     """Configure this process's Django for the bench database (to load data and verify)."""
-    os.environ.update(server_env(port))
+    setup_django_with(server_env(port))
+
+
+def setup_django_with(env: dict[str, str]) -> None:
+    """Configure this process's Django for the server environment `env`."""
+    os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
 

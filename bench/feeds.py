@@ -45,7 +45,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import free_port  # noqa: E402
+from bench.common import free_port, migrate_with, setup_django_with  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -146,18 +146,8 @@ def drop_database() -> None:
 
 
 def setup_django(port: int) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=server_env(port),
-        check=True,
-        timeout=600,
-    )
-    os.environ.update(server_env(port))
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    migrate_with(server_env(port))
+    setup_django_with(server_env(port))
 
 
 class Server:
