@@ -19,8 +19,13 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from booking.exceptions import BookingNotFoundError
 from booking.models import Booking
-from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError, PaymentProviderError
-from payments.intents import check_payment_method, ensure_payment_intent
+from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError
+from payments.intents import (
+    IntentFor,
+    check_payment_method,
+    ensure_payment_intent,
+    start_payment_intent,
+)
 from payments.models import Payment
 from payments.outcomes import SettlementTerms, confirm_payment, settle_cancellation
 from payments.pages import PayPage, owned, recorded_payment
@@ -43,7 +48,7 @@ def get_payment_page(*, booking_id: Any, user: AbstractBaseUser) -> PaymentPage:
     if not booking.price:
         raise PaymentNotFoundError()
     if booking.status == Booking.Status.HELD:
-        payment = _ensure_intent(booking=booking)
+        payment = ensure_payment_intent(**_intent_for(booking))
     else:
         payment = recorded_payment(booking=booking)
     return PaymentPage(booking=booking, payment=payment, hold_expires_at=booking.hold_expires_at)
@@ -58,14 +63,11 @@ def start_payment(*, booking: Booking) -> Payment | None:
     """
     if booking.status != Booking.Status.HELD or not booking.price:
         return None
-    try:
-        return _ensure_intent(booking=booking)
-    except PaymentProviderError:
-        return Payment.objects.filter(booking=booking).first()
+    return start_payment_intent(_intent_for(booking))
 
 
-def _ensure_intent(*, booking: Booking) -> Payment:
-    return ensure_payment_intent(
+def _intent_for(booking: Booking) -> IntentFor:
+    return IntentFor(
         target={"booking": booking},
         amount=booking.price,
         metadata={"booking_id": str(booking.pk), "booking_uid": str(booking.uid)},
@@ -84,7 +86,9 @@ def pay_booking(*, booking_id: Any, user: AbstractBaseUser, payment_method: Any)
     booking = _owned_booking(booking_id=booking_id, user=user)
     if booking.status != Booking.Status.HELD or not booking.price:
         raise PaymentNotPayableError()
-    confirm_payment(payment=_ensure_intent(booking=booking), payment_method=payment_method)
+    confirm_payment(
+        payment=ensure_payment_intent(**_intent_for(booking)), payment_method=payment_method
+    )
     booking.refresh_from_db()
     return booking
 

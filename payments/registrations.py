@@ -27,8 +27,13 @@ from common.urls import absolute_url
 from events import registrations as event_registrations
 from events.exceptions import RegistrationNotFoundError
 from events.models import Event, Registration
-from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError, PaymentProviderError
-from payments.intents import check_payment_method, ensure_payment_intent
+from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError
+from payments.intents import (
+    IntentFor,
+    check_payment_method,
+    ensure_payment_intent,
+    start_payment_intent,
+)
 from payments.models import Payment
 from payments.outcomes import SettlementTerms, confirm_payment, settle_cancellation
 from payments.pages import PayPage, owned, recorded_payment
@@ -54,14 +59,11 @@ def start_registration_payment(*, registration: Registration) -> Payment | None:
         return None
     if not settings.STRIPE_ENABLED:
         return None
-    try:
-        return _ensure_registration_intent(registration=registration)
-    except PaymentProviderError:
-        return Payment.objects.filter(registration=registration).first()
+    return start_payment_intent(_intent_for(registration))
 
 
-def _ensure_registration_intent(*, registration: Registration) -> Payment:
-    return ensure_payment_intent(
+def _intent_for(registration: Registration) -> IntentFor:
+    return IntentFor(
         target={"registration": registration},
         amount=registration.amount,
         metadata={
@@ -90,7 +92,7 @@ def get_registration_payment_page(
             raise PaymentNotPayableError(gettext("The event is cancelled: nothing to pay."))
         if not settings.STRIPE_ENABLED:
             raise PaymentUnavailableError()
-        payment = _ensure_registration_intent(registration=registration)
+        payment = ensure_payment_intent(**_intent_for(registration))
     else:
         payment = recorded_payment(registration=registration)
     return RegistrationPaymentPage(
@@ -118,7 +120,7 @@ def pay_registration(
     if not settings.STRIPE_ENABLED:
         raise PaymentUnavailableError()
     confirm_payment(
-        payment=_ensure_registration_intent(registration=registration),
+        payment=ensure_payment_intent(**_intent_for(registration)),
         payment_method=payment_method,
     )
     return Registration.objects.select_related("event").get(pk=registration.pk)
