@@ -10,15 +10,7 @@ from django.utils import timezone
 
 from checkin.gates import get_gate_device, hash_gate_token
 from checkin.models import CheckIn, GateDevice
-from tests.migration_moves import (
-    applied_models,
-    content_type_labels,
-    group_member,
-    make_the_move,
-    migrate,
-    one_place_booking,
-    undo_the_move,
-)
+from tests import migration_moves as moves
 
 MOVED_OUT = ("booking", "0008_checkin_moved_out")
 TAKEN_OVER = ("checkin", "0001_initial")
@@ -27,7 +19,7 @@ TOKEN = "gate-token-from-before-the-move"
 
 def booked_and_scanned(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """A gate, a booking scanned at it, and a group allowed to manage gates, in booking's models."""
-    keeper, types = group_member(
+    keeper, types = moves.group_member(
         old,
         group="gate keepers",
         username="keeper",
@@ -37,7 +29,7 @@ def booked_and_scanned(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
         },
     )
     start = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=10)
-    booking = one_place_booking(
+    booking = moves.one_place_booking(
         old,
         venue=("moved", "东门体育馆"),
         court="1号场",
@@ -64,10 +56,10 @@ def booked_and_scanned(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db(transaction=True)
 def test_gates_scans_and_group_permissions_survive_the_move_and_its_undoing():
-    before, old = undo_the_move(MOVED_OUT)
+    before, old = moves.undo_the_move(MOVED_OUT)
     made = booked_and_scanned(old)
 
-    make_the_move(TAKEN_OVER)
+    moves.make_the_move(TAKEN_OVER)
 
     gate = GateDevice.objects.get(pk=made["gate"])
     assert get_gate_device(token=TOKEN) == gate
@@ -81,11 +73,11 @@ def test_gates_scans_and_group_permissions_survive_the_move_and_its_undoing():
     assert keeper.has_perm("checkin.view_checkin")
     assert not keeper.has_perm("checkin.delete_gatedevice")
 
-    old = applied_models(migrate(before))
+    old = moves.applied_models(moves.migrate(before))
     assert old.get_model("booking", "GateDevice").objects.get().pk == made["gate"]
     assert old.get_model("booking", "CheckIn").objects.get().pk == made["scan"]
-    assert content_type_labels(old, made["gate_type"], made["scan_type"]) == [
+    assert moves.content_type_labels(old, made["gate_type"], made["scan_type"]) == [
         ("booking", "checkin"),
         ("booking", "gatedevice"),
     ]
-    migrate()
+    moves.migrate()

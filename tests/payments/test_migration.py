@@ -15,15 +15,7 @@ from django.utils import timezone
 from booking.models import Booking
 from events.models import Registration
 from payments.models import Payment, StripeEvent
-from tests.migration_moves import (
-    applied_models,
-    content_type_labels,
-    group_member,
-    make_the_move,
-    migrate,
-    one_place_booking,
-    undo_the_move,
-)
+from tests import migration_moves as moves
 
 MOVED_OUT = ("booking", "0009_payments_moved_out")
 TAKEN_OVER = ("payments", "0001_initial")
@@ -58,7 +50,7 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
     a group allowed to view payments and an admin log entry about a payment, in booking's models.
     """
     user_model = old.get_model("auth", "User")
-    cashier, types = group_member(
+    cashier, types = moves.group_member(
         old,
         group="cashiers",
         username="cashier",
@@ -71,7 +63,7 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
     payment_type = types["payment"]
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
     resident = user_model.objects.create(username="payer")
-    booking = one_place_booking(
+    booking = moves.one_place_booking(
         old,
         venue=("paid", "莲塘体育馆"),
         court="2号场",
@@ -154,13 +146,13 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db(transaction=True)
 def test_payments_events_log_entries_and_permissions_survive_the_move_and_its_undoing():
-    before, old = undo_the_move(MOVED_OUT)
+    before, old = moves.undo_the_move(MOVED_OUT)
     made = paid_for(old)
     old_payments = rows(old.get_model("booking", "Payment"), PAYMENT_COLUMNS)
     old_events = rows(old.get_model("booking", "StripeEvent"), EVENT_COLUMNS)
     assert len(old_payments) == 3 and len(old_events) == 2
 
-    make_the_move(TAKEN_OVER)
+    moves.make_the_move(TAKEN_OVER)
 
     # Every row, every column, as it was.
     assert rows(Payment, PAYMENT_COLUMNS) == old_payments
@@ -188,11 +180,11 @@ def test_payments_events_log_entries_and_permissions_survive_the_move_and_its_un
     assert cashier.has_perm("payments.view_stripeevent")
     assert not cashier.has_perm("payments.change_payment")
 
-    old = applied_models(migrate(before))
+    old = moves.applied_models(moves.migrate(before))
     assert rows(old.get_model("booking", "Payment"), PAYMENT_COLUMNS) == old_payments
     assert rows(old.get_model("booking", "StripeEvent"), EVENT_COLUMNS) == old_events
-    assert content_type_labels(old, made["payment_type"], made["event_type"]) == [
+    assert moves.content_type_labels(old, made["payment_type"], made["event_type"]) == [
         ("booking", "payment"),
         ("booking", "stripeevent"),
     ]
-    migrate()
+    moves.migrate()
