@@ -102,11 +102,7 @@ def settle_cancelled_booking(*, booking_id: int) -> str:
     between the cancellation and this call left undone. Returns the outcome.
     """
     return settle_cancellation(
-        Booking.objects.select_related("venue__policy").filter(
-            pk=booking_id, status=Booking.Status.CANCELLED
-        ),
-        what="booking",
-        terms=_settlement_terms,
+        Booking.objects.select_related("venue__policy"), pk=booking_id, terms=_settlement_terms
     )
 
 

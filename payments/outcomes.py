@@ -268,21 +268,20 @@ class SettlementTerms:
 
 
 def settle_cancellation[CancelledT: (Booking, Registration)](
-    cancelled: QuerySet[CancelledT], *, what: str, terms: Callable[[CancelledT], SettlementTerms]
+    rows: QuerySet[CancelledT], *, pk: int, terms: Callable[[CancelledT], SettlementTerms]
 ) -> str:
-    """Settle the payment of a cancelled booking or registration; run after the cancellation
-    committed.
+    """Settle the payment of a cancelled booking or registration (row `pk` of `rows`, if it is
+    cancelled); run after the cancellation committed.
 
-    `cancelled` selects the one cancelled row, `what` is "booking" or "registration" (the
-    payment's field that points at it), `terms` says what to do with money already paid.
-    Locks the row, then its payment; cancels an unpaid intent, or keeps the money, or marks it
-    for a refund. Idempotent: a payment is settled once, so `retry_pending_refunds` can sweep up
-    a settlement that a crash between the cancellation and this call left undone. Stripe is
-    called after the commit. Returns the outcome.
+    Locks the row, then its payment; cancels an unpaid intent, or keeps the money (`terms`
+    say so), or marks it for a refund. Idempotent: a payment is settled once, so
+    `retry_pending_refunds` can sweep up a settlement that a crash between the cancellation and
+    this call left undone. Stripe is called after the commit. Returns the outcome.
     """
+    cancelled = rows.filter(pk=pk, status=rows.model.Status.CANCELLED)
     after: list[Callable[[], object]] = []
     with transaction.atomic():
-        outcome = _settle_locked(cancelled, what=what, terms=terms, after=after)
+        outcome = _settle_locked(cancelled, terms=terms, after=after)
     run_after(after)
     return outcome
 
@@ -290,10 +289,11 @@ def settle_cancellation[CancelledT: (Booking, Registration)](
 def _settle_locked[CancelledT: (Booking, Registration)](
     cancelled: QuerySet[CancelledT],
     *,
-    what: str,
     terms: Callable[[CancelledT], SettlementTerms],
     after: list[Callable[[], object]],
 ) -> str:
+    # The payment's field that points at the row is named after its model.
+    what = str(cancelled.model._meta.model_name)
     row = cancelled.select_for_update(of=("self",)).first()
     if row is None:
         return "not_cancelled"

@@ -156,11 +156,7 @@ def settle_cancelled_registration(*, registration_id: int) -> str:
     crash skipped. Returns the outcome.
     """
     return settle_cancellation(
-        Registration.objects.select_related("event").filter(
-            pk=registration_id, status=Registration.Status.CANCELLED
-        ),
-        what="registration",
-        terms=_settlement_terms,
+        Registration.objects.select_related("event"), pk=registration_id, terms=_settlement_terms
     )
 
 
