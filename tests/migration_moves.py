@@ -51,18 +51,19 @@ def content_type_labels(old, *pks: int) -> list[tuple[str, str]]:  # type: ignor
 
 
 def group_member(  # type: ignore[no-untyped-def]
-    old, *, group: str, username: str, permissions: dict[str, tuple[str, str]], **user_fields: Any
+    old, *, group: str, username: str, codenames: list[str], **user_fields: Any
 ):
-    """A user in a new group that holds `permissions` ({booking's model: (codename, name)}) on
+    """A user in a new group that holds the permissions `codenames` ("<action>_<model>") on
     booking's models. Returns the user and the content types of those models, by model."""
     content_type = old.get_model("contenttypes", "ContentType")
     permission = old.get_model("auth", "Permission")
     types = {}
     granted = []
-    for model, (codename, name) in permissions.items():
+    for codename in codenames:
+        action, _, model = codename.partition("_")
         types[model], _ = content_type.objects.get_or_create(app_label="booking", model=model)
         found, _ = permission.objects.get_or_create(
-            content_type=types[model], codename=codename, defaults={"name": name}
+            content_type=types[model], codename=codename, defaults={"name": f"Can {action}"}
         )
         granted.append(found)
     holder = old.get_model("auth", "Group").objects.create(name=group)

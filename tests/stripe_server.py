@@ -103,6 +103,12 @@ def pay_at_stripe(intent_id: str, payment_method: str = "pm_card_visa") -> Any:
     return client.v1.payment_intents.confirm(intent_id)
 
 
+def refunds_at_stripe(intent_id: str) -> list[int]:
+    """The amounts (in fen) refunded at Stripe for the intent `intent_id`."""
+    listing = stripe_test_client().v1.refunds.list(params={"payment_intent": intent_id})
+    return [r.amount for r in listing.data]
+
+
 def signed_event(
     event_type: str,
     obj: dict[str, Any],

@@ -23,10 +23,7 @@ def booked_and_scanned(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
         old,
         group="gate keepers",
         username="keeper",
-        permissions={
-            "gatedevice": ("change_gatedevice", "Can change"),
-            "checkin": ("view_checkin", "Can view"),
-        },
+        codenames=["change_gatedevice", "view_checkin"],
     )
     start = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=10)
     booking = moves.one_place_booking(

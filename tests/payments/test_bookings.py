@@ -29,6 +29,7 @@ from tests.stripe_server import (
     WEBHOOK,
     deliver,
     pay_at_stripe,
+    refunds_at_stripe,
     signed_event,
     stripe_test_client,
 )
@@ -53,11 +54,6 @@ def hold(resident, resource, **kwargs):  # type: ignore[no-untyped-def]
 def intent_of(booking):  # type: ignore[no-untyped-def]
     payment = Payment.objects.get(booking=booking)
     return stripe_test_client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
-
-
-def refunds_at_stripe(intent_id):  # type: ignore[no-untyped-def]
-    listing = stripe_test_client().v1.refunds.list(params={"payment_intent": intent_id})
-    return [r.amount for r in listing.data]
 
 
 def test_paid_slot_is_held_with_a_cny_payment_intent(stripe_settings, resident, court):

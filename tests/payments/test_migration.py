@@ -54,10 +54,7 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
         old,
         group="cashiers",
         username="cashier",
-        permissions={
-            "payment": ("view_payment", "Can view"),
-            "stripeevent": ("view_stripeevent", "Can view"),
-        },
+        codenames=["view_payment", "view_stripeevent"],
         is_staff=True,
     )
     payment_type = types["payment"]

@@ -28,7 +28,7 @@ from payments.registrations import (
 from payments.selectors import registration_payment_path
 from payments.sweeps import expire_holds, retry_pending_refunds
 from tests.factories import EventFactory, UserFactory
-from tests.stripe_server import deliver, pay_at_stripe, stripe_test_client
+from tests.stripe_server import deliver, pay_at_stripe, refunds_at_stripe, stripe_test_client
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +54,6 @@ def open_pay_page(registration):  # type: ignore[no-untyped-def]
 
 def intent(payment):  # type: ignore[no-untyped-def]
     return stripe_test_client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
-
-
-def refunds_at_stripe(intent_id):  # type: ignore[no-untyped-def]
-    listing = stripe_test_client().v1.refunds.list(params={"payment_intent": intent_id})
-    return [r.amount for r in listing.data]
 
 
 def count(event):  # type: ignore[no-untyped-def]
