@@ -339,16 +339,16 @@ def test_a_missing_short_or_published_secret_key_is_an_error_without_debug(setti
     assert_one_error(checks.check_secret_key(None), "config.E001")
 
 
-def test_a_long_random_secret_key_passes(settings):
-    settings.DEBUG = False
-    settings.SECRET_KEY = new_secret_key()
-
-    assert checks.check_secret_key(None) == []
-
-
-def test_debug_may_use_the_development_secret_key(settings):
-    settings.DEBUG = True
-    settings.SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+@pytest.mark.parametrize(
+    ("debug", "secret_key"),
+    [(False, new_secret_key()), (True, "dev-only-insecure-secret-key-change-me")],
+    ids=["long-random", "development-key-with-debug"],
+)
+def test_a_long_random_secret_key_or_debug_with_the_development_key_passes(
+    settings, debug, secret_key
+):
+    settings.DEBUG = debug
+    settings.SECRET_KEY = secret_key
 
     assert checks.check_secret_key(None) == []
 
