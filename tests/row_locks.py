@@ -55,3 +55,10 @@ def wait_until_waiting_on_a_lock(  # type: ignore[no-untyped-def]
             return
         time.sleep(0.005)
     raise AssertionError(f"{what} never waited for the lock")
+
+
+def backend_pid() -> int:
+    """The PostgreSQL server process of this thread's connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])

@@ -21,7 +21,7 @@ from common import transactions
 from common.errors import BusyError
 from events.exceptions import EventBusyError
 from tests.factories import UserFactory
-from tests.row_locks import RowLocker, wait_until_waiting_on_a_lock
+from tests.row_locks import RowLocker, backend_pid, wait_until_waiting_on_a_lock
 
 
 class DriverError(Exception):
@@ -232,12 +232,6 @@ LOCK_USER_ROW = "SELECT id FROM auth_user WHERE id = %s FOR UPDATE"
 def lock_user_row(user_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(LOCK_USER_ROW, [user_id])
-
-
-def backend_pid() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return int(cursor.fetchone()[0])
 
 
 @pytest.mark.concurrency

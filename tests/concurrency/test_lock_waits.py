@@ -11,44 +11,10 @@ from rest_framework.test import APIClient
 from booking import services
 from booking.exceptions import BookingBusyError
 from booking.models import Booking
-from tests.common.test_transactions import backend_pid, wait_until_waiting_on_a_lock
 from tests.factories import SlotFactory
+from tests.row_locks import RowLocker, backend_pid, wait_until_waiting_on_a_lock
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
-
-
-class RowLocker(threading.Thread):
-    """Holds row locks in its own connection and transaction until told to let go."""
-
-    def __init__(self, *statements: tuple[str, list[object]]) -> None:
-        super().__init__(daemon=True)
-        self.statements = statements
-        self.locked = threading.Event()
-        self.release = threading.Event()
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                for sql, params in self.statements:
-                    cursor.execute(sql, params)
-                self.locked.set()
-                self.release.wait(timeout=30)
-        except BaseException as exc:
-            self.error = exc
-            self.locked.set()
-        finally:
-            connection.close()
-
-    def __enter__(self) -> "RowLocker":
-        self.start()
-        assert self.locked.wait(timeout=10)
-        assert self.error is None, self.error
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.release.set()
-        self.join(timeout=10)
 
 
 def lock_slot(slot_id: int) -> tuple[str, list[object]]:
