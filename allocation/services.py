@@ -16,7 +16,8 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, TextField
+from django.db.models.functions import Cast, Now
 from django.utils import timezone
 
 from allocation import draw as v1
@@ -449,11 +450,7 @@ def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
         )
         for pk, s in slots.items()
     }
-    entries = list(
-        BallotEntry.objects.filter(round=ballot, status=BallotEntry.Status.ENTERED).values_list(
-            "pk", "ticket", "resident_id", "choices", "party_size"
-        )
-    )
+    entries = _entries_to_draw(ballot)
     winners_before = set(
         BallotEntry.objects.filter(
             status=BallotEntry.Status.WON,
@@ -531,19 +528,23 @@ def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
         now=now,
     )
     booking_of = {pk: b for (pk, *_rest), b in zip(won, booking_ids, strict=True)}
+    # Most entries of a big round lose in tier 0 with all their choices allowed: those are
+    # written by one set-based statement; only the others are sent row by row.
     rows = [
-        (
-            pk,
-            BallotEntry.Status.WON if outcome[ticket] is not None else BallotEntry.Status.LOST,
-            by_ticket[ticket].tier,
-            list(by_ticket[ticket].choices),
-            outcome[ticket],
-            booking_of.get(pk),
+        EntryResult(
+            pk=pk,
+            tier=by_ticket[ticket].tier,
+            choices=list(by_ticket[ticket].choices),
+            won_slot=outcome[ticket],
+            booking=booking_of.get(pk),
         )
-        for pk, ticket, _r, _c, _p in entries
+        for pk, ticket, _r, choices, _p in entries
+        if outcome[ticket] is not None
+        or by_ticket[ticket].tier != 0
+        or len(by_ticket[ticket].choices) != len(choices)
     ]
-    _write_results(rows)
-    notices.owe(kind=BallotEntry.RESULT_NOTICE, refs=[row[0] for row in rows], now=now)
+    _write_results(ballot=ballot, rows=rows)
+    notices.owe(kind=BallotEntry.RESULT_NOTICE, refs=[row[0] for row in entries], now=now)
     ballot.drawn_at = now
     ballot.drawn_slots = {str(pk): [r.exclusive, r.places] for pk, r in rooms.items()}
     ballot.save(update_fields=["drawn_at", "drawn_slots"])
@@ -571,44 +572,77 @@ def _active_bookings(
     return found
 
 
-def _write_results(rows: Sequence[tuple[int, str, int, list[int], int | None, int | None]]) -> None:
-    """Write every entry's outcome in one statement (PostgreSQL), else row by row."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        for pk, status, tier, choices, won_slot, booking in rows:
-            BallotEntry.objects.filter(pk=pk).update(
-                status=status,
-                tier=tier,
-                drawn_choices=choices,
-                won_slot_id=won_slot,
-                booking_id=booking,
+def _entries_to_draw(ballot: BallotRound) -> list[tuple[int, str, int, list[int], int]]:
+    """The round's live entries as (pk, ticket, resident id, choices, party size).
+
+    The choices are read as text and decoded here: no JSON field converter per row.
+    """
+    rows = (
+        BallotEntry.objects.filter(round=ballot, status=BallotEntry.Status.ENTERED)
+        .annotate(choices_text=Cast("choices", TextField()))
+        .values_list("pk", "ticket", "resident_id", "choices_text", "party_size")
+    )
+    loads = json.loads
+    return [(pk, t, r, loads(c), p) for pk, t, r, c, p in rows.iterator(chunk_size=10_000)]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryResult:
+    """An entry's outcome, as published: its tier, allowed choices, the slot it won."""
+
+    pk: int
+    tier: int
+    choices: list[int]
+    won_slot: int | None
+    booking: int | None
+
+
+def _write_results(*, ballot: BallotRound, rows: Sequence[EntryResult]) -> None:
+    """Write the outcome of every live entry of a round being drawn.
+
+    `rows` are the entries with anything to say: winners, tier 1, or choices left out (one
+    statement on PostgreSQL, else row by row). Every other live entry lost in tier 0 with all
+    its choices allowed: one set-based UPDATE, so a big round's losers cost no data sent.
+    """
+    lost, won = BallotEntry.Status.LOST, BallotEntry.Status.WON
+    if rows and connection.vendor == "postgresql":
+        # One JSON array of rows: no per-element array adaptation for many entries.
+        payload = [
+            {
+                "id": r.pk,
+                "status": won if r.won_slot is not None else lost,
+                "tier": r.tier,
+                "choices": r.choices,
+                "won": r.won_slot,
+                "booking": r.booking,
+            }
+            for r in rows
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {BallotEntry._meta.db_table} e SET status = r.status, tier = r.tier,
+                  drawn_choices = r.choices, won_slot_id = r.won, booking_id = r.booking,
+                  updated_at = now()
+                FROM jsonb_to_recordset(%s::jsonb) AS r(
+                  id bigint, status text, tier smallint, choices jsonb, won bigint, booking bigint)
+                WHERE e.id = r.id
+                """,
+                [json.dumps(payload)],
             )
-        return
-    # One JSON array of rows: no per-element array adaptation for 100,000 entries.
-    table = BallotEntry._meta.db_table
-    payload = [
-        {
-            "id": pk,
-            "status": str(status),
-            "tier": tier,
-            "choices": choices,
-            "won": won,
-            "booking": b,
-        }
-        for pk, status, tier, choices, won, b in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {table} e SET status = r.status, tier = r.tier, drawn_choices = r.choices,
-              won_slot_id = r.won, booking_id = r.booking, updated_at = now()
-            FROM jsonb_to_recordset(%s::jsonb)
-              AS r(id bigint, status text, tier smallint, choices jsonb, won bigint, booking bigint)
-            WHERE e.id = r.id
-            """,
-            [json.dumps(payload)],
-        )
+    else:
+        for r in rows:
+            BallotEntry.objects.filter(pk=r.pk).update(
+                status=won if r.won_slot is not None else lost,
+                tier=r.tier,
+                drawn_choices=r.choices,
+                won_slot_id=r.won_slot,
+                booking_id=r.booking,
+                updated_at=Now(),
+            )
+    BallotEntry.objects.filter(round=ballot, status=BallotEntry.Status.ENTERED).update(
+        status=lost, tier=0, drawn_choices=F("choices"), updated_at=Now()
+    )
 
 
 # --- the scheduler --------------------------------------------------------------------------
