@@ -36,7 +36,7 @@ def ballot_slots(slot_ids: Iterable[int], now: dt.datetime) -> dict[int, int]:
     if connection.vendor != "postgresql":
         rows = (
             BallotRound.slots.through.objects.filter(slot_id__in=ids)
-            .filter(_holds(now, prefix="ballotround__"))
+            .filter(holds(now, prefix="ballotround__"))
             .values_list("slot_id", "ballotround_id")
         )
         return dict(rows)
@@ -45,14 +45,15 @@ def ballot_slots(slot_ids: Iterable[int], now: dt.datetime) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def _holds(now: dt.datetime, *, prefix: str = "") -> Q:
+def holds(now: dt.datetime, *, prefix: str = "") -> Q:
+    """Rounds that hold their slots at `now`: undrawn, or drawn and not yet released."""
     return Q(**{f"{prefix}drawn_at__isnull": True}) | Q(**{f"{prefix}releases_at__gt": now})
 
 
 def holding_round(now: dt.datetime) -> Subquery:
     """The slot allocator: per Slot row, the id of the round holding it at `now`, or NULL."""
     through = BallotRound.slots.through.objects.filter(slot_id=OuterRef("pk")).filter(
-        _holds(now, prefix="ballotround__")
+        holds(now, prefix="ballotround__")
     )
     return Subquery(through.order_by().values("ballotround_id")[:1])
 
