@@ -148,18 +148,14 @@ class BallotEntry(models.Model):
     tier = models.PositiveSmallIntegerField(null=True, blank=True)
     # The choices still allowed at the draw (per-person limits), as published.
     drawn_choices = models.JSONField(null=True, blank=True)
-    # Indexed (and `booking` kept unique) only where set, i.e. on winners: a draw rewrites
-    # every entry, and a losing entry's new row then skips both indexes (bench/README.md).
+    # Indexed (and `booking` kept one per entry) only where set, i.e. on winners: a draw
+    # rewrites every entry, and a losing entry's new row then skips both indexes
+    # (bench/README.md). Nothing reads an entry from its booking: no reverse accessor.
     won_slot = models.ForeignKey(
         Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     booking = models.ForeignKey(
-        Booking,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="ballot_entries",
-        db_index=False,
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
