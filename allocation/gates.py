@@ -17,14 +17,15 @@ from booking.hooks import BookingGate
 BALLOT = "ballot"
 
 
-def _holds(now: dt.datetime, *, prefix: str = "") -> Q:
+def holds(now: dt.datetime, *, prefix: str = "") -> Q:
+    """Rounds that hold their slots at `now`: undrawn, or drawn and not yet released."""
     return Q(**{f"{prefix}drawn_at__isnull": True}) | Q(**{f"{prefix}releases_at__gt": now})
 
 
 def holding_round(now: dt.datetime) -> Subquery:
     """The slot allocator: per Slot row, the id of the round holding it at `now`, or NULL."""
     through = BallotRound.slots.through.objects.filter(slot_id=OuterRef("pk")).filter(
-        _holds(now, prefix="ballotround__")
+        holds(now, prefix="ballotround__")
     )
     return Subquery(through.order_by().values("ballotround_id")[:1])
 
@@ -32,7 +33,7 @@ def holding_round(now: dt.datetime) -> Subquery:
 def refuse_ballot_slot() -> BookingGate:
     """The booking gate: refuses with AllocatedByBallotError a slot a ballot still holds.
 
-    The rule is `_holds`', in SQL: the gate runs on every booking attempt and booking.hooks
+    The rule is `holds`', in SQL: the gate runs on every booking attempt and booking.hooks
     asks all gates in one raw statement (tests/allocation/test_draw.py checks both agree)."""
     through = BallotRound.slots.through._meta.db_table
     sql = (
