@@ -10,6 +10,6 @@ class AllocationConfig(AppConfig):
         from booking import hooks
 
         # booking never imports this app: it asks the registered gate and allocator instead.
-        hooks.register_booking_gate(gates.refuse_ballot_slot)
+        hooks.register_booking_gate(gates.refuse_ballot_slot())
         hooks.register_slot_allocator(gates.BALLOT, gates.holding_round)
         notifications.register_senders()

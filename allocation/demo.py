@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from allocation import services
+from allocation.exceptions import InvalidRoundError
 from allocation.models import BallotRound
 from booking import rules
 from booking.models import Slot
@@ -80,7 +81,7 @@ def _round(venue: Venue, *, day: dt.date, now: dt.datetime, drawn: bool) -> Ball
             releases_at=releases_at,
             now=made_at,
         )
-    except services.InvalidRoundError:
+    except InvalidRoundError:
         return None  # e.g. its slots are in another round already
     if drawn:
         users = get_user_model().objects.filter(username__in=ENTRANTS)

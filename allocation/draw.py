@@ -11,10 +11,10 @@ step: extend, never change, the meaning of v1.
    least the party size. An entry wins at most one slot; with no choice left it loses.
 """
 
-import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 ALGORITHM = "v1"
 
@@ -35,15 +35,18 @@ class SlotRoom:
 
 def order_key(*, seed: str, entry: DrawEntry) -> tuple[int, str]:
     """The entry's place in the draw order: (tier, HMAC-SHA256(seed, ticket) hex)."""
-    mac = hmac.new(seed.encode("ascii"), entry.ticket.encode("utf-8"), hashlib.sha256)
-    return entry.tier, mac.hexdigest()
+    return _order_key(seed.encode("ascii"), entry)
+
+
+def _order_key(key: bytes, entry: DrawEntry) -> tuple[int, str]:
+    return entry.tier, hmac.digest(key, entry.ticket.encode("utf-8"), "sha256").hex()
 
 
 def draw(
     *, seed: str, entries: Iterable[DrawEntry], slots: Mapping[int, SlotRoom]
 ) -> dict[str, int | None]:
     """Each entry's ticket → the slot it won, or None. Pure: same input, same outcome."""
-    ordered = sorted(entries, key=lambda e: order_key(seed=seed, entry=e))
+    ordered = sorted(entries, key=partial(_order_key, seed.encode("ascii")))
     left = {slot_id: room.places for slot_id, room in slots.items()}
     outcome: dict[str, int | None] = {}
     for entry in ordered:

@@ -136,7 +136,9 @@ class BallotEntry(models.Model):
         related_name="ballot_entries",
         db_index=False,
     )
-    ticket = models.CharField(max_length=32, unique=True, default=new_ticket, editable=False)
+    # Unique by a constraint in Meta: a unique field would add a second (LIKE) index, which
+    # every draw would have to update on every entry.
+    ticket = models.CharField(max_length=32, default=new_ticket, editable=False)
     # JSON lists of slot ids (JSON, not ArrayField: the SQLite quick start has the app too).
     choices = models.JSONField(help_text=_("Slot ids, best first."))
     party_size = models.PositiveIntegerField(default=1)
@@ -146,11 +148,14 @@ class BallotEntry(models.Model):
     tier = models.PositiveSmallIntegerField(null=True, blank=True)
     # The choices still allowed at the draw (per-person limits), as published.
     drawn_choices = models.JSONField(null=True, blank=True)
+    # Indexed (and `booking` kept one per entry) only where set, i.e. on winners: a draw
+    # rewrites every entry, and a losing entry's new row then skips both indexes
+    # (bench/README.md). Nothing reads an entry from its booking: no reverse accessor.
     won_slot = models.ForeignKey(
-        Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
-    booking = models.OneToOneField(
-        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="ballot_entry"
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -158,6 +163,12 @@ class BallotEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["ticket"], name="ballot_entry_ticket_unique"),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=models.Q(booking__isnull=False),
+                name="ballot_entry_one_per_booking",
+            ),
             models.UniqueConstraint(
                 fields=["round", "resident"],
                 condition=~models.Q(status="withdrawn"),
@@ -173,6 +184,11 @@ class BallotEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["resident", "status"], name="ballot_entry_resident_idx"),
+            models.Index(
+                fields=["won_slot"],
+                condition=models.Q(won_slot__isnull=False),
+                name="ballot_entry_won_slot_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,9 @@ one day (half exclusive courts, half shared floors of 20), drawn and booked in o
 
 Reports the draw's wall time, the drawing process's peak memory (VmHWM, Django included),
 and the share of the wall time spent waiting for the database (every statement is timed by a
-connection execute wrapper). Uses its own database, BENCH_BALLOT_DATABASE_URL (default
+connection execute wrapper). On a shared machine wall times vary with the other load, so it
+also reports CPU time: the drawing process's (`cpu_s`) and its PostgreSQL backend's
+(`db_cpu_s`, from /proc when the server runs on this machine, else null). Uses its own database, BENCH_BALLOT_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/luohu_ballot_bench), which is flushed first.
 """
 
@@ -138,6 +140,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def backend_cpu_s(pid: int) -> float | None:
+    """CPU time (user + system) of a local process, from /proc; None if it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def draw(round_id: int) -> dict[str, Any]:
     """Draw the round in this process, timing the database's share."""
     from django.db import connection
@@ -160,16 +171,27 @@ def draw(round_id: int) -> dict[str, Any]:
             statements.append((took, " ".join(sql.split())[:70]))
 
     connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     base_rss = peak_rss_mb()
+    db_cpu = backend_cpu_s(backend)
+    cpu = time.process_time()
     started = time.perf_counter()
     with connection.execute_wrapper(timed):
         outcome = services.draw_round(round_id=round_id)
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    db_cpu_after = backend_cpu_s(backend)
     assert outcome.drawn_now
     return {
         "wall_s": round(wall, 2),
         "db_s": round(db_seconds, 2),
         "db_share": round(db_seconds / wall, 2),
+        "cpu_s": round(cpu, 2),
+        "db_cpu_s": None
+        if db_cpu is None or db_cpu_after is None
+        else round(db_cpu_after - db_cpu, 2),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "rss_before_draw_mb": round(base_rss, 1),
         "entries": BallotEntry.objects.filter(round_id=round_id).count(),

@@ -95,10 +95,15 @@ def ensure_database(*, fresh: bool) -> None:
 
 
 def migrate(port: int) -> None:
+    migrate_with(server_env(port))
+
+
+def migrate_with(env: dict[str, str]) -> None:
+    """Migrate the database of the server environment `env`, in a child process."""
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=ROOT,
-        env=server_env(port),
+        env=env,
         check=True,
         timeout=600,
     )
@@ -106,7 +111,12 @@ def migrate(port: int) -> None:
 
 def setup_django(port: int) -> None:
     """Configure this process's Django for the bench database (to load data and verify)."""
-    os.environ.update(server_env(port))
+    setup_django_with(server_env(port))
+
+
+def setup_django_with(env: dict[str, str]) -> None:
+    """Configure this process's Django for the server environment `env`."""
+    os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -135,13 +145,7 @@ class Server:
         return children_of(self.proc.pid)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
 def start_server(port: int, gunicorn_env: dict[str, str], log_path: Path) -> Server:
@@ -206,12 +210,18 @@ def start_profiler(server: Server, out_dir: Path) -> subprocess.Popen[bytes]:
 
 
 def stop_profiler(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    stop_process(proc, signal.SIGINT)  # py-spy writes its output on SIGINT
+
+
+def stop_process(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Ask a child process to stop with `sig` and wait for it; kill it after 30 s."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 # --- CPU accounting --------------------------------------------------------------------------

@@ -33,7 +33,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import socket
 import statistics
 import subprocess
@@ -45,7 +44,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import free_port  # noqa: E402
+from bench.common import (  # noqa: E402
+    free_port,
+    migrate_with,
+    setup_django_with,
+    stop_process,
+)
 
 VENV_BIN = Path(sys.executable).parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -146,18 +150,8 @@ def drop_database() -> None:
 
 
 def setup_django(port: int) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=server_env(port),
-        check=True,
-        timeout=600,
-    )
-    os.environ.update(server_env(port))
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    migrate_with(server_env(port))
+    setup_django_with(server_env(port))
 
 
 class Server:
@@ -192,13 +186,7 @@ class Server:
         return int(children[0])
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self.log.close()
 
 

@@ -175,6 +175,34 @@ async def open_connection(loop: asyncio.AbstractEventLoop, host: str, port: int)
     return proto
 
 
+async def reconnected(
+    loop: asyncio.AbstractEventLoop, host: str, port: int, stats: Stats
+) -> HttpConnection | None:
+    """A new connection, or None (counted, after a short pause) when it cannot be opened."""
+    try:
+        return await open_connection(loop, host, port)
+    except OSError as exc:
+        stats.errors[f"connect: {exc.__class__.__name__}"] += 1
+        await asyncio.sleep(0.05)
+        return None
+
+
+async def timed_request(
+    conn: HttpConnection, raw: bytes, timeout: float, stats: Stats
+) -> tuple[int, bytes] | None:
+    """Send `raw` and record the answer's status and latency; None (counted, connection
+    closed) when no answer comes."""
+    started = time.perf_counter()
+    try:
+        status, payload = await asyncio.wait_for(conn.request(raw), timeout)
+    except (ResponseError, TimeoutError) as exc:
+        stats.errors[exc.__class__.__name__] += 1
+        conn.close()
+        return None
+    stats.record(started, status)
+    return status, payload
+
+
 def build_get(host: str, port: int, path: str, headers: dict[str, str]) -> bytes:
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Accept: application/json"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
@@ -212,23 +240,13 @@ async def run_fixed(spec: dict[str, Any], stats: Stats) -> None:
         while time.perf_counter() < deadline and sent < budget:
             sent += 1
             if conn is None or conn.closed:
-                try:
-                    conn = await open_connection(loop, host, port)
-                except OSError as exc:
-                    stats.errors[f"connect: {exc.__class__.__name__}"] += 1
-                    await asyncio.sleep(0.05)
+                conn = await reconnected(loop, host, port, stats)
+                if conn is None:
                     continue
             raw = raws[i % len(raws)]
             i += 1
-            started = time.perf_counter()
-            try:
-                status, _ = await asyncio.wait_for(conn.request(raw), timeout)
-            except (ResponseError, TimeoutError) as exc:
-                stats.errors[exc.__class__.__name__] += 1
-                conn.close()
+            if await timed_request(conn, raw, timeout, stats) is None:
                 conn = None
-                continue
-            stats.record(started, status)
         if conn is not None:
             conn.close()
 
@@ -269,11 +287,8 @@ async def run_crowd(spec: dict[str, Any], stats: Stats) -> None:
                 if time.perf_counter() >= deadline:
                     break
                 if conn is None or conn.closed:
-                    try:
-                        conn = await open_connection(loop, host, port)
-                    except OSError as exc:
-                        stats.errors[f"connect: {exc.__class__.__name__}"] += 1
-                        await asyncio.sleep(0.05)
+                    conn = await reconnected(loop, host, port, stats)
+                    if conn is None:
                         continue
                 body = b'{"slot": %d, "party_size": %d}' % (slot_id, party_size)
                 raw = b"%sIdempotency-Key: %s\r\nContent-Length: %d\r\n\r\n%s" % (
@@ -282,15 +297,11 @@ async def run_crowd(spec: dict[str, Any], stats: Stats) -> None:
                     len(body),
                     body,
                 )
-                started = time.perf_counter()
-                try:
-                    status, payload = await asyncio.wait_for(conn.request(raw), timeout)
-                except (ResponseError, TimeoutError) as exc:
-                    stats.errors[exc.__class__.__name__] += 1
-                    conn.close()
+                answer = await timed_request(conn, raw, timeout, stats)
+                if answer is None:
                     conn = None
                     continue
-                stats.record(started, status)
+                status, payload = answer
                 if status == 201:
                     stats.successes_by_slot[slot_id] += 1
                     stats.residents_booked += 1

@@ -1,7 +1,7 @@
 """E-mails to residents about their bookings: confirmation (with an .ics) and reminders.
 
 Confirmations go through the outbox (common/notices.py): the transaction that confirms a booking
-(`booking.locking.insert_booking`, `booking.services.confirm_paid_hold`) writes a `Notice` row, and the sweeper
+(`booking.locking.insert_booking`, `booking.holds.confirm_paid_hold`) writes a `Notice` row, and the sweeper
 calls the sender registered here (`register_senders`, from the app's `ready()`), each notice
 once. Reminders are swept from the bookings themselves (`send_reminders`, `ReminderSent`).
 Messages are bilingual, Chinese first, like the rest of the service.

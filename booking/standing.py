@@ -36,6 +36,22 @@ def _policy(venue_id: int) -> BookingPolicy:
     return policy_of_venue_id(venue_id)
 
 
+def _lock_for_venue_staff[R: (Booking, Strike)](
+    model: type[R], *, pk: Any, by_user: AbstractBaseUser, not_found: type[Exception]
+) -> R:
+    """Lock the row `pk` of `model` (a booking or a strike) for staff of its venue.
+
+    Raises `not_found` (also for a malformed id), NotVenueStaffError.
+    """
+    try:
+        row = model.objects.select_for_update().get(pk=int(pk))
+    except (model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise not_found() from exc
+    if not is_venue_staff(user=by_user, venue_id=row.venue_id):
+        raise NotVenueStaffError()
+    return row
+
+
 def record_strike(*, booking: Booking, kind: str, now: dt.datetime) -> Strike | None:
     """Count a late cancellation or no-show against the booking's resident; suspend at the limit.
 
@@ -113,12 +129,9 @@ def waive_strike(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        try:
-            strike = Strike.objects.select_for_update().get(pk=int(strike_id))
-        except (Strike.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-            raise StrikeNotFoundError() from exc
-        if not is_venue_staff(user=by_user, venue_id=strike.venue_id):
-            raise NotVenueStaffError()
+        strike = _lock_for_venue_staff(
+            Strike, pk=strike_id, by_user=by_user, not_found=StrikeNotFoundError
+        )
         if strike.waived_at is not None:
             raise StrikeAlreadyWaivedError()
         strike.waived_at = now
@@ -188,12 +201,9 @@ def mark_no_show(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        try:
-            booking = Booking.objects.select_for_update().get(pk=int(booking_id))
-        except (Booking.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-            raise BookingNotFoundError() from exc
-        if not is_venue_staff(user=by_user, venue_id=booking.venue_id):
-            raise NotVenueStaffError()
+        booking = _lock_for_venue_staff(
+            Booking, pk=booking_id, by_user=by_user, not_found=BookingNotFoundError
+        )
         refusal = _no_show_refusal(booking=booking, now=now)
         if refusal is not None:
             raise refusal

@@ -74,6 +74,23 @@ class Event(models.Model):
 
     # Statuses residents and feeds can see (cancelled ones stay visible so subscribers learn it).
     PUBLIC_STATUSES = (Status.PUBLISHED, Status.POSTPONED, Status.CANCELLED)
+    # What an entry in a calendar shows of the event (the feeds read these; an organiser edits
+    # them, with a few more).
+    CALENDAR_FIELDS = (
+        "title_zh",
+        "title_en",
+        "description_zh",
+        "description_en",
+        "category",
+        "location_zh",
+        "location_en",
+        "latitude",
+        "longitude",
+        "starts_at",
+        "ends_at",
+        "rrule",
+        "exdates",
+    )
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")

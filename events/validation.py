@@ -27,20 +27,8 @@ from venues.models import Venue
 
 EDITABLE_FIELDS = frozenset(
     {
-        "title_zh",
-        "title_en",
-        "description_zh",
-        "description_en",
-        "category",
+        *Event.CALENDAR_FIELDS,
         "venue_id",
-        "location_zh",
-        "location_en",
-        "latitude",
-        "longitude",
-        "starts_at",
-        "ends_at",
-        "rrule",
-        "exdates",
         "registration_opens_at",
         "registration_closes_at",
         "capacity",

@@ -12,35 +12,29 @@ payment settled by `settle_cancelled_booking`.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
 
 from booking.exceptions import BookingNotFoundError
 from booking.models import Booking
-from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError, PaymentProviderError
-from payments.intents import check_payment_method, ensure_payment_intent, run_after
+from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError
+from payments.intents import (
+    IntentFor,
+    check_payment_method,
+    ensure_payment_intent,
+    start_payment_intent,
+)
 from payments.models import Payment
-from payments.outcomes import confirm_payment, settle_cancelled_payment
+from payments.outcomes import SettlementTerms, confirm_payment, settle_cancellation
+from payments.pages import PayPage, owned, recorded_payment
 from venues.policies import policy_for
 
 
 @dataclass(frozen=True)
-class PaymentPage:
+class PaymentPage(PayPage):
     booking: Booking
-    payment: Payment
-    client_secret: str
-    publishable_key: str
-    amount: Decimal
-    currency: str
-    payment_method_types: list[str]
-    hold_expires_at: dt.datetime | None
 
 
 def get_payment_page(*, booking_id: Any, user: AbstractBaseUser) -> PaymentPage:
@@ -54,24 +48,10 @@ def get_payment_page(*, booking_id: Any, user: AbstractBaseUser) -> PaymentPage:
     if not booking.price:
         raise PaymentNotFoundError()
     if booking.status == Booking.Status.HELD:
-        payment = _ensure_intent(booking=booking)
+        payment = ensure_payment_intent(**_intent_for(booking))
     else:
-        found = Payment.objects.filter(booking=booking).first()
-        if found is None:
-            raise PaymentNotFoundError()
-        payment = found
-    return PaymentPage(
-        booking=booking,
-        payment=payment,
-        client_secret=payment.stripe_client_secret
-        if payment.status == Payment.Status.REQUIRES_PAYMENT
-        else "",
-        publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
-        amount=payment.amount,
-        currency=payment.currency,
-        payment_method_types=list(payment.payment_method_types),
-        hold_expires_at=booking.hold_expires_at,
-    )
+        payment = recorded_payment(booking=booking)
+    return PaymentPage(booking=booking, payment=payment, hold_expires_at=booking.hold_expires_at)
 
 
 def start_payment(*, booking: Booking) -> Payment | None:
@@ -83,14 +63,11 @@ def start_payment(*, booking: Booking) -> Payment | None:
     """
     if booking.status != Booking.Status.HELD or not booking.price:
         return None
-    try:
-        return _ensure_intent(booking=booking)
-    except PaymentProviderError:
-        return Payment.objects.filter(booking=booking).first()
+    return start_payment_intent(_intent_for(booking))
 
 
-def _ensure_intent(*, booking: Booking) -> Payment:
-    return ensure_payment_intent(
+def _intent_for(booking: Booking) -> IntentFor:
+    return IntentFor(
         target={"booking": booking},
         amount=booking.price,
         metadata={"booking_id": str(booking.pk), "booking_uid": str(booking.uid)},
@@ -109,7 +86,9 @@ def pay_booking(*, booking_id: Any, user: AbstractBaseUser, payment_method: Any)
     booking = _owned_booking(booking_id=booking_id, user=user)
     if booking.status != Booking.Status.HELD or not booking.price:
         raise PaymentNotPayableError()
-    confirm_payment(payment=_ensure_intent(booking=booking), payment_method=payment_method)
+    confirm_payment(
+        payment=ensure_payment_intent(**_intent_for(booking)), payment_method=payment_method
+    )
     booking.refresh_from_db()
     return booking
 
@@ -122,40 +101,18 @@ def settle_cancelled_booking(*, booking_id: int) -> str:
     payment is settled once, so `retry_pending_refunds` can sweep up a settlement that a crash
     between the cancellation and this call left undone. Returns the outcome.
     """
-    after: list[Callable[[], object]] = []
-    with transaction.atomic():
-        outcome = _settle_locked(booking_id=booking_id, after=after)
-    run_after(after)
-    return outcome
-
-
-def _settle_locked(*, booking_id: int, after: list[Callable[[], object]]) -> str:
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("venue__policy")
-        .filter(pk=booking_id, status=Booking.Status.CANCELLED)
-        .first()
+    return settle_cancellation(
+        Booking.objects.select_related("venue__policy"), pk=booking_id, terms=_settlement_terms
     )
-    if booking is None:
-        return "not_cancelled"
-    payment = Payment.objects.select_for_update().filter(booking_id=booking.pk).first()
-    if payment is None:
-        return "no_payment"
+
+
+def _settlement_terms(booking: Booking) -> SettlementTerms:
     policy = policy_for(booking.venue)
-    return settle_cancelled_payment(
-        payment,
-        what="booking",
+    return SettlementTerms(
         keep_payment=booking.late_cancellation and not policy.refund_late_cancellation,
         refund_reason="late_cancellation" if booking.late_cancellation else "cancelled",
-        after=after,
     )
 
 
 def _owned_booking(*, booking_id: Any, user: AbstractBaseUser) -> Booking:
-    try:
-        booking = Booking.objects.get(pk=int(booking_id))
-    except (Booking.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise BookingNotFoundError() from exc
-    if booking.resident_id != user.pk:
-        raise BookingNotFoundError()  # someone else's: do not reveal that it exists
-    return booking
+    return owned(Booking.objects.all(), pk=booking_id, user=user, not_found=BookingNotFoundError)

@@ -17,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from booking import services as booking_services
@@ -257,24 +259,56 @@ def cancel_unpaid(payment: Payment, *, reason: str, after: list[Callable[[], obj
         after.append(lambda: cancel_released_intent(intent_id))
 
 
-def settle_cancelled_payment(
-    payment: Payment,
+@dataclass(frozen=True)
+class SettlementTerms:
+    """How the payment of a cancelled booking or registration is settled."""
+
+    keep_payment: bool  # a late cancellation the policy does not refund
+    refund_reason: str
+
+
+def settle_cancellation[CancelledT: (Booking, Registration)](
+    rows: QuerySet[CancelledT], *, pk: int, terms: Callable[[CancelledT], SettlementTerms]
+) -> str:
+    """Settle the payment of a cancelled booking or registration (row `pk` of `rows`, if it is
+    cancelled); run after the cancellation committed.
+
+    Locks the row, then its payment; cancels an unpaid intent, or keeps the money (`terms`
+    say so), or marks it for a refund. Idempotent: a payment is settled once, so
+    `retry_pending_refunds` can sweep up a settlement that a crash between the cancellation and
+    this call left undone. Stripe is called after the commit. Returns the outcome.
+    """
+    cancelled = rows.filter(pk=pk, status=rows.model.Status.CANCELLED)
+    after: list[Callable[[], object]] = []
+    with transaction.atomic():
+        outcome = _settle_locked(cancelled, terms=terms, after=after)
+    run_after(after)
+    return outcome
+
+
+def _settle_locked[CancelledT: (Booking, Registration)](
+    cancelled: QuerySet[CancelledT],
     *,
-    what: str,
-    keep_payment: bool,
-    refund_reason: str,
+    terms: Callable[[CancelledT], SettlementTerms],
     after: list[Callable[[], object]],
 ) -> str:
-    """Settle the locked payment of something just cancelled: cancel an unpaid intent, or keep
-    the money (a late cancellation the policy does not refund), or mark it for a refund."""
+    # The payment's field that points at the row is named after its model.
+    what = str(cancelled.model._meta.model_name)
+    row = cancelled.select_for_update(of=("self",)).first()
+    if row is None:
+        return "not_cancelled"
+    payment = Payment.objects.select_for_update().filter(**{what: row}).first()
+    if payment is None:
+        return "no_payment"
     if payment.status == Payment.Status.REQUIRES_PAYMENT:
         cancel_unpaid(payment, reason=f"{what} cancelled", after=after)
         return "intent_canceled"
     if payment.status != Payment.Status.SUCCEEDED or payment.refund_reason:
         return "already_settled"
-    if keep_payment:
+    settlement = terms(row)
+    if settlement.keep_payment:
         payment.refund_reason = NO_REFUND_LATE
         payment.save(update_fields=["refund_reason", "updated_at"])
         return "kept_late_cancellation"
-    mark_refund(payment, reason=refund_reason, after=after)
+    mark_refund(payment, reason=settlement.refund_reason, after=after)
     return "refund_pending"

@@ -13,15 +13,12 @@ event row, registration row, then payment row. Cancelling a paid registration
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -30,25 +27,24 @@ from common.urls import absolute_url
 from events import registrations as event_registrations
 from events.exceptions import RegistrationNotFoundError
 from events.models import Event, Registration
-from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError, PaymentProviderError
-from payments.intents import check_payment_method, ensure_payment_intent, run_after
+from payments.exceptions import PaymentNotFoundError, PaymentNotPayableError
+from payments.intents import (
+    IntentFor,
+    check_payment_method,
+    ensure_payment_intent,
+    start_payment_intent,
+)
 from payments.models import Payment
-from payments.outcomes import confirm_payment, settle_cancelled_payment
+from payments.outcomes import SettlementTerms, confirm_payment, settle_cancellation
+from payments.pages import PayPage, owned, recorded_payment
 from payments.selectors import registration_payment_path
 
 NOT_PAYABLE_REGISTRATION = gettext_lazy("This registration cannot be paid now.")
 
 
 @dataclass(frozen=True)
-class RegistrationPaymentPage:
+class RegistrationPaymentPage(PayPage):
     registration: Registration
-    payment: Payment
-    client_secret: str
-    publishable_key: str
-    amount: Decimal
-    currency: str
-    payment_method_types: list[str]
-    hold_expires_at: dt.datetime | None
 
 
 def start_registration_payment(*, registration: Registration) -> Payment | None:
@@ -63,14 +59,11 @@ def start_registration_payment(*, registration: Registration) -> Payment | None:
         return None
     if not settings.STRIPE_ENABLED:
         return None
-    try:
-        return _ensure_registration_intent(registration=registration)
-    except PaymentProviderError:
-        return Payment.objects.filter(registration=registration).first()
+    return start_payment_intent(_intent_for(registration))
 
 
-def _ensure_registration_intent(*, registration: Registration) -> Payment:
-    return ensure_payment_intent(
+def _intent_for(registration: Registration) -> IntentFor:
+    return IntentFor(
         target={"registration": registration},
         amount=registration.amount,
         metadata={
@@ -99,23 +92,11 @@ def get_registration_payment_page(
             raise PaymentNotPayableError(gettext("The event is cancelled: nothing to pay."))
         if not settings.STRIPE_ENABLED:
             raise PaymentUnavailableError()
-        payment = _ensure_registration_intent(registration=registration)
+        payment = ensure_payment_intent(**_intent_for(registration))
     else:
-        found = Payment.objects.filter(registration=registration).first()
-        if found is None:
-            raise PaymentNotFoundError()
-        payment = found
+        payment = recorded_payment(registration=registration)
     return RegistrationPaymentPage(
-        registration=registration,
-        payment=payment,
-        client_secret=payment.stripe_client_secret
-        if payment.status == Payment.Status.REQUIRES_PAYMENT
-        else "",
-        publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
-        amount=payment.amount,
-        currency=payment.currency,
-        payment_method_types=list(payment.payment_method_types),
-        hold_expires_at=registration.hold_expires_at,
+        registration=registration, payment=payment, hold_expires_at=registration.hold_expires_at
     )
 
 
@@ -139,7 +120,7 @@ def pay_registration(
     if not settings.STRIPE_ENABLED:
         raise PaymentUnavailableError()
     confirm_payment(
-        payment=_ensure_registration_intent(registration=registration),
+        payment=ensure_payment_intent(**_intent_for(registration)),
         payment_method=payment_method,
     )
     return Registration.objects.select_related("event").get(pk=registration.pk)
@@ -174,35 +155,19 @@ def settle_cancelled_registration(*, registration_id: int) -> str:
     Idempotent (a payment is settled once), so `retry_pending_refunds` sweeps up a settlement a
     crash skipped. Returns the outcome.
     """
-    after: list[Callable[[], object]] = []
-    with transaction.atomic():
-        outcome = _settle_registration_locked(registration_id=registration_id, after=after)
-    run_after(after)
-    return outcome
-
-
-def _settle_registration_locked(*, registration_id: int, after: list[Callable[[], object]]) -> str:
-    registration = (
-        Registration.objects.select_for_update(of=("self",))
-        .select_related("event")
-        .filter(pk=registration_id, status=Registration.Status.CANCELLED)
-        .first()
+    return settle_cancellation(
+        Registration.objects.select_related("event"), pk=registration_id, terms=_settlement_terms
     )
-    if registration is None:
-        return "not_cancelled"
-    payment = Payment.objects.select_for_update().filter(registration_id=registration.pk).first()
-    if payment is None:
-        return "no_payment"
+
+
+def _settlement_terms(registration: Registration) -> SettlementTerms:
     event = registration.event
     deadline = refund_deadline(event)
     cancelled_at = registration.cancelled_at or timezone.now()
     in_time = deadline is None or cancelled_at < deadline
-    return settle_cancelled_payment(
-        payment,
-        what="registration",
+    return SettlementTerms(
         keep_payment=not in_time and event.status != Event.Status.CANCELLED,
         refund_reason="cancelled",
-        after=after,
     )
 
 
@@ -233,10 +198,9 @@ def payment_due_message(registration: Registration, *, now: dt.datetime) -> Emai
 
 
 def _owned_registration(*, registration_id: Any, user: AbstractBaseUser) -> Registration:
-    try:
-        registration = Registration.objects.select_related("event").get(pk=int(registration_id))
-    except (Registration.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
-        raise RegistrationNotFoundError() from exc
-    if registration.resident_id != user.pk:
-        raise RegistrationNotFoundError()  # someone else's: do not reveal that it exists
-    return registration
+    return owned(
+        Registration.objects.select_related("event"),
+        pk=registration_id,
+        user=user,
+        not_found=RegistrationNotFoundError,
+    )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from booking import services as booking_services
@@ -134,24 +136,25 @@ def retry_pending_refunds(*, now: dt.datetime | None = None) -> int:
     cancelled events, and issue refunds still pending a minute after they were decided.
     Returns how many refunds succeeded."""
     now = now or timezone.now()
-    unsettled = Booking.objects.filter(
-        status=Booking.Status.CANCELLED,
-        cancelled_at__lte=now - dt.timedelta(minutes=1),
-        payment__status__in=[Payment.Status.REQUIRES_PAYMENT, Payment.Status.SUCCEEDED],
-        payment__refund_reason="",
-    ).values_list("pk", flat=True)
-    for booking_id in list(unsettled[:1000]):
+    cancelled_bookings = Booking.objects.filter(status=Booking.Status.CANCELLED)
+    for booking_id in _unsettled(cancelled_bookings, now=now):
         settle_cancelled_booking(booking_id=booking_id)
-    unsettled_registrations = Registration.objects.filter(
-        status=Registration.Status.CANCELLED,
-        cancelled_at__lte=now - dt.timedelta(minutes=1),
-        payment__status__in=[Payment.Status.REQUIRES_PAYMENT, Payment.Status.SUCCEEDED],
-        payment__refund_reason="",
-    ).values_list("pk", flat=True)
-    for registration_id in list(unsettled_registrations[:1000]):
+    cancelled_registrations = Registration.objects.filter(status=Registration.Status.CANCELLED)
+    for registration_id in _unsettled(cancelled_registrations, now=now):
         settle_cancelled_registration(registration_id=registration_id)
     refund_cancelled_events()
     due = Payment.objects.filter(
         status=Payment.Status.REFUND_PENDING, updated_at__lte=now - dt.timedelta(minutes=1)
     ).values_list("pk", flat=True)
     return sum(issue_refund(payment_id=pk).status == Payment.Status.REFUNDED for pk in list(due))
+
+
+def _unsettled(cancelled: QuerySet[Any], *, now: dt.datetime) -> list[int]:
+    """The ids of `cancelled` rows cancelled a minute ago or more whose payment was not settled
+    (its intent still open, or paid and not decided on)."""
+    unsettled = cancelled.filter(
+        cancelled_at__lte=now - dt.timedelta(minutes=1),
+        payment__status__in=[Payment.Status.REQUIRES_PAYMENT, Payment.Status.SUCCEEDED],
+        payment__refund_reason="",
+    ).values_list("pk", flat=True)
+    return list(unsettled[:1000])

@@ -29,6 +29,7 @@ import stripe
 
 STRIPE_TEST_KEY = "sk_test_luohu_localstripe"
 STRIPE_TEST_WEBHOOK_SECRET = "whsec_luohu_test_secret"
+WEBHOOK = "/api/v1/payments/stripe/webhook/"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,12 @@ def pay_at_stripe(intent_id: str, payment_method: str = "pm_card_visa") -> Any:
     return client.v1.payment_intents.confirm(intent_id)
 
 
+def refunds_at_stripe(intent_id: str) -> list[int]:
+    """The amounts (in fen) refunded at Stripe for the intent `intent_id`."""
+    listing = stripe_test_client().v1.refunds.list(params={"payment_intent": intent_id})
+    return [r.amount for r in listing.data]
+
+
 def signed_event(
     event_type: str,
     obj: dict[str, Any],
@@ -122,6 +129,19 @@ def signed_event(
     payload = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(payload, secret, created)
     return payload.encode(), header
+
+
+def deliver(event_type: str, obj: Any, **kwargs: Any) -> Any:
+    """POST `obj` (a Stripe object, or its dict) to the project's webhook as a signed event of
+    `event_type` (`signed_event`'s keywords pass through); return the response."""
+    from rest_framework.test import APIClient  # Django is not set up when this runs as a script
+
+    payload, header = signed_event(
+        event_type, obj if isinstance(obj, dict) else obj.to_dict(), **kwargs
+    )
+    return APIClient().post(
+        WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )
 
 
 def _serve() -> None:  # pragma: no cover - runs in the subprocess

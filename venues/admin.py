@@ -88,19 +88,21 @@ class VenueAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     inlines = [BookingPolicyInline, ResourceInline, ClosureInline]
 
 
+# What an opening rule says, as a resource's inline rows and as the rules' list show it.
+OPENING_RULE_COLUMNS = [
+    "weekday",
+    "opens_at",
+    "closes_at",
+    "slot_minutes",
+    "price",
+    "capacity",
+    "public_benefit",
+]
+
+
 class OpeningRuleInline(admin.TabularInline):  # type: ignore[type-arg]
     model = OpeningRule
-    fields = [
-        "weekday",
-        "opens_at",
-        "closes_at",
-        "slot_minutes",
-        "price",
-        "capacity",
-        "public_benefit",
-        "valid_from",
-        "valid_until",
-    ]
+    fields = [*OPENING_RULE_COLUMNS, "valid_from", "valid_until"]
     extra = 0
 
 
@@ -116,16 +118,7 @@ class ResourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(OpeningRule)
 class OpeningRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = [
-        "resource",
-        "weekday",
-        "opens_at",
-        "closes_at",
-        "slot_minutes",
-        "price",
-        "capacity",
-        "public_benefit",
-    ]
+    list_display = ["resource", *OPENING_RULE_COLUMNS]
     list_filter = ["weekday", "public_benefit", "resource__venue"]
     list_select_related = ["resource__venue"]
     search_fields = ["resource__name_zh", "resource__venue__name_zh"]

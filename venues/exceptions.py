@@ -9,12 +9,13 @@ class VenueError(Exception):
     """Marker base for everything the venues app raises."""
 
 
+# Both keep NotFoundError's code, "not_found": the contract's generic 404 code, so that clients
+# treat every unknown id the same way.
+
+
 class VenueNotFoundError(VenueError, NotFoundError):
-    # The contract's generic 404 code: clients treat every unknown id the same way.
-    code = "not_found"
     default_detail = _("The venue does not exist.")
 
 
 class ResourceNotFoundError(VenueError, NotFoundError):
-    code = "not_found"
     default_detail = _("The resource does not exist.")

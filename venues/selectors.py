@@ -50,10 +50,7 @@ def get_venue(*, venue_id: Any) -> Venue:
 
     Raises VenueNotFoundError for an unknown, inactive or malformed id.
     """
-    try:
-        pk = int(venue_id)
-    except (TypeError, ValueError) as exc:
-        raise VenueNotFoundError() from exc
+    pk = parse_venue_pk(venue_id)
     venue = (
         Venue.objects.filter(pk=pk, is_active=True)
         .select_related("policy")
@@ -70,6 +67,17 @@ def get_venue(*, venue_id: Any) -> Venue:
     if venue is None:
         raise VenueNotFoundError()
     return venue
+
+
+def parse_venue_pk(venue_id: Any) -> int:
+    """`venue_id` (from a URL or a body) as a primary key.
+
+    Raises VenueNotFoundError when it cannot be one: a malformed id names no venue.
+    """
+    try:
+        return int(venue_id)
+    except (TypeError, ValueError) as exc:
+        raise VenueNotFoundError() from exc
 
 
 def venue_exists(*, venue_id: Any) -> bool:
@@ -173,10 +181,7 @@ def list_staffed_venues(*, user: Any) -> QuerySet[Venue]:
 
 def get_active_venue(*, venue_id: Any) -> Venue:
     """One active venue, nothing prefetched (one query). Raises VenueNotFoundError."""
-    try:
-        pk = int(venue_id)
-    except (TypeError, ValueError) as exc:
-        raise VenueNotFoundError() from exc
+    pk = parse_venue_pk(venue_id)
     venue = Venue.objects.filter(pk=pk, is_active=True).first()
     if venue is None:
         raise VenueNotFoundError()

@@ -14,5 +14,5 @@ class WaitlistConfig(AppConfig):
             receivers.offer_freed_places, dispatch_uid="waitlist.offer_freed_places"
         )
         # Freed places go to the queue before anyone else (a direct booking is refused meanwhile).
-        hooks.register_booking_gate(gates.waiting_list_first)
+        hooks.register_booking_gate(gates.waiting_list_first())
         notifications.register_senders()

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from common.errors import ConflictError, NotFoundError
+from common.errors import BusyError, ConflictError, NotFoundError
 
 
 class WaitlistError(Exception):
@@ -44,3 +44,8 @@ class WaitlistFirstError(WaitlistError, ConflictError):
 
     code = "waitlist_first"
     default_detail = _("Places freed up on this slot go to its waiting list first.")
+
+
+class WaitlistBusyError(BusyError):
+    code = "busy"
+    default_detail = _("Busy, please try again.")

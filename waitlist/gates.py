@@ -9,21 +9,18 @@ while a waiting party fits in its free places; those places are about to be offe
 waiting party fits, everyone may book as before.
 """
 
-import datetime as dt
-
-from django.db.models import Subquery
-
+from booking.hooks import BookingGate
 from booking.models import Slot
 from waitlist.exceptions import WaitlistFirstError
 from waitlist.models import WaitlistEntry
 
 
-def waiting_list_first(slot_id: int, now: dt.datetime) -> None:
-    """booking.hooks gate. Raises WaitlistFirstError while a waiting party fits the free places."""
-    free = Slot.objects.filter(pk=slot_id).values("remaining")
-    if (
-        WaitlistEntry.objects.filter(slot_id=slot_id, status=WaitlistEntry.Status.WAITING)
-        .filter(places__lte=Subquery(free[:1]))
-        .exists()
-    ):
-        raise WaitlistFirstError()
+def waiting_list_first() -> BookingGate:
+    """The booking gate: refuses with WaitlistFirstError while a waiting party fits the slot's
+    free places."""
+    sql = (
+        f"SELECT 1 FROM {WaitlistEntry._meta.db_table} w JOIN {Slot._meta.db_table} s "
+        "ON s.id = w.slot_id WHERE w.slot_id = %(slot)s AND w.status = "
+        f"'{WaitlistEntry.Status.WAITING.value}' AND w.places <= s.remaining LIMIT 1"
+    )
+    return BookingGate(name="waitlist", sql=sql, refuse=lambda _: WaitlistFirstError())

@@ -19,6 +19,7 @@ from events.recurrence import exdates_as_datetimes, occurrences_between
 from events.selectors import get_event, get_own_registration, list_event_venues, list_events
 from frontend.calendar_month import month_weeks, shift_month
 from frontend.views.params import parse_id, parse_month
+from frontend.views.paying import render_pay_page
 
 LIST_DAYS = 60
 
@@ -110,7 +111,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "occurrences": occurrences,
         "categories": Event.Category.choices,
         "category": category,
-        "venues": venues,
+        "venue_choices": [(v.pk, v.name) for v in venues],
         "venue_id": venue_id,
         "feed": _feed_links(request, feed_path),
         "feed_all": _feed_links(request, "/calendar/events.ics"),
@@ -172,25 +173,9 @@ def pay_registration(request: HttpRequest, pk: int) -> HttpResponse:
     registration = get_own_registration(user=signed_in_user(request), registration_id=pk)
     if registration is None:
         raise Http404()
-    test_mode = settings.STRIPE_SECRET_KEY.startswith("sk_test_") or bool(settings.STRIPE_API_BASE)
-    return render(
+    return render_pay_page(
         request,
-        "frontend/pay.html",
-        {
-            "nav": "events",
-            "registration": registration,
-            "payable": {
-                "amount": registration.amount,
-                "status": registration.status,
-                "status_display": registration.get_status_display(),
-                "hold_expires_at": registration.hold_expires_at,
-            },
-            "test_mode": test_mode,
-            "page_config": {
-                "payment_url": f"/api/v1/registrations/{registration.pk}/payment/",
-                "pay_url": f"/api/v1/registrations/{registration.pk}/pay/",
-                "my_bookings_url": f"/events/{registration.event_id}/",
-                "back_label": registration.event.title,
-            },
-        },
+        registration,
+        back_url=f"/events/{registration.event_id}/",
+        back_label=registration.event.title,
     )

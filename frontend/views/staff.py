@@ -2,7 +2,7 @@
 strike waivers (all through /api/v1), and CSV exports of bookings and usage."""
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 
 from booking import rules
 from booking.models import Booking
-from booking.selectors import is_venue_staff, list_usage_by_day, list_venue_bookings_between
+from booking.selectors import (
+    UsageRow,
+    is_venue_staff,
+    list_usage_by_day,
+    list_venue_bookings_between,
+)
 from booking.standing import can_mark_no_show
 from checkin.codes import checkin_code_for, checkin_window_of
 from checkin.services import checkin_refusal
@@ -113,14 +118,61 @@ def _range(request: HttpRequest) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _csv_response(rows: Iterable[list[object]], filename: str) -> StreamingHttpResponse:
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone(rules.local_tz()).isoformat()
+
+
+# A CSV export's columns: each one's header and its cell for one row.
+BOOKING_COLUMNS: list[tuple[str, Callable[[Booking], object]]] = [
+    ("booking_id", lambda b: b.pk),
+    ("resource", lambda b: b.resource.name_zh),
+    ("starts_at", lambda b: _local(b.starts_at)),
+    ("ends_at", lambda b: _local(b.ends_at)),
+    ("resident", lambda b: b.resident.get_username()),
+    ("party_size", lambda b: b.party_size),
+    ("status", lambda b: b.status),
+    ("price", lambda b: b.price),
+    ("late_cancellation", lambda b: "yes" if b.late_cancellation else ""),
+    ("checked_in_at", lambda b: _local(b.checked_in_at) if b.checked_in_at else ""),
+    ("created_at", lambda b: _local(b.created_at)),
+]
+USAGE_COLUMNS: list[tuple[str, Callable[[UsageRow], object]]] = [
+    ("date", lambda row: row.day.isoformat()),
+    ("resource", lambda row: row.resource),
+    ("slots", lambda row: row.slots),
+    ("places", lambda row: row.places),
+    ("places_free", lambda row: row.free),
+    ("bookings", lambda row: row.bookings),
+    ("people", lambda row: row.people),
+    ("checked_in", lambda row: row.checked_in),
+    ("no_shows", lambda row: row.no_shows),
+    ("cancelled", lambda row: row.cancelled),
+    ("late_cancellations", lambda row: row.late_cancellations),
+]
+
+
+def _export[Row](
+    request: HttpRequest,
+    pk: int,
+    kind: str,
+    columns: list[tuple[str, Callable[[Row], object]]],
+    rows_of: Callable[[Venue, dt.datetime, dt.datetime], Iterable[Row]],
+) -> StreamingHttpResponse:
+    """Stream `kind`-<venue>-<from>-<to>.csv of a venue the user staffs: the header, then the
+    `columns` of each of rows_of(venue, start, end) for the local days ?from= to ?to=."""
+    venue = _venue_for_staff(request, pk)
+    first, last = _range(request)
+    rows = rows_of(venue, rules.day_bounds(first)[0], rules.day_bounds(last)[1])
+
     def lines() -> Iterator[str]:
         yield "\ufeff"  # a BOM, so that spreadsheet programs read the Chinese names as UTF-8
+        yield csv_line([name for name, _cell in columns])
         for row in rows:
             # csv_line defuses cells a spreadsheet would run as formulas (a resident's name).
-            yield csv_line(row)
+            yield csv_line([cell(row) for _name, cell in columns])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    filename = f"{kind}-{venue.slug}-{first}-{last}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -128,83 +180,20 @@ def _csv_response(rows: Iterable[list[object]], filename: str) -> StreamingHttpR
 @login_required
 def export_bookings(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Every booking of the venue starting between ?from= and ?to= (inclusive local days)."""
-    venue = _venue_for_staff(request, pk)
-    first, last = _range(request)
-    start = rules.day_bounds(first)[0]
-    end = rules.day_bounds(last)[1]
-    bookings = list_venue_bookings_between(
-        user=signed_in_user(request), venue_id=venue.pk, start=start, end=end
-    )
-    tz = rules.local_tz()
+    user = signed_in_user(request)
 
-    def rows() -> Iterator[list[object]]:
-        yield [
-            "booking_id",
-            "resource",
-            "starts_at",
-            "ends_at",
-            "resident",
-            "party_size",
-            "status",
-            "price",
-            "late_cancellation",
-            "checked_in_at",
-            "created_at",
-        ]
-        for b in bookings.iterator(chunk_size=1000):
-            yield [
-                b.pk,
-                b.resource.name_zh,
-                b.starts_at.astimezone(tz).isoformat(),
-                b.ends_at.astimezone(tz).isoformat(),
-                b.resident.get_username(),
-                b.party_size,
-                b.status,
-                b.price,
-                "yes" if b.late_cancellation else "",
-                b.checked_in_at.astimezone(tz).isoformat() if b.checked_in_at else "",
-                b.created_at.astimezone(tz).isoformat(),
-            ]
+    def bookings(venue: Venue, start: dt.datetime, end: dt.datetime) -> Iterator[Booking]:
+        found = list_venue_bookings_between(user=user, venue_id=venue.pk, start=start, end=end)
+        return found.iterator(chunk_size=1000)
 
-    return _csv_response(rows(), f"bookings-{venue.slug}-{first}-{last}.csv")
+    return _export(request, pk, "bookings", BOOKING_COLUMNS, bookings)
 
 
 @login_required
 def export_usage(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Per day and resource: slots, places, places booked, check-ins, no-shows, cancellations."""
-    venue = _venue_for_staff(request, pk)
-    first, last = _range(request)
-    start = rules.day_bounds(first)[0]
-    end = rules.day_bounds(last)[1]
-    usage = list_usage_by_day(venue_id=venue.pk, start=start, end=end)
 
-    def rows() -> Iterator[list[object]]:
-        yield [
-            "date",
-            "resource",
-            "slots",
-            "places",
-            "places_free",
-            "bookings",
-            "people",
-            "checked_in",
-            "no_shows",
-            "cancelled",
-            "late_cancellations",
-        ]
-        for row in usage:
-            yield [
-                row.day.isoformat(),
-                row.resource,
-                row.slots,
-                row.places,
-                row.free,
-                row.bookings,
-                row.people,
-                row.checked_in,
-                row.no_shows,
-                row.cancelled,
-                row.late_cancellations,
-            ]
+    def usage(venue: Venue, start: dt.datetime, end: dt.datetime) -> list[UsageRow]:
+        return list_usage_by_day(venue_id=venue.pk, start=start, end=end)
 
-    return _csv_response(rows(), f"usage-{venue.slug}-{first}-{last}.csv")
+    return _export(request, pk, "usage", USAGE_COLUMNS, usage)

@@ -16,6 +16,7 @@ from booking.selectors import list_booked_slot_ids
 from checkin.selectors import list_occupancy
 from frontend.grid import build_grid
 from frontend.maps import MapLink, map_links
+from frontend.templatetags.frontend import street_name
 from frontend.views.params import clean_text, parse_day
 from venues.exceptions import VenueNotFoundError
 from venues.models import Venue
@@ -111,7 +112,6 @@ def home(request: HttpRequest) -> HttpResponse:
     for venue in venues:
         venue.free_places = free.get(venue.pk, 0)  # type: ignore[attr-defined]
         venue.occupancy = occupancy.get(venue.pk)  # type: ignore[attr-defined]
-    streets = list_streets()
     return render(
         request,
         "frontend/home.html",
@@ -119,9 +119,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "nav": "venues",
             "venues": venues,
             "filters": filters,
-            "sports": sports,
+            "sport_choices": [(sport.code, sport.name) for sport in sports],
             "kinds": Venue.Kind.choices,
-            "streets": streets,
+            "street_choices": [(street, street_name(street)) for street in list_streets()],
             "day": day,
             "today": today,
             "errors": errors,
@@ -172,7 +172,7 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "amenities": amenity_labels(venue.amenities),
         "map_links": venue_map_links(venue),
-        "grid_config": {
+        "page_config": {
             "venue": venue.pk,
             "day": day.isoformat(),
             "authenticated": request.user.is_authenticated,

@@ -1,8 +1,6 @@
 """The predicates pages use to offer a no-show or a cancellation (and to warn that it is late)
 agree with the services that decide (check-in: tests/checkin/test_action_predicates.py)."""
 
-import datetime as dt
-
 import pytest
 
 from booking import rules
@@ -11,24 +9,10 @@ from booking.models import Booking
 from booking.services import cancel_booking
 from booking.standing import can_mark_no_show, mark_no_show
 from tests.factories import BookingFactory, SlotFactory
+from tests.predicate_grid import MOMENTS, STATUSES, at
 from venues.policies import policy_for
 
 pytestmark = pytest.mark.django_db
-DAY = dt.date(2030, 1, 7)
-
-
-def at(hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(DAY, dt.time(hour, minute), tzinfo=rules.local_tz())
-
-
-MOMENTS = [at(10), at(11, 44), at(11, 45), at(12), at(12, 15), at(12, 16), at(13), at(14)]
-STATUSES = [
-    Booking.Status.CONFIRMED,
-    Booking.Status.CHECKED_IN,
-    Booking.Status.NO_SHOW,
-    Booking.Status.CANCELLED,
-    Booking.Status.HELD,
-]
 
 
 @pytest.mark.parametrize("status", STATUSES)

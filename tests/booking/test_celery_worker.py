@@ -48,14 +48,16 @@ def _wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-unty
     return False
 
 
-@pytest.mark.concurrency
-@pytest.mark.django_db(transaction=True)
-def test_worker_expires_a_hold_and_cancels_its_intent(
-    stripe_settings, localstripe, resident, court
+def _start_worker(  # type: ignore[no-untyped-def]
+    *,
+    broker_url: str,
+    queue: str,
+    options: tuple[str, ...] = ("--pool", "solo"),
+    env: dict[str, str] | None = None,
 ):
-    token = f"h5test-{uuid.uuid4().hex[:12]}"
-    queue, hostname = token, f"{token}@localhost"
-    worker = subprocess.Popen(
+    """A worker subprocess as in production (DEBUG off) on `queue`, mails to locmem. `options`
+    (the pool first) add to its command line, `env` to its environment."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -63,37 +65,58 @@ def test_worker_expires_a_hold_and_cancels_its_intent(
             "-A",
             "config",
             "worker",
-            "--pool",
-            "solo",
+            *options,
             "--without-gossip",
             "--without-mingle",
-            "--without-heartbeat",
             "--loglevel",
             "INFO",
             "-Q",
             queue,
             "-n",
-            hostname,
+            f"{queue}@localhost",
         ],
         cwd=ROOT,
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": _database_url(),
-            "REDIS_URL": BROKER_URL,
-            "STRIPE_SECRET_KEY": STRIPE_TEST_KEY,
-            "STRIPE_API_BASE": localstripe.url,
-            # A production worker: DEBUG off, so no development fallbacks for these.
+            "REDIS_URL": broker_url,
             "DEBUG": "0",
             "SECRET_KEY": settings.SECRET_KEY,
             "CHECKIN_SIGNING_KEY": settings.CHECKIN_SIGNING_KEY,
             "SITE_URL": settings.SITE_URL,
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "PYTHONWARNINGS": "ignore",
+            **(env or {}),
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a wedged worker
+        process.kill()
+        output, _ = process.communicate()
+    return output
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_worker_expires_a_hold_and_cancels_its_intent(
+    stripe_settings, localstripe, resident, court
+):
+    token = f"h5test-{uuid.uuid4().hex[:12]}"
+    queue, hostname = token, f"{token}@localhost"  # the worker's name: see _start_worker
+    worker = _start_worker(
+        broker_url=BROKER_URL,
+        queue=queue,
+        options=("--pool", "solo", "--without-heartbeat"),
+        env={"STRIPE_SECRET_KEY": STRIPE_TEST_KEY, "STRIPE_API_BASE": localstripe.url},
     )
     probe = Celery("probe", broker=BROKER_URL)
     try:
@@ -122,12 +145,7 @@ def test_worker_expires_a_hold_and_cancels_its_intent(
             timeout=10,
         )
     finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a wedged worker
-            worker.kill()
-            output, _ = worker.communicate()
+        output = _stop(worker)
         probe.close()
         client = redis.Redis.from_url(BROKER_URL)
         for key in client.scan_iter(f"*{token}*"):
@@ -137,55 +155,6 @@ def test_worker_expires_a_hold_and_cancels_its_intent(
 
 
 # --- the outbox's sweeper in a real worker, and a worker that outlives its Redis ----------------
-
-
-def _start_worker(*, broker_url: str, queue: str, pool: tuple[str, ...] = ("--pool", "solo")):  # type: ignore[no-untyped-def]
-    """A worker subprocess as in production (DEBUG off) on `queue`, mails to locmem."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            *pool,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "INFO",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@localhost",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": _database_url(),
-            "REDIS_URL": broker_url,
-            "DEBUG": "0",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "CHECKIN_SIGNING_KEY": settings.CHECKIN_SIGNING_KEY,
-            "SITE_URL": settings.SITE_URL,
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "PYTHONWARNINGS": "ignore",
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _stop(process: subprocess.Popen[str]) -> str:
-    process.terminate()
-    try:
-        output, _ = process.communicate(timeout=10)
-    except subprocess.TimeoutExpired:  # pragma: no cover - a wedged worker
-        process.kill()
-        output, _ = process.communicate()
-    return output
 
 
 def _owe_a_confirmation(court, *, hour: int = 0) -> int:  # type: ignore[no-untyped-def]
@@ -254,7 +223,7 @@ def test_worker_reconnects_after_its_redis_restarts_and_sends_what_was_owed(
     broker = f"redis://127.0.0.1:{port}/0"
     queue = f"h6test-{uuid.uuid4().hex[:12]}"
     server = start_redis(port, tmp_path)
-    worker = _start_worker(broker_url=broker, queue=queue, pool=("--concurrency", "1"))
+    worker = _start_worker(broker_url=broker, queue=queue, options=("--concurrency", "1"))
     probe = Celery("probe", broker=broker)
     try:
         assert _wait_for(lambda: bool(probe.control.ping([f"{queue}@localhost"], timeout=0.5)))

@@ -12,32 +12,20 @@ from django.utils import timezone
 from booking import services
 from common import notices, tasks
 from common.models import Notice
-from config import celery_app
+from tests.common.test_notices import broker_down  # noqa: F401  (a fixture)
 from tests.factories import SlotFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-# Nothing listens there: the doorbell's publish fails (in its own thread) and the notices wait
-# in the database for the sweep, as in a Redis outage.
-CLOSED_BROKER = "redis://127.0.0.1:6390/0"
-
-
-@pytest.fixture
-def broker(settings, monkeypatch):  # type: ignore[no-untyped-def]
-    """Settings of a deployment with a broker: tasks are not run in-process."""
-    # The Celery app's copy first, while it still reads the test settings (eager): what it
-    # restores afterwards is what it read.
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    settings.REDIS_URL = CLOSED_BROKER
-    settings.CELERY_BROKER_URL = CLOSED_BROKER
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+# `broker_down`: a deployment with a broker whose Redis is down. The doorbell's publish fails
+# (in its own thread) and the notices wait in the database for the sweep.
 
 
 def confirmations() -> list[Notice]:
     return list(Notice.objects.filter(kind="booking.confirmed").order_by("id"))
 
 
-def test_booking_request_only_writes_the_confirmation_notice(broker, resident, court):
+@pytest.mark.usefixtures("broker_down")
+def test_booking_request_only_writes_the_confirmation_notice(resident, court):
     slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1))
 
     booking = services.place_booking(resident=resident, slot_id=slot.pk).booking
@@ -48,7 +36,8 @@ def test_booking_request_only_writes_the_confirmation_notice(broker, resident, c
     assert notice.created_at == booking.confirmed_at
 
 
-def test_sweep_sends_each_owed_confirmation_once(broker, resident, other_resident, court):
+@pytest.mark.usefixtures("broker_down")
+def test_sweep_sends_each_owed_confirmation_once(resident, other_resident, court):
     first, second = (
         SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1, hours=h))
         for h in (0, 1)
@@ -67,7 +56,8 @@ def test_sweep_sends_each_owed_confirmation_once(broker, resident, other_residen
     assert len(mail.outbox) == 2
 
 
-def test_sweep_sends_every_due_notice_in_one_run(broker, court):
+@pytest.mark.usefixtures("broker_down")
+def test_sweep_sends_every_due_notice_in_one_run(court):
     for h in range(3):
         slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1, hours=h))
         resident = UserFactory(username=f"resident-{h}", email=f"r{h}@example.com")
@@ -96,7 +86,8 @@ def test_without_a_broker_the_confirmation_is_sent_at_once_and_recorded(resident
     assert notice.sent_at is not None
 
 
-def test_sweep_is_also_a_management_command(broker, resident, court):
+@pytest.mark.usefixtures("broker_down")
+def test_sweep_is_also_a_management_command(resident, court):
     slot = SlotFactory(resource=court, starts_at=timezone.now() + dt.timedelta(days=1))
     services.place_booking(resident=resident, slot_id=slot.pk)
     out = StringIO()

@@ -13,6 +13,7 @@ from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from booking import steps
 from booking.locking import insert_booking
 from booking.models import Booking
 from common.models import Notice
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 # Set by the database or by defaults at insert time, so different in two bookings anyway.
 PER_ROW = {"id", "uid", "created_at", "updated_at"}
+PRICE = Decimal("30.00")  # a court's price: the booking's, whatever the party size
 
 
 def test_booking_has_no_save_receivers_for_the_fast_insert_to_skip():
@@ -43,18 +45,13 @@ def test_the_pin_sees_a_receiver_when_one_is_connected():
 
 
 def new_booking(slot, resident, *, confirmed: bool) -> Booking:  # type: ignore[no-untyped-def]
+    """Built as every service builds a booking (`booking.steps.new_booking`)."""
     now = timezone.now()
-    return Booking(
+    return steps.new_booking(
         slot=slot,
-        resource=slot.resource,
-        venue=slot.venue,
-        resident_id=resident.pk,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        exclusive=slot.resource.exclusive,
+        resident=resident,
         party_size=2,
         places=1,
-        price=Decimal("30.00"),
         status=Booking.Status.CONFIRMED if confirmed else Booking.Status.HELD,
         idempotency_key="k-1",
         hold_expires_at=None if confirmed else now + dt.timedelta(minutes=10),
@@ -72,11 +69,14 @@ def values(booking: Booking) -> dict:  # type: ignore[type-arg]
 
 def test_the_row_equals_what_save_writes(resident, court):
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
-    slot_a = SlotFactory(resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    slot_a = SlotFactory(
+        resource=court, starts_at=start, ends_at=start + dt.timedelta(hours=1), price=PRICE
+    )
     slot_b = SlotFactory(
         resource=court,
         starts_at=start + dt.timedelta(hours=1),
         ends_at=start + dt.timedelta(hours=2),
+        price=PRICE,
     )
     fast = new_booking(slot_a, resident, confirmed=True)
     insert_booking(fast)
@@ -100,7 +100,7 @@ def test_the_row_equals_what_save_writes(resident, court):
     assert stored_fast.updated_at == fast.updated_at
     # The in-memory booking is the saved row, as after save().
     assert fast.pk is not None and fast._state.adding is False and fast._state.db == "default"
-    assert values(fast) == {**values(stored_fast), "price": Decimal("30.00")}
+    assert values(fast) == {**values(stored_fast), "price": PRICE}
 
 
 def test_a_confirmed_booking_owes_its_confirmation_in_the_same_statement(resident, court):

@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from booking import services, signals
+from booking import holds, services, signals
 from booking.models import Booking, Slot
 from common.models import Notice
 from payments.models import Payment
@@ -39,7 +39,7 @@ def test_confirming_a_paid_hold_confirms_it_and_owes_its_confirmation_in_the_sam
     now = timezone.now()
     with transaction.atomic():
         row = locked(booking)
-        services.confirm_paid_hold(booking=row, now=now)
+        holds.confirm_paid_hold(booking=row, now=now)
         assert Notice.objects.filter(kind=Booking.CONFIRMATION_NOTICE, ref=booking.pk).exists()
     booking.refresh_from_db()
     assert (booking.status, booking.confirmed_at, booking.sequence) == ("confirmed", now, 1)
@@ -50,12 +50,12 @@ def test_confirming_a_paid_hold_confirms_it_and_owes_its_confirmation_in_the_sam
 def test_releasing_a_hold_expires_it_and_gives_its_places_back_once():
     booking = held_booking(places=2, remaining=1)
     with transaction.atomic():
-        services.release_hold(booking=locked(booking))
+        holds.release_hold(booking=locked(booking))
     booking.refresh_from_db()
     assert (booking.status, booking.sequence) == ("expired", 1)
     assert Slot.objects.get(pk=booking.slot_id).remaining == 3
     with pytest.raises(ValueError, match="not held"), transaction.atomic():
-        services.release_hold(booking=locked(booking))
+        holds.release_hold(booking=locked(booking))
     assert Slot.objects.get(pk=booking.slot_id).remaining == 3
 
 
@@ -64,7 +64,7 @@ def test_only_a_held_booking_is_confirmed_by_its_payment(status):
     booking = held_booking()
     Booking.objects.filter(pk=booking.pk).update(status=status)
     with pytest.raises(ValueError, match="not held"), transaction.atomic():
-        services.confirm_paid_hold(booking=locked(booking), now=timezone.now())
+        holds.confirm_paid_hold(booking=locked(booking), now=timezone.now())
     assert not Notice.objects.filter(ref=booking.pk).exists()
 
 

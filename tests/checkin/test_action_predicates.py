@@ -1,32 +1,15 @@
 """The predicate pages use to offer check-in agrees with the service that decides (no-show:
-tests/booking/test_action_predicates.py)."""
-
-import datetime as dt
+tests/booking/test_action_predicates.py, whose moments and statuses these tests share)."""
 
 import pytest
 
-from booking import rules
 from booking.models import Booking
 from checkin.codes import checkin_code_for
 from checkin.services import check_in, checkin_refusal
+from tests.booking.test_action_predicates import MOMENTS, STATUSES, at
 from tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
-DAY = dt.date(2030, 1, 7)
-
-
-def at(hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(DAY, dt.time(hour, minute), tzinfo=rules.local_tz())
-
-
-MOMENTS = [at(10), at(11, 44), at(11, 45), at(12), at(12, 15), at(12, 16), at(13), at(14)]
-STATUSES = [
-    Booking.Status.CONFIRMED,
-    Booking.Status.CHECKED_IN,
-    Booking.Status.NO_SHOW,
-    Booking.Status.CANCELLED,
-    Booking.Status.HELD,
-]
 
 
 @pytest.mark.parametrize("status", STATUSES)

@@ -3,13 +3,11 @@
 import base64
 import datetime as dt
 import logging
-import threading
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.utils import timezone
 
 from booking import services
@@ -21,6 +19,7 @@ from checkin.keys import public_key_bytes, signing_key
 from checkin.models import CheckIn
 from checkin.selectors import get_live_occupancy
 from checkin.services import check_in
+from tests.concurrency.helpers import race
 from tests.factories import BookingPolicyFactory, ResourceFactory, SlotFactory, UserFactory
 
 START = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
@@ -271,21 +270,10 @@ def test_two_gates_scanning_one_code_at_once_let_it_in_once(venue, court):
     booking = confirmed(UserFactory(username="racer"), court)
     code = checkin_code_for(booking)
     gates = [issue_gate_device(venue=venue, name=f"gate {i}")[0] for i in range(4)]
-    barrier = threading.Barrier(len(gates))
-    results = []
 
-    def scan(device) -> None:  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait()
-            results.append(check_in(code=code, device=device, now=booking.starts_at))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=scan, args=(g,)) for g in gates]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(
+        [lambda g=g: check_in(code=code, device=g, now=booking.starts_at) for g in gates]
+    )
 
     assert sorted(str(r.reason) for r in results) == ["None"] + ["already_used"] * 3
     assert CheckIn.objects.filter(allowed=True).count() == 1

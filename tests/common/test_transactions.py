@@ -21,6 +21,7 @@ from common import transactions
 from common.errors import BusyError
 from events.exceptions import EventBusyError
 from tests.factories import UserFactory
+from tests.row_locks import RowLocker, backend_pid, wait_until_waiting_on_a_lock
 
 
 class DriverError(Exception):
@@ -225,46 +226,12 @@ def test_bounded_atomic_sets_the_lock_timeout_from_settings_for_its_transaction_
 # --- real conflicts on PostgreSQL, with a second connection --------------------------------
 
 
-class RowLocker(threading.Thread):
-    """Holds a user row's lock in its own connection until told to let go."""
-
-    def __init__(self, user_id: int) -> None:
-        super().__init__(daemon=True)
-        self.user_id = user_id
-        self.locked = threading.Event()
-        self.release = threading.Event()
-
-    def run(self) -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT id FROM auth_user WHERE id = %s FOR UPDATE", [self.user_id])
-                self.locked.set()
-                self.release.wait(timeout=30)
-        finally:
-            self.locked.set()
-            connection.close()
+LOCK_USER_ROW = "SELECT id FROM auth_user WHERE id = %s FOR UPDATE"
 
 
 def lock_user_row(user_id: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM auth_user WHERE id = %s FOR UPDATE", [user_id])
-
-
-def backend_pid() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return int(cursor.fetchone()[0])
-
-
-def wait_until_waiting_on_a_lock(cursor, pid: int) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-        row = cursor.fetchone()
-        if row and row[0] == "Lock":
-            return
-        time.sleep(0.005)
-    raise AssertionError("the transaction under test never waited for the lock")
+        cursor.execute(LOCK_USER_ROW, [user_id])
 
 
 @pytest.mark.concurrency
@@ -279,17 +246,11 @@ def test_a_row_lock_held_elsewhere_answers_busy_after_the_lock_timeout(settings)
         with transactions.bounded_atomic():
             lock_user_row(user.pk)
 
-    locker = RowLocker(user.pk)
-    locker.start()
-    try:
-        assert locker.locked.wait(timeout=10)
+    with RowLocker((LOCK_USER_ROW, [user.pk])):
         started = time.monotonic()
         with pytest.raises(EventBusyError) as excinfo:
             transactions.retrying(work, busy=EventBusyError)
         waited = time.monotonic() - started
-    finally:
-        locker.release.set()
-        locker.join(timeout=10)
     assert transactions.sqlstate(excinfo.value.__cause__) == "55P03"
     assert calls == [1]  # a lock timeout is not retried: the row is still busy
     assert 0.15 < waited < 1.5
@@ -316,10 +277,10 @@ def test_a_real_deadlock_is_retried_after_the_other_transaction_commits(settings
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL deadlock_timeout = '20s'")
-                cursor.execute("SELECT id FROM auth_user WHERE id = %s FOR UPDATE", [b.pk])
+                cursor.execute(LOCK_USER_ROW, [b.pk])
                 b_locked.set()
                 wait_until_waiting_on_a_lock(cursor, pid)
-                cursor.execute("SELECT id FROM auth_user WHERE id = %s FOR UPDATE", [a.pk])
+                cursor.execute(LOCK_USER_ROW, [a.pk])
         except BaseException as exc:
             problems.append(exc)
             b_locked.set()

@@ -41,28 +41,27 @@ def statuses(outcomes) -> Counter:  # type: ignore[no-untyped-def,type-arg]
     return Counter((status, body.get("code")) for status, body in outcomes)
 
 
-def test_fifty_residents_over_http_one_201_and_the_rest_slot_taken(rush_server, court):
-    slot = SlotFactory(resource=court)
+@pytest.mark.parametrize(
+    ("resource", "clients", "sold", "refusal"),
+    [("court", 50, 1, "slot_taken"), ("gym", 100, 20, "slot_full")],
+)
+def test_a_rush_over_http_gets_a_201_per_place_and_the_rest_409(
+    request, rush_server, resource, clients, sold, refusal
+):
+    """50 residents for a court: one 201, 49 slot_taken; 100 for a gym's 20 places: 20 201s,
+    80 slot_full."""
+    slot = SlotFactory(resource=request.getfixturevalue(resource))
     url = f"{rush_server}/api/v1/bookings/"
     outcomes = race(
-        [poster(url, t, slot.pk) for t in tokens(50, "h")], workers=MAX_CLIENTS, database=False
+        [poster(url, t, slot.pk) for t in tokens(clients, resource)],
+        workers=MAX_CLIENTS,
+        database=False,
     )
-    assert statuses(outcomes) == {(201, None): 1, (409, "slot_taken"): 49}
+    assert statuses(outcomes) == {(201, None): sold, (409, refusal): clients - sold}
     slot.refresh_from_db()
     assert slot.remaining == 0
-    assert Booking.objects.filter(slot=slot).count() == 1
-
-
-def test_hundred_attempts_over_http_on_twenty_places_give_twenty_201s(rush_server, gym):
-    slot = SlotFactory(resource=gym)
-    url = f"{rush_server}/api/v1/bookings/"
-    outcomes = race(
-        [poster(url, t, slot.pk) for t in tokens(100, "g")], workers=MAX_CLIENTS, database=False
-    )
-    assert statuses(outcomes) == {(201, None): 20, (409, "slot_full"): 80}
-    slot.refresh_from_db()
-    assert slot.remaining == 0
-    assert Booking.objects.active().filter(slot=slot).count() == 20
+    assert Booking.objects.filter(slot=slot).count() == sold
+    assert Booking.objects.active().filter(slot=slot).count() == sold
 
 
 def test_double_tap_over_http_with_one_key_makes_one_booking(rush_server, resident, court):

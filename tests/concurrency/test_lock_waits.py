@@ -12,42 +12,9 @@ from booking import services
 from booking.exceptions import BookingBusyError
 from booking.models import Booking
 from tests.factories import SlotFactory
+from tests.row_locks import RowLocker, backend_pid, wait_until_waiting_on_a_lock
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
-
-
-class RowLocker(threading.Thread):
-    """Holds row locks in its own connection and transaction until told to let go."""
-
-    def __init__(self, *statements: tuple[str, list[object]]) -> None:
-        super().__init__(daemon=True)
-        self.statements = statements
-        self.locked = threading.Event()
-        self.release = threading.Event()
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                for sql, params in self.statements:
-                    cursor.execute(sql, params)
-                self.locked.set()
-                self.release.wait(timeout=30)
-        except BaseException as exc:
-            self.error = exc
-            self.locked.set()
-        finally:
-            connection.close()
-
-    def __enter__(self) -> "RowLocker":
-        self.start()
-        assert self.locked.wait(timeout=10)
-        assert self.error is None, self.error
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.release.set()
-        self.join(timeout=10)
 
 
 def lock_slot(slot_id: int) -> tuple[str, list[object]]:
@@ -96,17 +63,6 @@ def test_cancel_behind_a_held_booking_lock_is_busy(resident, court, settings):
     assert booking.status == Booking.Status.CONFIRMED
 
 
-def _wait_until_waiting_on_a_lock(cursor, pid: int) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-        row = cursor.fetchone()
-        if row and row[0] == "Lock":
-            return
-        time.sleep(0.005)
-    raise AssertionError("the booking transaction never waited for the lock")
-
-
 def test_deadlock_with_another_transaction_is_retried_and_the_booking_succeeds(
     resident, court, settings, caplog
 ):
@@ -117,9 +73,8 @@ def test_deadlock_with_another_transaction_is_retried_and_the_booking_succeeds(
     """
     settings.DB_LOCK_TIMEOUT_MS = 10_000
     slot = SlotFactory(resource=court)
+    booking_pid = backend_pid()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        booking_pid = cursor.fetchone()[0]
         cursor.execute("SET deadlock_timeout = '500ms'")
     problems: list[BaseException] = []
     resident_locked = threading.Event()
@@ -132,7 +87,7 @@ def test_deadlock_with_another_transaction_is_retried_and_the_booking_succeeds(
                     "SELECT id FROM auth_user WHERE id = %s FOR NO KEY UPDATE", [resident.pk]
                 )
                 resident_locked.set()
-                _wait_until_waiting_on_a_lock(cursor, booking_pid)
+                wait_until_waiting_on_a_lock(cursor, booking_pid)
                 cursor.execute(
                     "UPDATE booking_slot SET closed_reason = '' WHERE id = %s", [slot.pk]
                 )

@@ -4,6 +4,7 @@ never oversell it and never leave a place held by nobody."""
 
 import datetime as dt
 import time
+from collections.abc import Callable
 
 import pytest
 from django.db.models import Sum
@@ -24,6 +25,19 @@ Status = WaitlistEntry.Status
 
 def residents(count: int, prefix: str) -> list:  # type: ignore[type-arg]
     return [UserFactory(username=f"{prefix}{n}") for n in range(count)]
+
+
+def fill(slot: Slot, holders: list) -> list[Booking]:  # type: ignore[type-arg]
+    """Each holder books one place of the slot (before the race)."""
+    return [booking_services.place_booking(resident=h, slot_id=slot.pk).booking for h in holders]
+
+
+def line_up(slot: Slot, waiters: list) -> list[WaitlistEntry]:  # type: ignore[type-arg]
+    """The waiters queue for the slot, parties of one and two in turn (before the race)."""
+    return [
+        services.join_waitlist(resident=r, slot_id=slot.pk, party_size=1 + n % 2)
+        for n, r in enumerate(waiters)
+    ]
 
 
 def canceller(booking: Booking):  # type: ignore[no-untyped-def]
@@ -64,6 +78,18 @@ def expiring_sweep(after: dt.timedelta):  # type: ignore[no-untyped-def]
     return lambda: services.expire_offers(now=timezone.now() + after)
 
 
+def cancellations_and_accepts(
+    bookings: list[Booking], entries: list[WaitlistEntry], *, sweeps: int
+) -> list[Callable[[], object]]:
+    """The race's regulars: each booking cancelled, each entry's resident waiting to accept,
+    and `sweeps` beat sweeps that expire every open offer (as if 16 minutes had passed)."""
+    return (
+        [canceller(b) for b in bookings]
+        + [acceptor(e) for e in entries]
+        + [expiring_sweep(dt.timedelta(minutes=16)) for _ in range(sweeps)]
+    )
+
+
 def assert_invariants(slot: Slot) -> None:
     slot.refresh_from_db()
     active = Booking.objects.active().filter(slot=slot)
@@ -83,20 +109,11 @@ def assert_invariants(slot: Slot) -> None:
 
 def test_cancellations_accepts_expiry_and_direct_bookings_on_a_shared_slot(gym):
     slot = SlotFactory(resource=gym)  # 20 places
-    holders = residents(20, "holder")
-    bookings = [
-        booking_services.place_booking(resident=h, slot_id=slot.pk).booking for h in holders
+    bookings = fill(slot, residents(20, "holder"))
+    entries = line_up(slot, residents(12, "waiter"))
+    tasks = cancellations_and_accepts(bookings[:10], entries, sweeps=3) + [
+        direct_booker(r, slot.pk) for r in residents(10, "walkup")
     ]
-    entries = [
-        services.join_waitlist(resident=r, slot_id=slot.pk, party_size=1 + n % 2)
-        for n, r in enumerate(residents(12, "waiter"))
-    ]
-    tasks = (
-        [canceller(b) for b in bookings[:10]]
-        + [acceptor(e) for e in entries]
-        + [direct_booker(r, slot.pk) for r in residents(10, "walkup")]
-        + [expiring_sweep(dt.timedelta(minutes=16)) for _ in range(3)]
-    )
     outcomes = race(tasks, workers=len(tasks))
     assert not [
         o
@@ -116,19 +133,9 @@ def test_cancellations_accepts_expiry_and_direct_bookings_on_a_shared_slot(gym):
 
 def test_without_walk_ups_every_freed_place_goes_to_the_line(gym):
     slot = SlotFactory(resource=gym)  # 20 places
-    bookings = [
-        booking_services.place_booking(resident=h, slot_id=slot.pk).booking
-        for h in residents(20, "holder")
-    ]
-    entries = [
-        services.join_waitlist(resident=r, slot_id=slot.pk, party_size=1 + n % 2)
-        for n, r in enumerate(residents(12, "waiter"))
-    ]
-    tasks = (
-        [canceller(b) for b in bookings[:10]]
-        + [acceptor(e) for e in entries]
-        + [expiring_sweep(dt.timedelta(minutes=16)) for _ in range(2)]
-    )
+    bookings = fill(slot, residents(20, "holder"))
+    entries = line_up(slot, residents(12, "waiter"))
+    tasks = cancellations_and_accepts(bookings[:10], entries, sweeps=2)
     outcomes = race(tasks, workers=len(tasks))
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     services.expire_offers()
@@ -147,17 +154,14 @@ def test_one_freed_court_is_never_given_twice(court):
             + dt.timedelta(days=1, hours=round_),
         )
         holder = UserFactory(username=f"courtholder{round_}")
-        booking = booking_services.place_booking(resident=holder, slot_id=slot.pk).booking
+        (booking,) = fill(slot, [holder])
         entries = [
             services.join_waitlist(resident=r, slot_id=slot.pk, party_size=2)
             for r in residents(3, f"courtwaiter{round_}-")
         ]
-        tasks = (
-            [canceller(booking)]
-            + [acceptor(e) for e in entries]
-            + [direct_booker(r, slot.pk) for r in residents(15, f"courtwalkup{round_}-")]
-            + [expiring_sweep(dt.timedelta(minutes=16))]
-        )
+        tasks = cancellations_and_accepts([booking], entries, sweeps=1) + [
+            direct_booker(r, slot.pk) for r in residents(15, f"courtwalkup{round_}-")
+        ]
         race(tasks, workers=len(tasks))
         services.expire_offers()
         assert_invariants(slot)
@@ -169,10 +173,7 @@ def test_residents_queueing_while_a_place_frees_up_never_leave_it_stranded(gym):
     (`not_full`) or is in line before the give-back, whose signal then offers it. No sweep runs
     afterwards here: the signal alone must be enough."""
     slot = SlotFactory(resource=gym)  # 20 places
-    bookings = [
-        booking_services.place_booking(resident=h, slot_id=slot.pk).booking
-        for h in residents(20, "holder")
-    ]
+    bookings = fill(slot, residents(20, "holder"))
     joiners = residents(30, "joiner")
 
     def joiner(resident):  # type: ignore[no-untyped-def]

@@ -53,14 +53,7 @@ def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[tuple[subprocess.P
         "PYTHONUNBUFFERED": "1",
         **env,
     }
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi"],
-            cwd=ROOT,
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    proc = spawn_gunicorn(full_env, log_path)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -75,10 +68,27 @@ def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[tuple[subprocess.P
                 time.sleep(0.1)
         yield proc, port
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()  # its workers notice and exit within a second
-                proc.wait(timeout=10)
+        stop(proc)
+
+
+def spawn_gunicorn(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start gunicorn as `make serve` does, in the environment `env`, its output to `log_path`."""
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a gunicorn master (SIGTERM: a graceful shutdown), killing it after 30 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # its workers notice and exit within a second
+            proc.wait(timeout=10)

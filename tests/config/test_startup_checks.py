@@ -10,24 +10,21 @@ import json
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.core import checks as django_checks
 
 from checkin.keys import load_signing_key, public_key_bytes
 from config import checks
+from tests.config.gunicorn_helpers import GUNICORN, ROOT, free_port, spawn_gunicorn, stop
 
-ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 SITE = "sports.luohu.example"
 
 
@@ -98,12 +95,6 @@ def settings_in(env: dict[str, str], *names: str) -> dict[str, object]:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- the incident: DEBUG=0 without CHECKIN_SIGNING_KEY ----------------------------------------
@@ -250,14 +241,7 @@ def test_gunicorn_with_production_settings_redirects_to_https_but_health_answers
         HOST="127.0.0.1", PORT=str(port), GUNICORN_WORKERS="1", GUNICORN_LOGLEVEL="warning"
     )
     log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    proc = spawn_gunicorn(env, log_path)
     opener = urllib.request.build_opener(_NoRedirects)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -297,12 +281,7 @@ def test_gunicorn_with_production_settings_redirects_to_https_but_health_answers
         assert headers["Referrer-Policy"] == "same-origin"
         assert headers["X-Frame-Options"] == "DENY"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -335,6 +314,11 @@ def ids(messages: list[django_checks.CheckMessage]) -> list[str | None]:
     return [message.id for message in messages]
 
 
+def assert_one_error(messages: list[django_checks.CheckMessage], error_id: str) -> None:
+    assert ids(messages) == [error_id]
+    assert messages[0].level == django_checks.ERROR
+
+
 @pytest.mark.parametrize(
     "secret_key",
     [
@@ -352,22 +336,19 @@ def test_a_missing_short_or_published_secret_key_is_an_error_without_debug(setti
     settings.DEBUG = False
     settings.SECRET_KEY = secret_key
 
-    messages = checks.check_secret_key(None)
-
-    assert ids(messages) == ["config.E001"]
-    assert messages[0].level == django_checks.ERROR
+    assert_one_error(checks.check_secret_key(None), "config.E001")
 
 
-def test_a_long_random_secret_key_passes(settings):
-    settings.DEBUG = False
-    settings.SECRET_KEY = new_secret_key()
-
-    assert checks.check_secret_key(None) == []
-
-
-def test_debug_may_use_the_development_secret_key(settings):
-    settings.DEBUG = True
-    settings.SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+@pytest.mark.parametrize(
+    ("debug", "secret_key"),
+    [(False, new_secret_key()), (True, "dev-only-insecure-secret-key-change-me")],
+    ids=["long-random", "development-key-with-debug"],
+)
+def test_a_long_random_secret_key_or_debug_with_the_development_key_passes(
+    settings, debug, secret_key
+):
+    settings.DEBUG = debug
+    settings.SECRET_KEY = secret_key
 
     assert checks.check_secret_key(None) == []
 
@@ -387,10 +368,7 @@ def test_a_malformed_checkin_key_is_an_error_even_with_debug(settings, debug, va
     settings.DEBUG = debug
     settings.CHECKIN_SIGNING_KEY = value
 
-    messages = checks.check_checkin_signing_key(None)
-
-    assert ids(messages) == ["config.E003"]
-    assert messages[0].level == django_checks.ERROR
+    assert_one_error(checks.check_checkin_signing_key(None), "config.E003")
 
 
 def test_without_debug_the_checkin_key_never_comes_from_the_secret_key(settings):

@@ -3,6 +3,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from events import lifecycle
+from events.exceptions import InvalidRRuleError
 from tests.factories import OrganisationFactory, UserFactory
 
 
@@ -49,3 +51,17 @@ def event_fields(organisation, next_week):  # type: ignore[no-untyped-def]
         "ends_at": next_week + dt.timedelta(hours=4),
         "capacity": 10,
     }
+
+
+@pytest.fixture
+def refused_rrule(organiser, event_fields):  # type: ignore[no-untyped-def]
+    """Creates the event of `event_fields` with a recurrence rule that must be refused as
+    invalid_rrule; returns the error."""
+
+    def refuse(rrule: str) -> InvalidRRuleError:
+        with pytest.raises(InvalidRRuleError) as excinfo:
+            lifecycle.create_event(by_user=organiser, **{**event_fields, "rrule": rrule})
+        assert excinfo.value.code == "invalid_rrule"
+        return excinfo.value
+
+    return refuse

@@ -4,58 +4,43 @@ Each thread has its own database connection (Django's are per thread) and closes
 At most 50 threads: the server's max_connections is shared with other suites.
 """
 
-import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from events import registrations
 from events.exceptions import AlreadyRegisteredError, EventBusyError, EventFullError
 from events.models import Event, Registration
 from tests.factories import EventFactory, UserFactory
+from tests.races import race_for_codes
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 
 def _race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call in its own thread, released together by a barrier."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> Any:
-        try:
-            barrier.wait(timeout=30)
-            return call()
-        except (EventFullError, EventBusyError, AlreadyRegisteredError) as exc:
-            return exc.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
+    return race_for_codes(calls, refusals=(EventFullError, EventBusyError, AlreadyRegisteredError))
 
 
 def _register(event_id: int, user: Any) -> Callable[[], str]:
     return lambda: registrations.register(event_id=event_id, resident=user).registration.status
 
 
-def _nearly_full_event(*, waitlist: bool) -> Event:
-    """55 places of which 50 are taken: the last 5 are up for grabs."""
+def _fifty_race_for_the_last_five(*, waitlist: bool) -> tuple[Event, Counter[Any]]:
+    """50 residents register at once for an event of 55 places of which 50 are taken."""
     event = EventFactory(capacity=55, waitlist_enabled=waitlist)
     Event.objects.filter(pk=event.pk).update(registered_count=50)
-    return event
-
-
-def test_fifty_residents_racing_for_the_last_five_places_get_exactly_five():
-    event = _nearly_full_event(waitlist=True)
     users = [UserFactory(username=f"racer{i}") for i in range(50)]
 
     outcomes = Counter(_race([_register(event.pk, user) for user in users]))
 
     event.refresh_from_db()
+    return event, outcomes
+
+
+def test_fifty_residents_racing_for_the_last_five_places_get_exactly_five():
+    event, outcomes = _fifty_race_for_the_last_five(waitlist=True)
     assert outcomes["confirmed"] == 5
     assert outcomes["confirmed"] + outcomes["waitlisted"] + outcomes["busy"] == 50
     assert event.registered_count == 55
@@ -65,12 +50,7 @@ def test_fifty_residents_racing_for_the_last_five_places_get_exactly_five():
 
 
 def test_without_a_waiting_list_the_losers_are_refused_as_full():
-    event = _nearly_full_event(waitlist=False)
-    users = [UserFactory(username=f"racer{i}") for i in range(50)]
-
-    outcomes = Counter(_race([_register(event.pk, user) for user in users]))
-
-    event.refresh_from_db()
+    event, outcomes = _fifty_race_for_the_last_five(waitlist=False)
     assert outcomes["confirmed"] == 5
     assert outcomes["event_full"] + outcomes["busy"] == 45
     assert event.registered_count == 55

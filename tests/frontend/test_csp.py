@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from booking.models import Booking
 from tests.factories import (
-    BookingFactory,
     EventFactory,
     OrganisationFactory,
     RegistrationFactory,
     UserFactory,
 )
+from tests.frontend.conftest import held_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +75,7 @@ def everything(venue, court, free_slot):  # type: ignore[no-untyped-def]
     user = UserFactory(username="everyone", is_staff=True, is_superuser=True)
     organisation = OrganisationFactory(members=[user])
     venue.staff.add(user)
-    booking = BookingFactory(
-        slot=free_slot,
-        resident=user,
-        status=Booking.Status.HELD,
-        price="30.00",
-        hold_expires_at=timezone.now() + dt.timedelta(minutes=10),
-    )
+    booking = held_booking(free_slot, user)
     event = EventFactory(organisation=organisation, venue=venue, price=Decimal("30.00"))
     registration = RegistrationFactory(
         event=event,

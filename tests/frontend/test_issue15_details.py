@@ -135,22 +135,24 @@ def _december_event() -> Event:
     return EventFactory(starts_at=starts, ends_at=starts + dt.timedelta(hours=2))
 
 
-def test_the_month_title_is_formatted_per_language(client):
+def _december_month_in_both_languages(client: Client) -> tuple[str, str]:
+    """The month page of December 2026, holding _december_event(): (Chinese, English)."""
     _december_event()
-    page = client.get("/events/", {"month": "2026-12"}).content.decode()
-    assert '<h2 id="month-title" class="flush">2026年12月</h2>' in page
+    chinese = client.get("/events/", {"month": "2026-12"}).content.decode()
     _english(client)
-    page = client.get("/events/", {"month": "2026-12"}).content.decode()
-    assert '<h2 id="month-title" class="flush">December 2026</h2>' in page
+    return chinese, client.get("/events/", {"month": "2026-12"}).content.decode()
+
+
+def test_the_month_title_is_formatted_per_language(client):
+    chinese, english = _december_month_in_both_languages(client)
+    assert '<h2 id="month-title" class="flush">2026年12月</h2>' in chinese
+    assert '<h2 id="month-title" class="flush">December 2026</h2>' in english
 
 
 def test_the_weekday_of_an_event_reads_as_a_weekday(client):
-    _december_event()
-    page = client.get("/events/", {"month": "2026-12"}).content.decode()
-    assert ">2026-12-07 周一 09:00</time>" in page
-    _english(client)
-    page = client.get("/events/", {"month": "2026-12"}).content.decode()
-    assert ">2026-12-07 Mon 09:00</time>" in page
+    chinese, english = _december_month_in_both_languages(client)
+    assert ">2026-12-07 周一 09:00</time>" in chinese
+    assert ">2026-12-07 Mon 09:00</time>" in english
 
 
 def test_amenities_have_labels_in_both_languages(client, venue):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from tests.factories import (
     SlotFactory,
     UserFactory,
 )
-from tests.frontend.conftest import tomorrow_at
+from tests.frontend.conftest import held_booking, tomorrow_at
 from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
@@ -128,16 +129,21 @@ def test_my_bookings_shows_upcoming_bookings_with_cancel_deadline_and_qr(
     assert "订阅我的日历" in html
 
 
-def test_registering_creates_a_resident_and_signs_them_in(client, db):
-    response = client.post(
+def _register(client: Client, *, password2: str = "a-long-pass-phrase-42") -> HttpResponse:
+    """Post the registration form for "newbie", with password1 "a-long-pass-phrase-42"."""
+    return client.post(
         "/accounts/register/",
         {
             "username": "newbie",
             "email": "newbie@example.com",
             "password1": "a-long-pass-phrase-42",
-            "password2": "a-long-pass-phrase-42",
+            "password2": password2,
         },
     )
+
+
+def test_registering_creates_a_resident_and_signs_them_in(client, db):
+    response = _register(client)
     assert response.status_code == 302
     html = client.get("/").content.decode()
     assert "newbie" in html
@@ -145,15 +151,7 @@ def test_registering_creates_a_resident_and_signs_them_in(client, db):
 
 
 def test_registering_with_mismatched_passwords_shows_the_error(client, db):
-    response = client.post(
-        "/accounts/register/",
-        {
-            "username": "newbie",
-            "email": "newbie@example.com",
-            "password1": "a-long-pass-phrase-42",
-            "password2": "another-pass-phrase-42",
-        },
-    )
+    response = _register(client, password2="another-pass-phrase-42")
     assert response.status_code == 200
     assert 'class="field-error"' in response.content.decode()
 
@@ -274,13 +272,7 @@ def test_pay_page_of_a_held_booking_offers_test_payment_methods_in_test_mode(
     client, resident, free_slot, settings
 ):
     settings.STRIPE_SECRET_KEY = "sk_test_123"
-    booking = BookingFactory(
-        slot=free_slot,
-        resident=resident,
-        status=Booking.Status.HELD,
-        price="30.00",
-        hold_expires_at=timezone.now() + dt.timedelta(minutes=10),
-    )
+    booking = held_booking(free_slot, resident)
     client.force_login(resident)
     html = client.get(f"/bookings/{booking.pk}/pay/").content.decode()
     assert "¥30.00" in html

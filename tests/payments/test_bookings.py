@@ -4,13 +4,11 @@ Webhooks are signed exactly as Stripe signs them; one test lets localstripe deli
 """
 
 import datetime as dt
-import threading
 import time
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 from icalendar import Calendar
 from rest_framework.test import APIClient
@@ -24,17 +22,20 @@ from payments.models import Payment, StripeEvent
 from payments.refunds import NO_REFUND_LATE, issue_refund
 from payments.selectors import payment_path
 from payments.sweeps import expire_holds, retry_pending_refunds
+from tests.concurrency.helpers import race
 from tests.factories import SlotFactory, UserFactory
 from tests.stripe_server import (
     STRIPE_TEST_WEBHOOK_SECRET,
+    WEBHOOK,
+    deliver,
     pay_at_stripe,
+    refunds_at_stripe,
     signed_event,
     stripe_test_client,
 )
 
 pytestmark = pytest.mark.django_db
 
-WEBHOOK = "/api/v1/payments/stripe/webhook/"
 PRICE = Decimal("50.00")
 
 
@@ -53,18 +54,6 @@ def hold(resident, resource, **kwargs):  # type: ignore[no-untyped-def]
 def intent_of(booking):  # type: ignore[no-untyped-def]
     payment = Payment.objects.get(booking=booking)
     return stripe_test_client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
-
-
-def deliver(event_type, intent, **kwargs):  # type: ignore[no-untyped-def]
-    payload, header = signed_event(event_type, intent.to_dict(), **kwargs)
-    return APIClient().post(
-        WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
-
-
-def refunds_at_stripe(intent_id):  # type: ignore[no-untyped-def]
-    listing = stripe_test_client().v1.refunds.list(params={"payment_intent": intent_id})
-    return [r.amount for r in listing.data]
 
 
 def test_paid_slot_is_held_with_a_cny_payment_intent(stripe_settings, resident, court):
@@ -224,10 +213,7 @@ def test_failed_event_releases_the_place(stripe_settings, resident, court):
     booking = hold(resident, court)
     intent = intent_of(booking).to_dict()
     intent["last_payment_error"] = {"code": "card_declined", "message": "Your card was declined."}
-    payload, header = signed_event("payment_intent.payment_failed", intent)
-    response = APIClient().post(
-        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
+    response = deliver("payment_intent.payment_failed", intent)
     assert response.json()["outcome"] == "released"
     booking.refresh_from_db()
     assert booking.status == Booking.Status.EXPIRED
@@ -261,10 +247,7 @@ def test_success_with_another_amount_confirms_nothing(stripe_settings, resident,
     booking = hold(resident, court)
     intent = intent_of(booking).to_dict()
     intent.update(status="succeeded", amount=100)
-    payload, header = signed_event("payment_intent.succeeded", intent)
-    response = APIClient().post(
-        WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
+    response = deliver("payment_intent.succeeded", intent)
     assert response.json()["outcome"] == "amount_mismatch"
     booking.refresh_from_db()
     assert booking.status == Booking.Status.HELD
@@ -425,24 +408,16 @@ def test_localstripe_delivers_the_webhook_that_confirms_the_booking(
 def test_two_residents_racing_for_the_last_paid_place(stripe_settings, court):
     slot = paid_slot(court)
     racers = [UserFactory(username="racer-a"), UserFactory(username="racer-b")]
-    barrier = threading.Barrier(len(racers))
-    answers: dict[str, tuple[int, dict]] = {}
+    clients = [APIClient() for _ in racers]
+    for client, user in zip(clients, racers, strict=True):
+        client.force_authenticate(user)
 
-    def race(user) -> None:  # type: ignore[no-untyped-def]
-        try:
-            client = APIClient()
-            client.force_authenticate(user)
-            barrier.wait()
-            response = client.post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
-            answers[user.username] = (response.status_code, response.json())
-        finally:
-            connection.close()
+    def book(client: APIClient) -> tuple[int, dict]:
+        response = client.post("/api/v1/bookings/", {"slot": slot.pk}, format="json")
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=race, args=(user,)) for user in racers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race([lambda client=client: book(client) for client in clients])
+    answers = {user.username: outcome for user, outcome in zip(racers, outcomes, strict=True)}
 
     statuses = sorted(code for code, _ in answers.values())
     assert statuses == [201, 409], answers

@@ -9,13 +9,13 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from booking.models import Booking
 from events.models import Registration
 from payments.models import Payment, StripeEvent
+from tests import migration_moves as moves
 
 MOVED_OUT = ("booking", "0009_payments_moved_out")
 TAKEN_OVER = ("payments", "0001_initial")
@@ -41,24 +41,6 @@ PAYMENT_COLUMNS = (
 EVENT_COLUMNS = ("pk", "event_id", "type", "payment_id", "outcome", "received_at")
 
 
-def before_the_move(executor: MigrationExecutor) -> list[tuple[str, str]]:
-    """Booking's migration just before the move (whichever it is: 0009's booking parent)."""
-    parents = executor.loader.graph.node_map[MOVED_OUT].parents
-    return [next(parent.key for parent in parents if parent.key[0] == "booking")]
-
-
-def migrate(targets: list[tuple[str, str]] | None = None) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
-    executor.loader.build_graph()  # what is applied now
-    return executor
-
-
-def applied_models(executor: MigrationExecutor):  # type: ignore[no-untyped-def]
-    """The models as the applied migrations of every app leave them (contenttypes included)."""
-    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
-
-
 def rows(model, columns):  # type: ignore[no-untyped-def]
     return sorted(model.objects.values_list(*columns))
 
@@ -68,48 +50,24 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
     a group allowed to view payments and an admin log entry about a payment, in booking's models.
     """
     user_model = old.get_model("auth", "User")
-    content_type = old.get_model("contenttypes", "ContentType")
-    permission = old.get_model("auth", "Permission")
-    payment_type, _ = content_type.objects.get_or_create(app_label="booking", model="payment")
-    event_type, _ = content_type.objects.get_or_create(app_label="booking", model="stripeevent")
-    view_payments, _ = permission.objects.get_or_create(
-        content_type=payment_type, codename="view_payment", defaults={"name": "Can view"}
+    cashier, types = moves.group_member(
+        old,
+        group="cashiers",
+        username="cashier",
+        codenames=["view_payment", "view_stripeevent"],
+        is_staff=True,
     )
-    view_events, _ = permission.objects.get_or_create(
-        content_type=event_type, codename="view_stripeevent", defaults={"name": "Can view"}
-    )
-    group = old.get_model("auth", "Group").objects.create(name="cashiers")
-    group.permissions.add(view_payments, view_events)
-    cashier = user_model.objects.create(username="cashier", is_staff=True)
-    cashier.groups.add(group)
-
-    venue = old.get_model("venues", "Venue").objects.create(
-        slug="paid", name_zh="莲塘体育馆", kind="sports_centre"
-    )
-    resource = old.get_model("venues", "Resource").objects.create(venue=venue, name_zh="2号场")
+    payment_type = types["payment"]
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
-    slot = old.get_model("booking", "Slot").objects.create(
-        resource=resource,
-        venue=venue,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=1),
-        capacity=4,
-        places=1,
-        remaining=0,
-        price=Decimal("60.00"),
-    )
     resident = user_model.objects.create(username="payer")
-    booking = old.get_model("booking", "Booking").objects.create(
-        slot=slot,
-        resource=resource,
-        venue=venue,
+    booking = moves.one_place_booking(
+        old,
+        venue=("paid", "莲塘体育馆"),
+        court="2号场",
         resident=resident,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        exclusive=True,
-        party_size=2,
-        places=1,
-        price=slot.price,
+        start=start,
+        slot_fields={"price": Decimal("60.00")},
+        price=Decimal("60.00"),
         status="confirmed",
         confirmed_at=start - dt.timedelta(days=1),
     )
@@ -178,25 +136,20 @@ def paid_for(old) -> dict[str, int]:  # type: ignore[no-untyped-def]
         "booking": booking.pk,
         "cashier": cashier.pk,
         "payment_type": payment_type.pk,
-        "event_type": event_type.pk,
+        "event_type": types["stripeevent"].pk,
         "log": log.pk,
     }
 
 
 @pytest.mark.django_db(transaction=True)
 def test_payments_events_log_entries_and_permissions_survive_the_move_and_its_undoing():
-    executor = MigrationExecutor(connection)
-    before = before_the_move(executor)
-    executor = migrate(before)
-    old = applied_models(executor)
+    before, old = moves.undo_the_move(MOVED_OUT)
     made = paid_for(old)
     old_payments = rows(old.get_model("booking", "Payment"), PAYMENT_COLUMNS)
     old_events = rows(old.get_model("booking", "StripeEvent"), EVENT_COLUMNS)
     assert len(old_payments) == 3 and len(old_events) == 2
 
-    migrate([TAKEN_OVER])
-    migrate()  # the schema the other tests expect
-    ContentType.objects.clear_cache()
+    moves.make_the_move(TAKEN_OVER)
 
     # Every row, every column, as it was.
     assert rows(Payment, PAYMENT_COLUMNS) == old_payments
@@ -224,14 +177,11 @@ def test_payments_events_log_entries_and_permissions_survive_the_move_and_its_un
     assert cashier.has_perm("payments.view_stripeevent")
     assert not cashier.has_perm("payments.change_payment")
 
-    old = applied_models(migrate(before))
+    old = moves.applied_models(moves.migrate(before))
     assert rows(old.get_model("booking", "Payment"), PAYMENT_COLUMNS) == old_payments
     assert rows(old.get_model("booking", "StripeEvent"), EVENT_COLUMNS) == old_events
-    labels = old.get_model("contenttypes", "ContentType").objects.filter(
-        pk__in=[made["payment_type"], made["event_type"]]
-    )
-    assert sorted(labels.values_list("app_label", "model")) == [
+    assert moves.content_type_labels(old, made["payment_type"], made["event_type"]) == [
         ("booking", "payment"),
         ("booking", "stripeevent"),
     ]
-    migrate()
+    moves.migrate()

@@ -1,15 +1,12 @@
 """Real races on PostgreSQL around paid event registrations (own connection per thread)."""
 
 import datetime as dt
-import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from events import registrations
 from events.exceptions import EventBusyError
@@ -19,25 +16,14 @@ from payments.outcomes import apply_intent_status
 from payments.registrations import get_registration_payment_page
 from payments.sweeps import expire_holds
 from tests.factories import EventFactory, UserFactory
+from tests.races import race_for_codes
 from tests.stripe_server import pay_at_stripe
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 
 def _race(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> Any:
-        try:
-            barrier.wait(timeout=30)
-            return call()
-        except EventBusyError as exc:
-            return exc.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
+    return race_for_codes(calls, refusals=(EventBusyError,))
 
 
 def test_thirty_residents_racing_for_three_paid_places_get_three_holds(stripe_settings):

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from booking.exceptions import PaymentUnavailableError
 from common import notices
@@ -29,11 +28,10 @@ from payments.registrations import (
 from payments.selectors import registration_payment_path
 from payments.sweeps import expire_holds, retry_pending_refunds
 from tests.factories import EventFactory, UserFactory
-from tests.stripe_server import pay_at_stripe, signed_event, stripe_test_client
+from tests.stripe_server import deliver, pay_at_stripe, refunds_at_stripe, stripe_test_client
 
 pytestmark = pytest.mark.django_db
 
-WEBHOOK = "/api/v1/payments/stripe/webhook/"
 PRICE = Decimal("30.00")
 
 
@@ -54,20 +52,8 @@ def open_pay_page(registration):  # type: ignore[no-untyped-def]
     return page.payment
 
 
-def deliver(event_type, intent, **kwargs):  # type: ignore[no-untyped-def]
-    payload, header = signed_event(event_type, intent.to_dict(), **kwargs)
-    return APIClient().post(
-        WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
-
-
 def intent(payment):  # type: ignore[no-untyped-def]
     return stripe_test_client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
-
-
-def refunds_at_stripe(intent_id):  # type: ignore[no-untyped-def]
-    listing = stripe_test_client().v1.refunds.list(params={"payment_intent": intent_id})
-    return [r.amount for r in listing.data]
 
 
 def count(event):  # type: ignore[no-untyped-def]

@@ -1,9 +1,12 @@
-"""Shared moves of the waiting-list tests: fill a slot, queue, and check the slot's books."""
+"""Shared moves of the waiting-list tests: fill a slot, queue, free a place, and check the
+slot's books."""
 
 from django.db.models import Sum
 
 from booking import services as booking_services
 from booking.models import Booking, Slot
+from tests.factories import UserFactory
+from waitlist import services
 from waitlist.models import WaitlistEntry
 
 
@@ -11,6 +14,21 @@ def book(resident, slot: Slot, party_size: int = 1) -> Booking:  # type: ignore[
     return booking_services.place_booking(
         resident=resident, slot_id=slot.pk, party_size=party_size
     ).booking
+
+
+def join(resident, slot: Slot, party_size: int = 1) -> WaitlistEntry:  # type: ignore[no-untyped-def]
+    return services.join_waitlist(resident=resident, slot_id=slot.pk, party_size=party_size)
+
+
+def line_up(slot: Slot, n: int) -> list[WaitlistEntry]:
+    """`n` new residents join the slot's line, one place each, in order."""
+    return [join(UserFactory(username=f"waiter{i}"), slot) for i in range(n)]
+
+
+def cancel_booking_of(holder, slot: Slot) -> Booking:  # type: ignore[no-untyped-def]
+    """The holder cancels their booking of the slot: its places go back (to the line)."""
+    taken = Booking.objects.get(slot=slot, resident=holder)
+    return booking_services.cancel_booking(booking_id=taken.pk, by_user=holder)
 
 
 def assert_books_balance(slot: Slot) -> None:

@@ -6,12 +6,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from booking import services as booking_services
-from booking.models import Booking
 from config.celery import app as celery_app
 from tests.factories import SlotFactory, UserFactory
-from tests.waitlist.helpers import book
-from waitlist import services
+from tests.waitlist.helpers import book, cancel_booking_of, join
 from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def entry(court, resident, other_resident):  # type: ignore[no-untyped-def]
     slot = SlotFactory(resource=court)
     book(other_resident, slot)
-    return services.join_waitlist(resident=resident, slot_id=slot.pk, party_size=2)
+    return join(resident, slot, party_size=2)
 
 
 def test_admin_lists_and_shows_entries_read_only(client, entry):
@@ -42,8 +39,7 @@ def test_the_sweep_is_scheduled_as_a_registered_task():
 
 
 def test_the_command_offers_places_a_missed_signal_left_free(entry, other_resident):
-    taken = Booking.objects.get(slot=entry.slot, resident=other_resident)
-    booking_services.cancel_booking(booking_id=taken.pk, by_user=other_resident)  # no on_commit
+    cancel_booking_of(other_resident, entry.slot)  # no on_commit
     out = StringIO()
     call_command("expire_offers", stdout=out)
     assert "0 offer(s) expired" in out.getvalue()

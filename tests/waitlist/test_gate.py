@@ -5,7 +5,7 @@ import pytest
 
 from booking import services as booking_services
 from tests.factories import SlotFactory, UserFactory
-from tests.waitlist.helpers import assert_books_balance, book
+from tests.waitlist.helpers import assert_books_balance, book, join
 from waitlist import services
 from waitlist.exceptions import WaitlistFirstError
 from waitlist.models import WaitlistEntry
@@ -21,7 +21,7 @@ def test_a_place_freed_on_a_court_goes_to_the_first_in_line_not_to_a_walk_up(
 ):
     slot = SlotFactory(resource=court)
     holder = book(other_resident, slot)
-    entry = services.join_waitlist(resident=resident, slot_id=slot.pk, party_size=1)
+    entry = join(resident, slot)
     booking_services.cancel_booking(booking_id=holder.pk, by_user=other_resident)
 
     walk_up = UserFactory(username="walkup")
@@ -39,7 +39,7 @@ def test_a_walk_up_may_take_free_places_no_waiting_party_fits(gym, resident):
     slot = SlotFactory(resource=gym, places=3, remaining=3)
     holders = [UserFactory(username=f"holder{i}") for i in range(3)]
     bookings = [book(holder, slot) for holder in holders]
-    services.join_waitlist(resident=resident, slot_id=slot.pk, party_size=2)
+    join(resident, slot, party_size=2)
     booking_services.cancel_booking(booking_id=bookings[0].pk, by_user=holders[0])
 
     walk_up = UserFactory(username="walkup")

@@ -172,6 +172,14 @@
     }
   }
 
+  /**
+   * Run a page's script: run(api, t, config) gets this client, its string lookup and the page's
+   * settings, the #page-config JSON that frontend/_page_script.html renders with the script.
+   */
+  function page(run) {
+    run(window.LuohuApi, t, JSON.parse(document.getElementById("page-config").textContent));
+  }
+
   window.LuohuApi = {
     t: t,
     request: request,
@@ -188,5 +196,6 @@
     formatMoment: formatMoment,
     announce: announce,
     ApiError: ApiError,
+    page: page,
   };
 })();

@@ -1,9 +1,6 @@
 /* My bookings: cancel (two steps, no modal), pay a held booking, and the personal feed links. */
-(function () {
+window.LuohuApi.page(function (api, t, config) {
   "use strict";
-  var api = window.LuohuApi;
-  var t = api.t;
-  var config = JSON.parse(document.getElementById("page-config").textContent);
   var message = document.getElementById("bookings-message");
 
   function card(el) { return el.closest("[data-booking]"); }
@@ -149,4 +146,4 @@
 
   message.tabIndex = -1;
   loadFeed();
-})();
+});

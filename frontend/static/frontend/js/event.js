@@ -1,9 +1,6 @@
 /* Event page: register (or join the waiting list) and cancel a registration, through the API. */
-(function () {
+window.LuohuApi.page(function (api, t, config) {
   "use strict";
-  var api = window.LuohuApi;
-  var t = api.t;
-  var config = JSON.parse(document.getElementById("page-config").textContent);
   var message = document.getElementById("event-message");
   var state = document.getElementById("registration-state");
 
@@ -70,4 +67,4 @@
     }
   }
   bind();
-})();
+});

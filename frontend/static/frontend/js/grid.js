@@ -1,11 +1,8 @@
 /* The booking grid: every free slot is a real <button>; one click books it through the API,
  * then the grid refreshes in place from the availability endpoint. A double click sends the
  * same Idempotency-Key (one key per button), so it can never book twice. */
-(function () {
+window.LuohuApi.page(function (api, t, config) {
   "use strict";
-  var api = window.LuohuApi;
-  var t = api.t;
-  var config = JSON.parse(document.getElementById("grid-config").textContent);
   var grid = document.getElementById("grid");
   var message = document.getElementById("booking-message");
   var mySlots = new Set(config.my_slot_ids);
@@ -186,4 +183,4 @@
   });
 
   window.LuohuGrid = { refresh: refresh };
-})();
+});

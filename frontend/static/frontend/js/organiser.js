@@ -1,11 +1,8 @@
 /* Organiser console: the event form is sent as JSON to /api/v1/events/ (POST to create, PATCH
  * to edit); publish/postpone/cancel are sub-resources. Validation errors come back as
  * {"code","detail","fields"} and are shown under their fields. */
-(function () {
+window.LuohuApi.page(function (api, t, config) {
   "use strict";
-  var api = window.LuohuApi;
-  var t = api.t;
-  var config = JSON.parse(document.getElementById("page-config").textContent);
   var form = document.getElementById("event-form");
   var message = document.getElementById("organiser-message");
   var statusLabel = document.getElementById("event-status");
@@ -166,4 +163,4 @@
   if (new URLSearchParams(window.location.search).get("created") === "1") {
     api.announce(message, t("organiser.saved"), "success");
   }
-})();
+});

@@ -1,10 +1,7 @@
 /* Pay page: confirm a held booking's (or event registration's) PaymentIntent through the API's
    .../pay/ endpoint (config.pay_url). */
-(function () {
+window.LuohuApi.page(function (api, t, config) {
   "use strict";
-  var api = window.LuohuApi;
-  var t = api.t;
-  var config = JSON.parse(document.getElementById("page-config").textContent);
   var form = document.getElementById("pay-form");
   var message = document.getElementById("pay-message");
   if (!form) { return; }
@@ -32,4 +29,4 @@
     }
     message.focus();
   });
-})();
+});

@@ -1,10 +1,7 @@
 /* Staff page: check in by code or from the list (POST /api/v1/checkins/ with the signed code),
  * mark a no-show and waive a strike, all through the API. */
-(function () {
+window.LuohuApi.page(function (api, t, config) {
   "use strict";
-  var api = window.LuohuApi;
-  var t = api.t;
-  var config = JSON.parse(document.getElementById("page-config").textContent);
   var message = document.getElementById("staff-message");
 
   function row(bookingId) {
@@ -85,4 +82,4 @@
     }
     message.focus();
   });
-})();
+});
