@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -30,11 +30,9 @@ from api.serializers.ballots import (
     BallotRoundCreateSerializer,
     BallotRoundSerializer,
 )
+from api.views.base import ERROR, WRITE_ERRORS
 from common.auth import signed_in_user
 from common.errors import InvalidInputError
-
-ERROR = OpenApiResponse(description='`{"code", "detail", "fields"?}`')
-WRITE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 422: ERROR}
 
 
 def _round_id(pk: str) -> int:
