@@ -59,3 +59,23 @@ def assert_fits_the_window(page: Any, device: dict[str, Any]) -> None:
     `innerWidth` to a wider page: compare with the device's own width.)"""
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= device["viewport"]["width"], f"{page.url}: {width}px wide"
+
+
+def fill_event_form(
+    page: Any,
+    *,
+    title_zh: str,
+    title_en: str,
+    category: str,
+    location_zh: str,
+    starts: str,
+    ends: str,
+) -> None:
+    """The organiser's event form: titles, category, a place that is not a venue, and the
+    start and end (`datetime-local` values, e.g. "2026-12-07T14:00")."""
+    page.fill("#e-title_zh", title_zh)
+    page.fill("#e-title_en", title_en)
+    page.select_option("#e-category", category)
+    page.fill("#e-location_zh", location_zh)
+    page.fill("#e-starts_at", starts)
+    page.fill("#e-ends_at", ends)

@@ -18,7 +18,7 @@ from allocation import services as allocation
 from allocation.models import BallotEntry, BallotRound
 from booking.models import Booking, Slot
 from tests.e2e.conftest import at, sign_in, today
-from tests.e2e.devices import DESKTOP_EN, DEVICE_IDS, PHONE_ZH
+from tests.e2e.devices import each_device
 from tests.e2e.pages import (
     assert_fits_the_window,
     click_for_answer,
@@ -67,9 +67,8 @@ EN = {
     "verify": "Check this draw yourself",
     "confirmed": "Confirmed",
 }
-DEVICES = pytest.mark.parametrize(
-    ("device", "text"), [(PHONE_ZH, ZH), (DESKTOP_EN, EN)], ids=DEVICE_IDS
-)
+# The round's timetable in hours from now: open for entries now.
+TIMETABLE = {"opens_at": -1, "closes_at": 1, "draws_at": 1, "pay_by": 5, "releases_at": 6}
 
 
 @dataclass
@@ -92,17 +91,13 @@ def ballot() -> Ballot:
     round_ = allocation.create_round(
         venue_id=venue.pk,
         slot_ids=[court1_19.pk, court2_19.pk, court1_20.pk],
-        opens_at=now - dt.timedelta(hours=1),
-        closes_at=now + dt.timedelta(hours=1),
-        draws_at=now + dt.timedelta(hours=1),
-        pay_by=now + dt.timedelta(hours=5),
-        releases_at=now + dt.timedelta(hours=6),
         max_choices=3,
+        **{moment: now + dt.timedelta(hours=h) for moment, h in TIMETABLE.items()},
     )
     return Ballot(round=round_, court1_19=court1_19, court2_19=court2_19, court1_20=court1_20)
 
 
-@DEVICES
+@each_device(ZH, EN)
 def test_resident_enters_a_ballot_with_ranked_choices_changes_and_withdraws_the_entry(
     browser, live_server, ballot, device, text
 ):
@@ -187,7 +182,7 @@ def test_resident_enters_a_ballot_with_ranked_choices_changes_and_withdraws_the_
         expect(card.locator("time")).to_have_count(0)
 
 
-@DEVICES
+@each_device(ZH, EN)
 def test_after_the_draw_the_results_can_be_checked_and_winner_and_loser_see_their_outcome(
     browser, live_server, ballot, device, text
 ):
