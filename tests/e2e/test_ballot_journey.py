@@ -49,6 +49,7 @@ ZH = {
     "results": "抽签结果",
     "verify": "自行核验本次抽签",
     "confirmed": "已确认",
+    "duplicate": "志愿不能重复",
 }
 EN = {
     "venue": "Luohu Tennis Centre (demo)",
@@ -66,6 +67,7 @@ EN = {
     "results": "Results",
     "verify": "Check this draw yourself",
     "confirmed": "Confirmed",
+    "duplicate": "Each slot may be chosen once",
 }
 # The round's timetable in hours from now: open for entries now.
 TIMETABLE = {"opens_at": -1, "closes_at": 1, "draws_at": 1, "pay_by": 5, "releases_at": 6}
@@ -120,12 +122,18 @@ def test_resident_enters_a_ballot_with_ranked_choices_changes_and_withdraws_the_
         expect(page.locator("#ballot-form select[data-rank]")).to_have_count(3)
         assert_fits_the_window(page, device)
 
+        # One slot chosen twice is refused, with the reason.
+        page.locator("#ballot-choice-1").select_option(label=f"{text['court1']} 20:00–21:00")
+        page.locator("#ballot-choice-2").select_option(label=f"{text['court1']} 20:00–21:00")
+        enter = page.get_by_role("button", name=text["enter"])
+        assert click_for_answer(page, enter, "POST", entries).status == 400
+        expect(page.locator("#ballot-message")).to_contain_text(text["duplicate"])
+        assert not BallotEntry.objects.filter(round=round_).exists()
+
         # Enter: court 1 at 20:00 first, court 2 at 19:00 second (not the page's order), two
         # players.
-        page.locator("#ballot-choice-1").select_option(label=f"{text['court1']} 20:00–21:00")
         page.locator("#ballot-choice-2").select_option(label=f"{text['court2']} 19:00–20:00")
         page.fill("#ballot-party", "2")
-        enter = page.get_by_role("button", name=text["enter"])
         assert click_for_answer(page, enter, "POST", entries).status == 201
         entry = BallotEntry.objects.get(round=round_, resident=alice)
         assert (entry.choices, entry.party_size, entry.status) == (
