@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import pytest
+
 PHONE_ZH: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "locale": "zh-CN",
@@ -23,3 +25,11 @@ def new_context(browser: Any, device: dict[str, Any], wait_ms: int) -> Any:
     context.set_default_timeout(wait_ms)
     context.set_default_navigation_timeout(wait_ms)
     return context
+
+
+def each_device(zh: dict[str, Any], en: dict[str, Any]) -> Any:
+    """Run a test on the phone with the Chinese texts `zh` and on the desktop with the English
+    `en`: its arguments `device` and `text`."""
+    return pytest.mark.parametrize(
+        ("device", "text"), [(PHONE_ZH, zh), (DESKTOP_EN, en)], ids=DEVICE_IDS
+    )

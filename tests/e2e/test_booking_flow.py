@@ -1,6 +1,5 @@
 """A resident finds a venue, books in one click, cancels; refusals are explained."""
 
-import datetime as dt
 import re
 
 import pytest
@@ -8,32 +7,27 @@ from playwright.sync_api import expect
 
 from booking.models import Booking, Slot
 from tests.e2e.conftest import api_call, at, sign_in, tomorrow
-from tests.factories import (
-    BookingPolicyFactory,
-    ResourceFactory,
-    SlotFactory,
-    SportFactory,
-    UserFactory,
-    VenueFactory,
-)
+from tests.e2e.pages import click_for_answer, venue_with_policy
+from tests.factories import ResourceFactory, SlotFactory, SportFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-BOOK = api_call("POST", "/api/v1/bookings/")
+BOOKINGS = "/api/v1/bookings/"
+BOOK = api_call("POST", BOOKINGS)
 
 
 @pytest.fixture
 def sports_centre():  # type: ignore[no-untyped-def]
     badminton = SportFactory()
-    venue = VenueFactory(
+    venue = venue_with_policy(
+        policy={"max_bookings_per_day": 2},
+        sport=badminton,
         name_zh="罗湖体育中心（演示）",
         name_en="Luohu Sports Centre (demo)",
         address_zh="深圳市罗湖区东门北路",
         street="东门街道",
         amenities=["淋浴", "停车场"],
     )
-    venue.sports.add(badminton)
-    BookingPolicyFactory(venue=venue, max_bookings_per_day=2)
     day = tomorrow()
     for index in range(1, 5):
         court = ResourceFactory(
@@ -44,14 +38,20 @@ def sports_centre():  # type: ignore[no-untyped-def]
             sort_order=index,
         )
         for hour in range(8, 22):
-            starts = at(day, hour)
-            SlotFactory(resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+            SlotFactory(resource=court, starts_at=at(day, hour))
     return venue
 
 
 def slot_at(venue, court_index: int, hour: int) -> Slot:  # type: ignore[no-untyped-def]
     return Slot.objects.get(
         venue=venue, resource__name_zh=f"羽毛球{court_index}号场", starts_at=at(tomorrow(), hour)
+    )
+
+
+def book(page, slot: Slot):  # type: ignore[no-untyped-def]
+    """Click the grid's button of `slot`; the booking API's answer."""
+    return click_for_answer(
+        page, page.locator(f'button.slot[data-slot="{slot.pk}"]'), "POST", BOOKINGS
     )
 
 
@@ -75,9 +75,7 @@ def test_resident_books_in_one_click_sees_it_cancels_and_another_resident_sees_i
     slot = slot_at(sports_centre, 2, 19)
     button = page.locator(f'button.slot[data-slot="{slot.pk}"]')
     expect(button).to_be_visible()
-    with page.expect_response(BOOK) as answer:
-        button.click()
-    assert answer.value.status == 201
+    assert book(page, slot).status == 201
     expect(page.locator("#booking-message")).to_contain_text("预约成功")
     # The message says which day, with its weekday (issue 15: "the success message has no date").
     expect(page.locator("#booking-message")).to_contain_text(f"{tomorrow().isoformat()} 周")
@@ -99,17 +97,14 @@ def test_resident_books_in_one_click_sees_it_cancels_and_another_resident_sees_i
     old_link = feed.input_value()
     expect(page.locator("#feed-webcal")).to_have_attribute("href", re.compile(r"^webcal://"))
     shot("my-bookings")
-    with page.expect_response(api_call("POST", "/api/v1/me/calendar/rotate/")) as answer:
-        page.click("#feed-rotate")
-    assert answer.value.ok
+    rotate = page.locator("#feed-rotate")
+    assert click_for_answer(page, rotate, "POST", "/api/v1/me/calendar/rotate/").ok
     expect(feed).not_to_have_value(old_link)
     expect(page.locator("#bookings-message")).to_contain_text("旧链接已失效")
     item.get_by_role("button", name="取消预约").click()
-    with page.expect_response(
-        api_call("POST", rf"/api/v1/bookings/{booking.pk}/cancel/")
-    ) as answer:
-        item.get_by_role("button", name="确定取消").click()
-    assert answer.value.status == 200
+    yes = item.get_by_role("button", name="确定取消")
+    answer = click_for_answer(page, yes, "POST", rf"/api/v1/bookings/{booking.pk}/cancel/")
+    assert answer.status == 200
     expect(page.locator("#bookings-message")).to_contain_text("预约已取消")
     expect(item.locator('[data-role="status"]')).to_have_text("已取消")
     booking.refresh_from_db()
@@ -158,14 +153,10 @@ def test_a_refused_booking_says_why(page, live_server, sports_centre, shot):
     page.goto(f"{live_server.url}/venues/{sports_centre.pk}/?day={tomorrow().isoformat()}")
     for court, hour in ((1, 9), (2, 10)):
         slot = slot_at(sports_centre, court, hour)
-        with page.expect_response(BOOK) as answer:
-            page.locator(f'button.slot[data-slot="{slot.pk}"]').click()
-        assert answer.value.status == 201
+        assert book(page, slot).status == 201
         expect(page.locator(f'.slot.mine[data-slot="{slot.pk}"]')).to_be_visible()
     third = slot_at(sports_centre, 3, 11)
-    with page.expect_response(BOOK) as answer:
-        page.locator(f'button.slot[data-slot="{third.pk}"]').click()
-    assert answer.value.status == 422
+    assert book(page, third).status == 422
     message = page.locator("#booking-message")
     expect(message).to_contain_text("已达上限")
     expect(message).to_have_class(re.compile(r"\berror\b"))
@@ -206,9 +197,7 @@ def test_a_slot_taken_by_someone_else_is_refused_and_shown_taken(
         "() => window.LuohuGrid.refresh()"
     )
     services.place_booking(resident=winner, slot_id=slot.pk)
-    with page.expect_response(BOOK) as answer:
-        button.click()
-    assert answer.value.status == 409
+    assert book(page, slot).status == 409
     expect(page.locator("#booking-message")).to_contain_text("被别人预约")
     expect(page.locator(f'.slot.taken[data-slot="{slot.pk}"]')).to_be_visible()
     expect(page.locator(f'button.slot[data-slot="{slot.pk}"]')).to_have_count(0)

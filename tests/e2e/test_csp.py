@@ -1,7 +1,6 @@
 """The Content-Security-Policy in a real browser: a hostile event title stays text on the pay
 page, and the main pages (and the API docs) run under the policy without a single violation."""
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -10,15 +9,8 @@ from playwright.sync_api import expect
 
 from events import registrations
 from tests.e2e.conftest import PASSWORD, at, sign_in, tomorrow
-from tests.factories import (
-    BookingPolicyFactory,
-    EventFactory,
-    OrganisationFactory,
-    ResourceFactory,
-    SlotFactory,
-    UserFactory,
-    VenueFactory,
-)
+from tests.e2e.pages import court_slot, venue_with_policy
+from tests.factories import EventFactory, OrganisationFactory, SlotFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -98,17 +90,13 @@ def test_a_hostile_event_title_stays_text_on_the_pay_page_under_the_policy(
 def test_the_main_pages_run_under_the_policy_without_a_violation(page, live_server):
     base = live_server.url
     watcher = Watcher(page)
-    venue = VenueFactory(name_zh=HOSTILE_TITLE)
-    BookingPolicyFactory(venue=venue)
-    court = ResourceFactory(venue=venue, name_zh=HOSTILE_TITLE)
-    for hour in (9, 10):
-        starts = at(tomorrow(), hour)
-        SlotFactory(resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    staff = UserFactory(username="staff")
+    venue = venue_with_policy(name_zh=HOSTILE_TITLE, staff=staff)
+    nine = court_slot(venue, at(tomorrow(), 9), name_zh=HOSTILE_TITLE)
+    SlotFactory(resource=nine.resource, starts_at=at(tomorrow(), 10))
     organiser = UserFactory(username="organiser")
     OrganisationFactory(members=[organiser])
     event = EventFactory(title_zh=HOSTILE_TITLE, organisation=organiser.organisations.get())
-    staff = UserFactory(username="staff")
-    venue.staff.add(staff)
     UserFactory(username="admin", is_staff=True, is_superuser=True)
 
     watcher.visit(f"{base}/", "h1")

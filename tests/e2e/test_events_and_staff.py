@@ -9,16 +9,8 @@ from booking import rules
 from booking.models import Booking
 from events.models import Event
 from tests.e2e.conftest import api_call, sign_in, tomorrow
-from tests.factories import (
-    BookingFactory,
-    BookingPolicyFactory,
-    EventFactory,
-    OrganisationFactory,
-    ResourceFactory,
-    SlotFactory,
-    UserFactory,
-    VenueFactory,
-)
+from tests.e2e.pages import click_for_answer, court_slot, fill_event_form, venue_with_policy
+from tests.factories import BookingFactory, EventFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -34,18 +26,20 @@ def test_organiser_creates_and_publishes_an_event_that_reaches_the_calendar_and_
     page.get_by_role("link", name="新建活动").click()
 
     day = tomorrow() + dt.timedelta(days=2)
-    page.fill("#e-title_zh", "罗湖围棋公开赛（演示）")
-    page.fill("#e-title_en", "Luohu Go Open (demo)")
-    page.select_option("#e-category", "mind_sports")
-    # Not at a venue: events at public venues wait for the district's approval first.
-    page.fill("#e-location_zh", "罗湖区文化馆")
-    page.fill("#e-starts_at", f"{day.isoformat()}T14:00")
-    # The end before the start: the API's validation message appears under the field.
-    page.fill("#e-ends_at", f"{day.isoformat()}T13:00")
+    # Not at a venue: events at public venues wait for the district's approval first. The end
+    # before the start: the API's validation message appears under the field.
+    fill_event_form(
+        page,
+        title_zh="罗湖围棋公开赛（演示）",
+        title_en="Luohu Go Open (demo)",
+        category="mind_sports",
+        location_zh="罗湖区文化馆",
+        starts=f"{day.isoformat()}T14:00",
+        ends=f"{day.isoformat()}T13:00",
+    )
     page.fill("#e-capacity", "32")
-    with page.expect_response(api_call("POST", "/api/v1/events/")) as answer:
-        page.click("#save-event")
-    assert answer.value.status == 400
+    save = page.locator("#save-event")
+    assert click_for_answer(page, save, "POST", "/api/v1/events/").status == 400
     expect(page.locator("#e-ends_at-error")).to_be_visible()
     expect(page.locator("#e-ends_at")).to_have_attribute("aria-invalid", "true")
     shot("validation")
@@ -54,9 +48,8 @@ def test_organiser_creates_and_publishes_an_event_that_reaches_the_calendar_and_
     page.wait_for_url("**/organiser/events/*/?created=1")
     event = Event.objects.get(title_zh="罗湖围棋公开赛（演示）")
     assert event.status == Event.Status.DRAFT
-    with page.expect_response(api_call("POST", rf"/api/v1/events/{event.pk}/publish/")) as answer:
-        page.get_by_role("button", name="发布", exact=True).click()
-    assert answer.value.ok
+    publish = page.get_by_role("button", name="发布", exact=True)
+    assert click_for_answer(page, publish, "POST", rf"/api/v1/events/{event.pk}/publish/").ok
     expect(page.locator("#event-status")).to_have_text("已发布")
     shot("published")
     event.refresh_from_db()
@@ -79,9 +72,9 @@ def test_resident_registers_for_an_event(page, live_server, shot):
     event = EventFactory(title_zh="梧桐山登高赛（演示）", capacity=1)
     sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/events/{event.pk}/")
-    with page.expect_response(api_call("POST", r"/api/v1/events/\d+/registrations/")) as answer:
-        page.click("#register")
-    assert answer.value.status == 201
+    register = page.locator("#register")
+    answer = click_for_answer(page, register, "POST", r"/api/v1/events/\d+/registrations/")
+    assert answer.status == 201
     expect(page.locator("#event-message")).to_contain_text("报名成功")
     expect(page.locator("#unregister")).to_be_focused()
     shot("registered")
@@ -90,10 +83,7 @@ def test_resident_registers_for_an_event(page, live_server, shot):
 
 def test_staff_checks_a_resident_in_from_the_days_list(page, live_server, shot):
     staff = UserFactory(username="staff")
-    venue = VenueFactory(name_zh="东湖公园智能健身房（演示）")
-    venue.staff.add(staff)
-    BookingPolicyFactory(venue=venue)
-    court = ResourceFactory(venue=venue, name_zh="健身区", exclusive=False, capacity=20)
+    venue = venue_with_policy(name_zh="东湖公园智能健身房（演示）", staff=staff)
     from django.utils import timezone
 
     # Check-in is open from 15 minutes before the start, and the staff page shows today: a start
@@ -102,7 +92,7 @@ def test_staff_checks_a_resident_in_from_the_days_list(page, live_server, shot):
     starts = now + dt.timedelta(minutes=5)
     if rules.local_date(starts) != rules.local_date(now):
         starts = now - dt.timedelta(minutes=5)
-    slot = SlotFactory(resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    slot = court_slot(venue, starts, name_zh="健身区", exclusive=False, capacity=20)
     booking = BookingFactory(
         slot=slot, resident=UserFactory(username="alice"), status=Booking.Status.CONFIRMED
     )
@@ -131,8 +121,7 @@ def test_staff_checks_a_resident_in_from_the_days_list(page, live_server, shot):
 
 
 def test_the_language_switch_shows_english(page, live_server, shot):
-    venue = VenueFactory(name_zh="罗湖体育馆（演示）", name_en="Luohu Gymnasium (demo)")
-    BookingPolicyFactory(venue=venue)
+    venue = venue_with_policy(name_zh="罗湖体育馆（演示）", name_en="Luohu Gymnasium (demo)")
     page.goto(f"{live_server.url}/")
     expect(page.locator("h1")).to_have_text("查找场馆")
     page.get_by_role("button", name="English").click()

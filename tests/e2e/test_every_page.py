@@ -27,8 +27,9 @@ from allocation.models import BallotRound
 from booking import rules
 from booking.models import Booking, Slot
 from events.models import Event, Registration
-from tests.e2e.conftest import ARTIFACTS, WAIT_MS, sign_in
-from tests.e2e.devices import DESKTOP_EN, PHONE_ZH, new_context
+from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.devices import DESKTOP_EN, PHONE_ZH
+from tests.e2e.pages import device_page
 from tests.factories import BookingFactory, RegistrationFactory, UserFactory
 from venues.models import Venue
 
@@ -133,9 +134,7 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server, site, role
     timings: list[str] = []
     for device, name in ((PHONE_ZH, "phone-zh"), (DESKTOP_EN, "desktop-en")):
         # Playwright injects axe as a script element: the site's CSP would refuse it.
-        context = new_context(browser, {**device, "bypass_csp": True}, WAIT_MS)
-        page = context.new_page()
-        try:
+        with device_page(browser, {**device, "bypass_csp": True}) as page:
             if role in PASSWORDS:
                 sign_in(page, live_server.url, *PASSWORDS[role])
             for path in site[role]:
@@ -161,8 +160,6 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server, site, role
                     (ARTIFACTS / "pages").mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(ARTIFACTS / "pages" / f"{role}-{name}-{slug}.png"))
                 timings.append(f"{time.monotonic() - started:5.2f}s {name} {path}")
-        finally:
-            context.close()
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"axe-{role}.txt").write_text("\n".join(problems + timings) + "\n")
     assert not problems, "\n".join(problems)

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import WAIT_MS, at, sign_in, tomorrow
-from tests.e2e.devices import PHONE_ZH, new_context
+from tests.e2e.conftest import at, sign_in, tomorrow
+from tests.e2e.devices import PHONE_ZH
+from tests.e2e.pages import device_page
 from tests.factories import BookingFactory, EventFactory, SlotFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -24,9 +25,7 @@ def test_subscription_links_served_on_another_port_fetch_the_feeds(browser, live
     slot = SlotFactory(starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
     booking = BookingFactory(slot=slot, resident=resident)
     EventFactory(title_zh="梧桐山登高赛（演示）")
-    context = new_context(browser, PHONE_ZH, WAIT_MS)
-    page = context.new_page()
-    try:
+    with device_page(browser, PHONE_ZH) as page:
         sign_in(page, live_server.url, "alice")
         page.goto(f"{live_server.url}/me/bookings/")
         feed = page.locator("#feed-https")
@@ -36,7 +35,7 @@ def test_subscription_links_served_on_another_port_fetch_the_feeds(browser, live
         webcal = page.locator("#feed-webcal").get_attribute("href")
         assert webcal == "webcal://" + link.removeprefix("http://")
         # A calendar app has no session: the secret link alone fetches the feed.
-        answer = context.request.get(link, headers={"Cookie": ""})
+        answer = page.context.request.get(link, headers={"Cookie": ""})
         assert answer.status == 200
         assert answer.headers["content-type"].startswith("text/calendar")
         assert f"booking-{booking.uid}@" in answer.text().replace("\r\n ", "")
@@ -45,8 +44,6 @@ def test_subscription_links_served_on_another_port_fetch_the_feeds(browser, live
         page.goto(f"{live_server.url}/events/")
         public = page.locator("#subscribe a", has_text="(http)").get_attribute("href")
         assert public and public.startswith(f"{live_server.url}/calendar/"), public
-        answer = context.request.get(public)
+        answer = page.context.request.get(public)
         assert answer.status == 200
         assert "梧桐山登高赛（演示）" in answer.text().replace("\r\n ", "")
-    finally:
-        context.close()

@@ -6,8 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from events.models import Registration
-from tests.e2e.conftest import WAIT_MS, api_call, sign_in
-from tests.e2e.devices import DEVICE_IDS, DEVICES, new_context
+from tests.e2e.conftest import api_call, sign_in
+from tests.e2e.devices import DEVICE_IDS, DEVICES
+from tests.e2e.pages import device_page
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -26,9 +27,7 @@ def test_resident_sees_their_registration_and_waiting_list_place_in_my_bookings(
     weekly = EventFactory(
         title_zh="周末太极（演示）", title_en="Weekend tai chi (demo)", rrule="FREQ=WEEKLY;COUNT=4"
     )
-    context = new_context(browser, device, WAIT_MS)
-    page = context.new_page()
-    try:
+    with device_page(browser, device) as page:
         base = live_server.url
         sign_in(page, base, "alice")
         page.goto(f"{base}/events/{full.pk}/")
@@ -55,5 +54,3 @@ def test_resident_sees_their_registration_and_waiting_list_place_in_my_bookings(
         expect(card.locator('[data-role="position"]')).to_contain_text("2")
         series = Registration.objects.get(event=weekly, resident__username="alice")
         expect(page.locator(f"#registration-{series.pk} [data-role='series']")).to_be_visible()
-    finally:
-        context.close()

@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 
 from events.lifecycle import allowed_actions
 from events.models import Event
-from tests.e2e.conftest import WAIT_MS, api_call, sign_in, tomorrow
-from tests.e2e.devices import DEVICE_IDS, DEVICES, new_context
+from tests.e2e.conftest import api_call, sign_in, tomorrow
+from tests.e2e.devices import DEVICE_IDS, DEVICES
+from tests.e2e.pages import device_page, fill_event_form
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,20 +30,21 @@ def test_organiser_builds_a_weekly_event_and_sees_only_allowed_actions(
 ):
     organiser = UserFactory(username="organiser")
     OrganisationFactory(members=[organiser])
-    context = new_context(browser, device, WAIT_MS)
-    page = context.new_page()
-    try:
+    with device_page(browser, device) as page:
         base = live_server.url
         sign_in(page, base, "organiser")
         page.goto(f"{base}/organiser/events/new/")
         first = tomorrow() + dt.timedelta(days=1)
         other = (first.weekday() + 3) % 7
-        page.fill("#e-title_zh", "周末太极（演示）")
-        page.fill("#e-title_en", "Weekend tai chi (demo)")
-        page.select_option("#e-category", "fitness")
-        page.fill("#e-location_zh", "洪湖公园")
-        page.fill("#e-starts_at", f"{first.isoformat()}T08:00")
-        page.fill("#e-ends_at", f"{first.isoformat()}T09:00")
+        fill_event_form(
+            page,
+            title_zh="周末太极（演示）",
+            title_en="Weekend tai chi (demo)",
+            category="fitness",
+            location_zh="洪湖公园",
+            starts=f"{first.isoformat()}T08:00",
+            ends=f"{first.isoformat()}T09:00",
+        )
 
         # The builder: weekly, on the start's weekday (preselected) and one more, 6 times,
         # skipping the second week's first date.
@@ -85,5 +87,3 @@ def test_organiser_builds_a_weekly_event_and_sees_only_allowed_actions(
         page.locator('[data-command="cancel"]').click()
         expect(page.locator("#cancel-confirm")).not_to_be_empty()
         expect(page.locator("#cancel-confirm")).to_be_in_viewport()
-    finally:
-        context.close()

@@ -3,7 +3,6 @@ cancels it in My bookings and is told about the refund: against localstripe, the
 server the quick start runs (scripts/quickstart_stripe.py), with its webhook pointed at the site.
 On a phone in Chinese and on a desktop in English."""
 
-import datetime as dt
 import time
 from decimal import Decimal
 
@@ -12,77 +11,55 @@ from playwright.sync_api import expect
 
 from booking.models import Booking
 from payments.models import Payment, StripeEvent
-from tests.e2e.conftest import ARTIFACTS, WAIT_MS, api_call, at, sign_in, tomorrow
-from tests.factories import (
-    BookingPolicyFactory,
-    ResourceFactory,
-    SlotFactory,
-    SportFactory,
-    UserFactory,
-    VenueFactory,
-)
+from tests.e2e.conftest import ARTIFACTS, WAIT_MS, at, sign_in, tomorrow
+from tests.e2e.devices import each_device
+from tests.e2e.pages import click_for_answer, court_slot, device_page, venue_with_policy
+from tests.factories import SportFactory, UserFactory
 from tests.stripe_server import STRIPE_TEST_WEBHOOK_SECRET, stripe_test_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 WEBHOOK = "/api/v1/payments/stripe/webhook/"
-BOOK = api_call("POST", "/api/v1/bookings/")
-PAY = api_call("POST", r"/api/v1/bookings/\d+/pay/")
-CANCEL = api_call("POST", r"/api/v1/bookings/\d+/cancel/")
 
-PHONE_ZH = {
-    "viewport": {"width": 390, "height": 844},
-    "locale": "zh-CN",
-    "is_mobile": True,
-    "has_touch": True,
-    "text": {
-        "court": "羽毛球1号场",
-        "held": "已保留（待支付）",
-        "card": "测试卡：支付成功",
-        "pay": "支付 ¥40.00",
-        "paid": "支付成功，预约已确认。",
-        "confirmed": "已确认",
-        "cancel": "取消预约",
-        "yes": "确定取消",
-        "cancelled": "已取消",
-        "refund": "您支付的 ¥40.00 将原路退回。",
-    },
+ZH = {
+    "court": "羽毛球1号场",
+    "held": "已保留（待支付）",
+    "card": "测试卡：支付成功",
+    "pay": "支付 ¥40.00",
+    "paid": "支付成功，预约已确认。",
+    "confirmed": "已确认",
+    "cancel": "取消预约",
+    "yes": "确定取消",
+    "cancelled": "已取消",
+    "refund": "您支付的 ¥40.00 将原路退回。",
 }
-DESKTOP_EN = {
-    "viewport": {"width": 1280, "height": 800},
-    "locale": "en-US",
-    "is_mobile": False,
-    "has_touch": False,
-    "text": {
-        "court": "Badminton court 1",
-        "held": "Held (awaiting payment)",
-        "card": "Test card: payment succeeds",
-        "pay": "Pay ¥40.00",
-        "paid": "Paid: your booking is confirmed.",
-        "confirmed": "Confirmed",
-        "cancel": "Cancel booking",
-        "yes": "Yes, cancel it",
-        "cancelled": "Cancelled",
-        "refund": "The ¥40.00 you paid is refunded to the card or account you paid with.",
-    },
+EN = {
+    "court": "Badminton court 1",
+    "held": "Held (awaiting payment)",
+    "card": "Test card: payment succeeds",
+    "pay": "Pay ¥40.00",
+    "paid": "Paid: your booking is confirmed.",
+    "confirmed": "Confirmed",
+    "cancel": "Cancel booking",
+    "yes": "Yes, cancel it",
+    "cancelled": "Cancelled",
+    "refund": "The ¥40.00 you paid is refunded to the card or account you paid with.",
 }
 
 
 @pytest.fixture
 def paid_court():  # type: ignore[no-untyped-def]
     badminton = SportFactory()
-    venue = VenueFactory(name_zh="罗湖体育中心（演示）", name_en="Luohu Sports Centre (demo)")
-    venue.sports.add(badminton)
-    BookingPolicyFactory(venue=venue)
-    court = ResourceFactory(
-        venue=venue, name_zh="羽毛球1号场", name_en="Badminton court 1", sport=badminton
+    venue = venue_with_policy(
+        sport=badminton, name_zh="罗湖体育中心（演示）", name_en="Luohu Sports Centre (demo)"
     )
-    starts = at(tomorrow(), 19)
-    return SlotFactory(
-        resource=court,
-        starts_at=starts,
-        ends_at=starts + dt.timedelta(hours=1),
-        price=Decimal("40.00"),
+    return court_slot(
+        venue,
+        at(tomorrow(), 19),
+        name_zh="羽毛球1号场",
+        name_en="Badminton court 1",
+        sport=badminton,
+        slot={"price": Decimal("40.00")},
     )
 
 
@@ -110,21 +87,11 @@ def wait_for_event(intent_id: str) -> StripeEvent:
     return event
 
 
-@pytest.mark.parametrize("device", [PHONE_ZH, DESKTOP_EN], ids=["phone-zh", "desktop-en"])
+@each_device(ZH, EN)
 def test_resident_pays_for_a_slot_with_a_test_card_then_cancels_it_for_a_refund(
-    browser, live_server, paid_court, webhook_to_site, device, request
+    browser, live_server, paid_court, webhook_to_site, device, text, request
 ):
-    text = device["text"]
-    context = browser.new_context(
-        viewport=device["viewport"],
-        locale=device["locale"],
-        is_mobile=device["is_mobile"],
-        has_touch=device["has_touch"],
-        timezone_id="Asia/Shanghai",
-    )
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    try:
+    with device_page(browser, device) as page:
         UserFactory(username="payer")
         base = live_server.url
         sign_in(page, base, "payer")
@@ -134,9 +101,7 @@ def test_resident_pays_for_a_slot_with_a_test_card_then_cancels_it_for_a_refund(
         page.goto(f"{base}/venues/{paid_court.venue_id}/?day={tomorrow().isoformat()}")
         button = page.locator(f'button.slot[data-slot="{paid_court.pk}"]')
         expect(button).to_contain_text("¥40")
-        with page.expect_response(BOOK) as answer:
-            button.click()
-        assert answer.value.status == 201
+        assert click_for_answer(page, button, "POST", "/api/v1/bookings/").status == 201
         booking = Booking.objects.get(slot=paid_court)
         page.wait_for_url(f"{base}/bookings/{booking.pk}/pay/")
         expect(page.locator("main")).to_contain_text(text["court"])
@@ -145,9 +110,8 @@ def test_resident_pays_for_a_slot_with_a_test_card_then_cancels_it_for_a_refund(
         # Pay with the test card that succeeds.
         page.select_option("#pay-method", "pm_card_visa")
         expect(page.locator("#pay-method option:checked")).to_have_text(text["card"])
-        with page.expect_response(PAY) as answer:
-            page.get_by_role("button", name=text["pay"]).click()
-        assert answer.value.status == 200
+        pay = page.get_by_role("button", name=text["pay"])
+        assert click_for_answer(page, pay, "POST", r"/api/v1/bookings/\d+/pay/").status == 200
         expect(page.locator("#pay-message")).to_contain_text(text["paid"])
         expect(page.locator("#pay-status")).to_have_text(text["confirmed"])
         booking.refresh_from_db()
@@ -167,9 +131,8 @@ def test_resident_pays_for_a_slot_with_a_test_card_then_cancels_it_for_a_refund(
         item = page.locator(f"#booking-{booking.pk}")
         expect(item.locator('[data-role="status"]')).to_have_text(text["confirmed"])
         item.get_by_role("button", name=text["cancel"]).click()
-        with page.expect_response(CANCEL) as answer:
-            item.get_by_role("button", name=text["yes"]).click()
-        assert answer.value.status == 200
+        yes = item.get_by_role("button", name=text["yes"])
+        assert click_for_answer(page, yes, "POST", r"/api/v1/bookings/\d+/cancel/").status == 200
         expect(page.locator("#bookings-message")).to_contain_text(text["refund"])
         expect(item.locator('[data-role="status"]')).to_have_text(text["cancelled"])
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-refunded.png"), full_page=True)
@@ -184,5 +147,3 @@ def test_resident_pays_for_a_slot_with_a_test_card_then_cancels_it_for_a_refund(
             4000,
             "succeeded",
         )
-    finally:
-        context.close()

@@ -1,7 +1,6 @@
 """A resident queues for a full court from the grid, is offered the place when it is cancelled,
 sees the countdown in 我的预约 and accepts it (waitlist.js, through the API)."""
 
-import datetime as dt
 import re
 
 import pytest
@@ -9,25 +8,17 @@ from playwright.sync_api import expect
 
 from booking import services as booking_services
 from booking.models import Booking
-from tests.e2e.conftest import api_call, at, sign_in, tomorrow
-from tests.factories import (
-    BookingPolicyFactory,
-    ResourceFactory,
-    SlotFactory,
-    UserFactory,
-    VenueFactory,
-)
+from tests.e2e.conftest import at, sign_in, tomorrow
+from tests.e2e.pages import click_for_answer, court_slot, venue_with_policy
+from tests.factories import UserFactory
 from waitlist.models import WaitlistEntry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_resident_queues_is_offered_the_cancelled_place_and_accepts_it(page, live_server, shot):
-    venue = VenueFactory(name_zh="罗湖网球中心", name_en="Luohu Tennis Centre")
-    BookingPolicyFactory(venue=venue)
-    court = ResourceFactory(venue=venue, name_zh="网球1号场", name_en="Tennis court 1")
-    starts = at(tomorrow(), 19)
-    slot = SlotFactory(resource=court, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    venue = venue_with_policy(name_zh="罗湖网球中心", name_en="Luohu Tennis Centre")
+    slot = court_slot(venue, at(tomorrow(), 19), name_zh="网球1号场", name_en="Tennis court 1")
     bob = UserFactory(username="bob")
     taken = booking_services.place_booking(resident=bob, slot_id=slot.pk).booking
     UserFactory(username="alice")
@@ -36,9 +27,8 @@ def test_resident_queues_is_offered_the_cancelled_place_and_accepts_it(page, liv
     page.goto(f"{live_server.url}/venues/{venue.pk}/?day={tomorrow().isoformat()}")
     queue = page.locator(f'[data-waitlist-slot="{slot.pk}"]')
     expect(queue).to_be_visible()
-    with page.expect_response(api_call("POST", rf"/api/v1/slots/{slot.pk}/waitlist/")) as answer:
-        queue.click()
-    assert answer.value.status == 201
+    answer = click_for_answer(page, queue, "POST", rf"/api/v1/slots/{slot.pk}/waitlist/")
+    assert answer.status == 201
     expect(page.locator("#booking-message")).to_contain_text("1")
     shot("queued")
 
@@ -55,9 +45,9 @@ def test_resident_queues_is_offered_the_cancelled_place_and_accepts_it(page, liv
         0
     )
     shot("offered")
-    with page.expect_response(api_call("POST", rf"/api/v1/waitlist/{entry.pk}/accept/")) as answer:
-        card.locator('button[data-action="accept"]').click()
-    assert answer.value.status == 201
+    accept = card.locator('button[data-action="accept"]')
+    answer = click_for_answer(page, accept, "POST", rf"/api/v1/waitlist/{entry.pk}/accept/")
+    assert answer.status == 201
     expect(page.locator("#waitlist-message")).to_have_class(re.compile("success"))
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.ACCEPTED

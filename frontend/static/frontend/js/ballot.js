@@ -11,9 +11,10 @@
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
-    var choices = Array.from(form.querySelector("#ballot-choices").selectedOptions).map(function (o) {
-      return Number(o.value);
-    });
+    // Ranked: the first choice's select first; a rank left empty is skipped.
+    var choices = Array.from(form.querySelectorAll("select[data-rank]"))
+      .filter(function (select) { return select.value !== ""; })
+      .map(function (select) { return Number(select.value); });
     var body = { choices: choices, party_size: Number(form.querySelector("#ballot-party").value) };
     try {
       if (config.entry) {
