@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from booking.models import Booking, Slot
 from venues.models import Venue
@@ -120,7 +121,8 @@ class BallotEntry(models.Model):
 
     class Status(models.TextChoices):
         ENTERED = "entered", _("Entered")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        # Not the waiting list's "Withdrawn" (left the queue): a withdrawn ballot entry.
+        WITHDRAWN = "withdrawn", pgettext_lazy("ballot entry", "Withdrawn")
         WON = "won", _("Won")
         LOST = "lost", _("Not drawn")
 

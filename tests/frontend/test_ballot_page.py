@@ -40,3 +40,17 @@ def test_my_bookings_lists_my_ballot_entries(client, venue):
     client.force_login(user)
     page = client.get("/me/bookings/").content.decode()
     assert entry.ticket in page and f"/ballots/{b.round.pk}/" in page
+
+
+def test_a_withdrawn_entry_reads_withdrawn_not_left_the_waiting_list(client, venue):
+    b = make_ballot(venue)
+    user = UserFactory(username="changed-mind")
+    entry = services.enter_ballot(
+        round_id=b.round.pk, resident=user, choices=[b.floor.pk], now=b.now
+    )
+    services.withdraw_entry(entry_id=entry.pk, resident=user, now=b.now)
+    client.force_login(user)
+    page = client.get("/me/bookings/").content.decode()
+    card = page.split('id="ballot-entries"', 1)[1].split("</ul>", 1)[0]
+    assert entry.ticket in card and "<strong>已撤回</strong>" in card
+    assert "已退出候补" not in card  # the waiting list's word for leaving its queue
