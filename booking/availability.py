@@ -23,6 +23,7 @@ from common.errors import InvalidInputError
 from venues.exceptions import VenueNotFoundError
 from venues.models import BookingPolicy, Resource, Venue
 from venues.policies import default_policy, policy_for
+from venues.selectors import parse_venue_pk
 
 MAX_DAYS = 14
 
@@ -242,10 +243,7 @@ def _loaded_policy(venue: Venue) -> BookingPolicy:
 
 def _policy_of(venue_id: Any) -> BookingPolicy:
     """The venue's policy (an unsaved default when it has none), in one query."""
-    try:
-        pk = int(venue_id)
-    except (TypeError, ValueError) as exc:
-        raise VenueNotFoundError() from exc
+    pk = parse_venue_pk(venue_id)
     row = (
         Venue.objects.filter(pk=pk, is_active=True)
         .values_list("policy__window_days", "policy__release_time")

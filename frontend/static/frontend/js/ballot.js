@@ -1,8 +1,6 @@
 // Enter, change or withdraw a ballot entry through /api/v1 (frontend/views/ballots.py).
-(function () {
+window.LuohuApi.page(function (api, t, config) {
   "use strict";
-  var api = window.LuohuApi;
-  var config = JSON.parse(document.getElementById("page-config").textContent);
   var form = document.getElementById("ballot-form");
   var message = document.getElementById("ballot-message");
   if (!form) { return; }
@@ -39,4 +37,4 @@
       }
     });
   }
-})();
+});
