@@ -2,7 +2,7 @@
 
 - axe-core (tests/js/node_modules, injected by Playwright) finds no critical or serious
   violation, with the experimental "label-content-name-mismatch" rule on as well;
-- at 390 px no page is wider than the window (`scrollWidth <= innerWidth`).
+- at 390 px no page is wider than the screen (`scrollWidth <= 390`).
 
 The site is the quick start's: `load_demo` data, plus a held paid booking and event
 registrations, so that every page has something to show. One test per role walks its pages on
@@ -53,7 +53,7 @@ RUN_AXE = """async () => {
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
                    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")), count: v.nodes.length }));
 }"""
-OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+OVERFLOW = "() => document.documentElement.scrollWidth"
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def site(db: Any) -> dict[str, Any]:  # type: ignore[misc]
         f"/?day={tomorrow}",
         f"/venues/{venue.pk}/",
         f"/venues/{venue.pk}/?day={tomorrow}",
-        *([f"/venues/{gym.pk}/"] if gym else []),
+        *([f"/venues/{gym.pk}/", f"/venues/{gym.pk}/?day={tomorrow}"] if gym else []),
         "/events/",
         "/events/?view=list",
         f"/events/{event.pk}/",
@@ -152,9 +152,13 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server, site, role
                         f"({v['help']}) {json.dumps(v['targets'], ensure_ascii=False)}"
                     )
                 if device is PHONE_ZH:
-                    width, inner = page.evaluate(OVERFLOW)
-                    if width > inner:
-                        problems.append(f"{name} {path}: {width}px wide in a {inner}px window")
+                    # Against the device's width, not innerWidth: a phone's browser widens its
+                    # layout viewport to fit a page that is too wide (innerWidth followed the
+                    # page to 1,316 px while the gym grid's hidden labels escaped its scroller).
+                    width = page.evaluate(OVERFLOW)
+                    screen = device["viewport"]["width"]
+                    if width > screen:
+                        problems.append(f"{name} {path}: {width}px wide on a {screen}px screen")
                 if os.environ.get("PAGE_SHOTS") == "1":  # a picture of every page, to look at
                     slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
                     (ARTIFACTS / "pages").mkdir(parents=True, exist_ok=True)
