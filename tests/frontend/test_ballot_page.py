@@ -23,12 +23,17 @@ def test_open_round_page_shows_the_timetable_and_the_entry_form(client, venue):
     assert "报名抽签" in page.content.decode()  # zh-Hans by default (allocation/locale)
 
 
-def test_drawn_round_page_lists_results_and_how_to_verify(client, venue):
+def _drawn_with_one_entry(venue):  # type: ignore[no-untyped-def]
     b = make_ballot(venue)
     services.enter_ballot(
         round_id=b.round.pk, resident=UserFactory(username="x1"), choices=[b.floor.pk], now=b.now
     )
     services.draw_round(round_id=b.round.pk, now=b.after_close + dt.timedelta(seconds=1))
+    return b
+
+
+def test_drawn_round_page_lists_results_and_how_to_verify(client, venue):
+    b = _drawn_with_one_entry(venue)
     page = client.get(f"/ballots/{b.round.pk}/results/").content.decode()
     assert b.round.seed in page and "verify_ballot.py" in page
     assert client.get("/ballots/999999/").status_code == 404
@@ -60,11 +65,7 @@ def test_a_withdrawn_entry_reads_withdrawn_not_left_the_waiting_list(client, ven
 
 
 def test_results_page_links_to_the_verifier_and_the_rules_the_site_serves(client, venue):
-    b = make_ballot(venue)
-    services.enter_ballot(
-        round_id=b.round.pk, resident=UserFactory(username="x2"), choices=[b.floor.pk], now=b.now
-    )
-    services.draw_round(round_id=b.round.pk, now=b.after_close + dt.timedelta(seconds=1))
+    b = _drawn_with_one_entry(venue)
     page = client.get(f"/ballots/{b.round.pk}/results/").content.decode()
     assert 'href="/ballots/verify_ballot.py"' in page and 'href="/ballots/rules.txt"' in page
 
