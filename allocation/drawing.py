@@ -20,13 +20,14 @@ from django.utils import timezone
 from allocation import draw as v1
 from allocation.exceptions import BallotNotFoundError, BallotOpenError, NotVenueStaffError
 from allocation.models import BallotEntry, BallotRound
-from allocation.rounds import is_id, policy_of
+from allocation.rounds import is_id
 from booking import rules
 from booking import selectors as booking_selectors
 from booking import services as booking_services
 from booking.models import Booking, ResidentStanding, Slot
 from common import notices
 from venues.models import BookingPolicy
+from venues.policies import policy_for
 
 TIER_DAYS = 28  # wins in this venue's rounds of the previous 28 days put an entry in tier 1
 
@@ -94,7 +95,7 @@ def draw_round(
 
 
 def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
-    policy = policy_of(ballot.venue)
+    policy = policy_for(ballot.venue)
     slots = {s.pk: s for s in ballot.slots.select_related("resource").order_by("pk")}
     rooms = {
         pk: v1.SlotRoom(

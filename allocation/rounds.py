@@ -15,6 +15,7 @@ from booking import rules
 from booking import selectors as booking_selectors
 from booking.models import Slot
 from venues.models import BookingPolicy, Venue
+from venues.policies import policy_for
 
 MAX_ID = 2**63 - 1
 
@@ -38,14 +39,6 @@ def whole_number_in(value: object, low: int, high: int) -> TypeGuard[int]:
 def is_id(value: object) -> TypeGuard[int]:
     """Can `value` be a row id? (Anything else is simply not found.)"""
     return whole_number_in(value, 1, MAX_ID)
-
-
-def policy_of(venue: Venue) -> BookingPolicy:
-    """The venue's booking policy, or the defaults when it has none."""
-    try:
-        return venue.policy
-    except BookingPolicy.DoesNotExist:
-        return BookingPolicy(venue=venue)
 
 
 def create_round(
@@ -80,7 +73,7 @@ def create_round(
     ):
         raise NotVenueStaffError()
     if max_choices is None:
-        max_choices = policy_of(venue).ballot_max_choices
+        max_choices = policy_for(venue).ballot_max_choices
     times = Timetable(
         opens_at=opens_at,
         closes_at=closes_at,

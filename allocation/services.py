@@ -22,10 +22,11 @@ from allocation.drawing import DrawOutcome, draw_round
 from allocation.entries import change_entry, enter_ballot, withdraw_entry
 from allocation.exceptions import InvalidRoundError
 from allocation.models import BallotRound
-from allocation.rounds import create_round, policy_of, policy_timetable, slots_held_by_rounds
+from allocation.rounds import create_round, policy_timetable, slots_held_by_rounds
 from booking import rules
 from booking.models import Slot
 from venues.models import Venue
+from venues.policies import policy_for
 
 __all__ = [
     "DrawOutcome",
@@ -86,7 +87,7 @@ def create_rounds_from_policies(*, now: dt.datetime | None = None) -> int:
         is_active=True, resources__opening_rules__balloted=True
     ).distinct()
     for venue in venues.select_related("policy"):
-        policy = policy_of(venue)
+        policy = policy_for(venue)
         for ahead in range(policy.ballot_open_days + 2):
             day = today + dt.timedelta(days=ahead)
             times = policy_timetable(policy=policy, day=day)

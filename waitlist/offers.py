@@ -24,7 +24,7 @@ from booking.exceptions import AlreadyBookedError, QuotaExceededError
 from booking.models import Booking, Slot
 from common import notices, transactions
 from common.errors import BusyError
-from venues.policies import or_default
+from venues.policies import policy_for
 from waitlist import steps
 from waitlist.models import WaitlistEntry
 
@@ -39,7 +39,7 @@ Status = WaitlistEntry.Status
 def offer_expiry(*, slot: Slot, now: dt.datetime) -> dt.datetime:
     """When an offer made now for this slot ends: the policy's offer time, the shorter one close
     to the start, never after the slot's end."""
-    policy = or_default(steps.policy(slot))
+    policy = policy_for(slot.venue)
     minutes = policy.waitlist_offer_minutes
     if slot.starts_at - now <= dt.timedelta(minutes=policy.waitlist_short_offer_within_minutes):
         minutes = policy.waitlist_short_offer_minutes

@@ -27,6 +27,7 @@ from booking.exceptions import (
 )
 from booking.models import Booking, Slot
 from common import transactions
+from venues.policies import policy_for
 from waitlist import steps
 from waitlist.exceptions import AlreadyWaitingError, NotFullError
 from waitlist.models import WaitlistEntry
@@ -84,7 +85,7 @@ def _check_slot_can_be_queued_for(*, slot: Slot, party_size: int, now: dt.dateti
         raise SlotClosedError(slot.closed_reason or None)
     if slot.starts_at <= now:
         raise SlotInPastError()
-    opens_at = rules.booking_opens_at(starts_at=slot.starts_at, policy=steps.policy(slot))
+    opens_at = rules.booking_opens_at(starts_at=slot.starts_at, policy=policy_for(slot.venue))
     if now < opens_at:
         local = opens_at.astimezone(rules.local_tz())
         raise WindowNotOpenError(extra={"opens_at": local.isoformat()})

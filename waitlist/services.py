@@ -61,15 +61,10 @@ def accept_offer(
         raise OfferExpiredError()
     assert booking is not None
     if booking.status == Booking.Status.HELD:
-        _start_payment(booking)
+        holds.start_held_payment(booking=booking)  # the payment path, as after a paid booking
     else:
         notices.ring()
     return booking
-
-
-def _start_payment(booking: Booking) -> None:
-    """The one call into the payment path: booking's own, as after a paid booking is placed."""
-    holds.start_held_payment(booking=booking)
 
 
 def _accept(

@@ -11,9 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from booking import holds
-from booking.models import Booking, ResidentStanding, Slot
+from booking.models import Booking, ResidentStanding
 from common import transactions
-from venues.models import BookingPolicy
 from waitlist.exceptions import WaitlistBusyError
 from waitlist.models import WaitlistEntry
 
@@ -24,14 +23,6 @@ Status = WaitlistEntry.Status
 def retrying[T](work: Callable[[], T]) -> T:
     """Run `work` (one transaction) with booking's retry of deadlocks; busy is WaitlistBusyError."""
     return transactions.retrying(work, busy=WaitlistBusyError, what=WAITLIST_TRANSACTION)
-
-
-def policy(slot: Slot) -> BookingPolicy | None:
-    """The slot's venue policy, None for the default."""
-    try:
-        return slot.venue.policy
-    except BookingPolicy.DoesNotExist:
-        return None
 
 
 def suspended_until(*, resident_id: int, now: dt.datetime) -> dt.datetime | None:
