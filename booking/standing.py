@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import locking
+from booking import locking, steps
 from booking.exceptions import (
     BookingNotFoundError,
     NotNoShowableError,
@@ -262,9 +262,7 @@ def _past_grace(now: dt.datetime) -> Q:
 
 def _set_no_show(*, booking: Booking, now: dt.datetime) -> None:
     # The caller holds the booking's row lock inside its transaction.
-    booking.status = Booking.Status.NO_SHOW
-    booking.sequence = F("sequence") + 1
-    booking.save(update_fields=["status", "sequence", "updated_at"])
+    steps.change_state(booking, status=Booking.Status.NO_SHOW)
     record_strike(booking=booking, kind=Strike.Kind.NO_SHOW, now=now)
     # A no-show occupies no place: released to the waiting list, then to walk-ins.
     locking.give_back_places(slot_id=booking.slot_id, places=booking.places)
