@@ -7,6 +7,7 @@ from django.core import mail
 from allocation import selectors, services
 from allocation.exceptions import BallotNotDrawnError, BallotOpenError, NotVenueStaffError
 from allocation.models import BallotEntry
+from booking import rules
 from booking import services as booking_services
 from booking.exceptions import AllocatedByBallotError
 from booking.models import Booking, ResidentStanding
@@ -52,12 +53,12 @@ def test_exclusive_slot_takes_one_entry_and_shared_slot_takes_parties_while_room
     court_wins = [e for e in entries if e.won_slot_id == court.pk]
     floor_wins = [e for e in entries if e.won_slot_id == ballot.floor.pk]
     assert len(court_wins) == 1 and len(floor_wins) == 3
-    assert entries.filter(status="lost").count() == 3
+    assert entries.filter(BallotEntry.outcome_is("lost")).count() == 3
     court.refresh_from_db()
     ballot.floor.refresh_from_db()
     assert court.remaining == 0 and ballot.floor.remaining == 0
     for e in court_wins + floor_wins:
-        assert e.status == "won" and e.booking.status == Booking.Status.CONFIRMED
+        assert e.outcome == "won" and e.booking.status == Booking.Status.CONFIRMED
         assert e.booking.resident_id == e.resident_id and e.tier == 0
     results = selectors.get_results(round_id=ballot.round.pk)
     assert results["seed"] == ballot.round.seed
@@ -114,16 +115,23 @@ def test_choices_that_would_break_the_daily_limit_are_left_out_and_the_entry_los
     ballot, residents
 ):
     heavy = residents[0]
-    day = ballot.courts[0].starts_at
-    for hours in (3, 5):  # max_bookings_per_day is 2 in the tests' policy
-        slot = SlotFactory(
-            resource=ballot.floor.resource, starts_at=day + dt.timedelta(hours=hours)
+    start = ballot.courts[0].starts_at
+    # Two bookings on the play date (max_bookings_per_day is 2 in the tests' policy), at hours
+    # clear of the ballot's slots, whatever the hour the test runs at.
+    midnight = dt.datetime.combine(rules.local_date(start), dt.time(), tzinfo=rules.local_tz())
+    hours = [
+        midnight + dt.timedelta(hours=h)
+        for h in range(23)
+        if abs(midnight + dt.timedelta(hours=h) - start) >= dt.timedelta(hours=2)
+    ]
+    for starts_at in hours[:2]:
+        BookingFactory(
+            slot=SlotFactory(resource=ballot.floor.resource, starts_at=starts_at), resident=heavy
         )
-        BookingFactory(slot=slot, resident=heavy)
     enter(ballot, heavy, [ballot.courts[0], ballot.floor])
     services.draw_round(round_id=ballot.round.pk, now=ballot.after_close)
     entry = BallotEntry.objects.get(round=ballot.round, resident=heavy)
-    assert entry.status == "lost" and entry.drawn_choices == [] and entry.booking is None
+    assert entry.outcome == "lost" and entry.drawn_choices == [] and entry.booking is None
     assert verify_ballot.verify(selectors.get_results(round_id=ballot.round.pk)) == []
 
 
@@ -133,7 +141,7 @@ def test_a_resident_suspended_after_entering_loses(ballot, residents):
         user=residents[0], suspended_until=ballot.after_close + dt.timedelta(days=5)
     )
     services.draw_round(round_id=ballot.round.pk, now=ballot.after_close)
-    assert BallotEntry.objects.get(resident=residents[0]).status == "lost"
+    assert BallotEntry.objects.get(resident=residents[0]).outcome == "lost"
 
 
 def test_paid_winners_are_held_until_the_payment_deadline(venue, residents):
