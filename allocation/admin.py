@@ -1,4 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from allocation.models import BallotEntry, BallotRound
 
@@ -14,10 +19,35 @@ class BallotRoundAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     exclude = ("seed",)
 
 
+class OutcomeFilter(admin.SimpleListFilter):
+    """By the entry's published outcome, not its stored status (a drawn round's plain losers
+    keep `entered`: BallotEntry.outcome)."""
+
+    title = _("Status")
+    parameter_name = "outcome"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return BallotEntry.Status.choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[BallotEntry]) -> Any:
+        if self.value() in BallotEntry.Status.values:
+            return queryset.filter(BallotEntry.outcome_is(self.value()))
+        return queryset
+
+
 @admin.register(BallotEntry)
 class BallotEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("ticket", "round", "resident", "party_size", "status", "tier", "won_slot")
-    list_filter = ("status",)
+    list_display = (
+        "ticket",
+        "round",
+        "resident",
+        "party_size",
+        "outcome",
+        "drawn_tier",
+        "won_slot",
+    )
+    list_select_related = ("round", "resident", "won_slot")
+    list_filter = (OutcomeFilter,)
     search_fields = ("ticket", "resident__username")
     raw_id_fields = ("round", "resident", "won_slot", "booking")
     readonly_fields = ("ticket", "tier", "drawn_choices")

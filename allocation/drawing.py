@@ -1,5 +1,6 @@
 """The draw service: lock a closed round, run algorithm v1 (`allocation.draw`) over its live
-entries, book the winners and write every entry's published outcome, in one transaction.
+entries, book the winners and write the outcomes (all but the plain losers': see
+`_write_results`), in one transaction.
 
 Idempotent and safe to run twice at once: the round row is locked `FOR UPDATE`, so a second
 draw waits, finds the round drawn and returns the same outcome (lock order: allocation.services).
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F, QuerySet, TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast, Now
 from django.utils import timezone
 
@@ -125,21 +126,24 @@ def _draw_locked(*, ballot: BallotRound, now: dt.datetime) -> None:
         now=now,
     )
     booking_of = {pk: b for (pk, *_rest), b in zip(won, booking_ids, strict=True)}
-    # Most entries of a big round lose in tier 0 with all their choices allowed: those are
-    # written by one set-based statement; only the others are sent row by row.
-    rows = [
-        EntryResult(
-            pk=pk,
-            tier=drawn.tier,
-            choices=list(drawn.choices),
-            won_slot=outcome[ticket],
-            booking=booking_of.get(pk),
-        )
-        for (pk, ticket, _r, choices, _p), drawn in zip(entries, draw_entries, strict=True)
-        if outcome[ticket] is not None or drawn.tier != 0 or len(drawn.choices) != len(choices)
-    ]
-    _write_results(ballot=ballot, rows=rows)
-    notices.owe(kind=BallotEntry.RESULT_NOTICE, refs=[row[0] for row in entries], now=now)
+    # Most entries of a big round lose in tier 0 with all their choices allowed: those keep
+    # their row as it is (BallotEntry.outcome reads them as lost); only the others are written.
+    _write_results(
+        rows=[
+            EntryResult(
+                pk=pk,
+                tier=drawn.tier,
+                choices=list(drawn.choices),
+                won_slot=outcome[ticket],
+                booking=booking_of.get(pk),
+            )
+            for (pk, ticket, _r, choices, _p), drawn in zip(entries, draw_entries, strict=True)
+            if outcome[ticket] is not None or drawn.tier != 0 or len(drawn.choices) != len(choices)
+        ]
+    )
+    # One notice for the whole round, fanned out to the entrants by a worker after the commit
+    # (allocation.notifications): the draw's transaction stays short whatever the round's size.
+    notices.owe(kind=BallotRound.RESULTS_NOTICE, refs=[ballot.pk], now=now)
     ballot.drawn_at = now
     ballot.drawn_slots = {str(pk): [r.exclusive, r.places] for pk, r in rooms.items()}
     ballot.save(update_fields=["drawn_at", "drawn_slots"])
@@ -257,12 +261,13 @@ def _entries_to_draw(ballot: BallotRound) -> list[EntryRow]:
     ]
 
 
-def _write_results(*, ballot: BallotRound, rows: Sequence[EntryResult]) -> None:
-    """Write the outcome of every live entry of a round being drawn.
+def _write_results(*, rows: Sequence[EntryResult]) -> None:
+    """Write the outcome of the entries of a round being drawn that have anything to say:
+    winners, tier 1, or choices left out (one statement on PostgreSQL, else row by row).
 
-    `rows` are the entries with anything to say: winners, tier 1, or choices left out (one
-    statement on PostgreSQL, else row by row). Every other live entry lost in tier 0 with all
-    its choices allowed: one set-based UPDATE, so a big round's losers cost no data sent.
+    Every other live entry lost in tier 0 with all its choices allowed and is not written at
+    all: its row stays `entered`, which in a drawn round reads as lost (BallotEntry.outcome).
+    A city-size round's 76,000 such rows cost 2 s to rewrite (bench/README.md).
     """
     lost, won = BallotEntry.Status.LOST, BallotEntry.Status.WON
     if rows and connection.vendor == "postgresql":
@@ -290,16 +295,13 @@ def _write_results(*, ballot: BallotRound, rows: Sequence[EntryResult]) -> None:
                 """,
                 [json.dumps(payload)],
             )
-    else:
-        for r in rows:
-            BallotEntry.objects.filter(pk=r.pk).update(
-                status=won if r.won_slot is not None else lost,
-                tier=r.tier,
-                drawn_choices=r.choices,
-                won_slot_id=r.won_slot,
-                booking_id=r.booking,
-                updated_at=Now(),
-            )
-    BallotEntry.objects.filter(round=ballot, status=BallotEntry.Status.ENTERED).update(
-        status=lost, tier=0, drawn_choices=F("choices"), updated_at=Now()
-    )
+        return
+    for r in rows:
+        BallotEntry.objects.filter(pk=r.pk).update(
+            status=won if r.won_slot is not None else lost,
+            tier=r.tier,
+            drawn_choices=r.choices,
+            won_slot_id=r.won_slot,
+            booking_id=r.booking,
+            updated_at=Now(),
+        )

@@ -44,6 +44,9 @@ class BallotRound(models.Model):
         DRAWN = "drawn", _("Drawn")
 
     ALGORITHM = "v1"
+    # common.models.Notice kind owed once per drawn round; its sender fans it out into one
+    # BallotEntry.RESULT_NOTICE per entry (allocation.notifications).
+    RESULTS_NOTICE = "ballot.results"
 
     venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="ballot_rounds")
     date = models.DateField(help_text=_("The play date (Asia/Shanghai)."))
@@ -127,7 +130,7 @@ class BallotEntry(models.Model):
         LOST = "lost", _("Not drawn")
 
     LIVE_STATUSES = (Status.ENTERED, Status.WON, Status.LOST)
-    RESULT_NOTICE = "ballot.result"  # common.models.Notice kind: the result mail
+    RESULT_NOTICE = "ballot.result"  # common.models.Notice kind: one entry's result mail
 
     round = models.ForeignKey(BallotRound, on_delete=models.PROTECT, related_name="entries")
     # No index of its own: the (resident, status) index leads with it, and a draw rewrites
@@ -194,4 +197,37 @@ class BallotEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Entry {self.ticket} in {self.round_id} ({self.status})"
+        return f"Entry {self.ticket} in {self.round_id} ({self.outcome})"
+
+    # The draw writes only the entries with something of their own to say: winners, tier 1,
+    # choices left out by the per-person limits. An entry still `entered` in a drawn round
+    # lost in tier 0 with all its choices allowed; a city-size round's 76,000 losers then
+    # cost no write at all (allocation.drawing, bench/README.md). Read an entry's result
+    # through these, never through the stored `status`, `tier` and `drawn_choices` alone.
+
+    @property
+    def outcome(self) -> str:
+        """The entry's status as published: entered, withdrawn, won or lost."""
+        if self.status == self.Status.ENTERED and self.round.drawn_at is not None:
+            return self.Status.LOST
+        return self.status
+
+    @property
+    def drawn_tier(self) -> int | None:
+        """The entry's tier in the draw; None before it (and for a withdrawn entry)."""
+        if self.tier is None and self.outcome == self.Status.LOST:
+            return 0
+        return self.tier
+
+    @classmethod
+    def outcome_is(cls, outcome: str) -> models.Q:
+        """Entries whose `outcome` is `outcome`, as a filter."""
+        entered, drawn = (
+            models.Q(status=cls.Status.ENTERED),
+            models.Q(round__drawn_at__isnull=False),
+        )
+        if outcome == cls.Status.LOST:
+            return models.Q(status=cls.Status.LOST) | (entered & drawn)
+        if outcome == cls.Status.ENTERED:
+            return entered & ~drawn
+        return models.Q(status=outcome)

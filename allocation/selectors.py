@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from allocation import draw as v1
@@ -106,16 +107,21 @@ def get_results(*, round_id: Any) -> dict[str, Any]:
     ballot = get_round(round_id=round_id)
     if ballot.drawn_at is None:
         raise BallotNotDrawnError()
+    # An entry the draw left as it was lost in tier 0 with all its choices (BallotEntry.outcome).
     rows = list(
         BallotEntry.objects.filter(round=ballot)
         .exclude(status=BallotEntry.Status.WITHDRAWN)
-        .values_list("ticket", "tier", "drawn_choices", "party_size", "won_slot_id")
+        .values_list(
+            "ticket",
+            Coalesce("tier", 0),
+            Coalesce("drawn_choices", "choices"),
+            "party_size",
+            "won_slot_id",
+        )
     )
     seed = ballot.seed
     # In draw order: (tier, HMAC of the ticket).
-    rows.sort(
-        key=lambda row: v1.order_key(seed=seed, entry=v1.DrawEntry(row[0], row[1] or 0, (), 0))
-    )
+    rows.sort(key=lambda row: v1.order_key(seed=seed, entry=v1.DrawEntry(row[0], row[1], (), 0)))
     entries = [
         {
             "ticket": ticket,

@@ -8,7 +8,9 @@ Reports the draw's wall time, the drawing process's peak memory (VmHWM, Django i
 and the share of the wall time spent waiting for the database (every statement is timed by a
 connection execute wrapper). On a shared machine wall times vary with the other load, so it
 also reports CPU time: the drawing process's (`cpu_s`) and its PostgreSQL backend's
-(`db_cpu_s`, from /proc when the server runs on this machine, else null). Uses its own database, BENCH_BALLOT_DATABASE_URL (default
+(`db_cpu_s`, from /proc when the server runs on this machine, else null). Then, apart from
+the draw (a worker does it after the commit), the time the first notice sweep takes to fan
+the round's one result notice out into one per entrant (`notices_fan_out_s`). Uses its own database, BENCH_BALLOT_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/luohu_ballot_bench), which is flushed first.
 """
 
@@ -156,6 +158,8 @@ def draw(round_id: int) -> dict[str, Any]:
     from allocation import services
     from allocation.models import BallotEntry
     from booking.models import Booking
+    from common import notices
+    from common.models import Notice
 
     db_seconds = 0.0
     statements: list[tuple[float, str]] = []
@@ -184,6 +188,11 @@ def draw(round_id: int) -> dict[str, Any]:
     cpu = time.process_time() - cpu
     db_cpu_after = backend_cpu_s(backend)
     assert outcome.drawn_now
+    # After the commit, in a worker: the first sweep fans the round's one notice out into one
+    # per entrant (the mails themselves are sent by later sweeps, one by one).
+    fan_out = time.perf_counter()
+    notices.send_due_notices(limit=1)
+    fan_out = time.perf_counter() - fan_out
     return {
         "wall_s": round(wall, 2),
         "db_s": round(db_seconds, 2),
@@ -193,6 +202,8 @@ def draw(round_id: int) -> dict[str, Any]:
         if db_cpu is None or db_cpu_after is None
         else round(db_cpu_after - db_cpu, 2),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "notices_fan_out_s": round(fan_out, 2),
+        "notices_owed": Notice.objects.filter(sent_at__isnull=True).count(),
         "rss_before_draw_mb": round(base_rss, 1),
         "entries": BallotEntry.objects.filter(round_id=round_id).count(),
         "winners": BallotEntry.objects.filter(round_id=round_id, status="won").count(),

@@ -18,4 +18,3 @@ def my_ballot_entries(context: dict[str, Any]) -> dict[str, Any]:
     # A winner's card names the slot won and, while it waits for payment, links to paying.
     entries = list_entries_for(user=user).select_related("won_slot__resource", "booking")
     return {"entries": list(entries[:LIMIT])}
-    return {"entries": entries}

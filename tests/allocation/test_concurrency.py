@@ -36,7 +36,7 @@ def test_two_draws_at_once_make_one_outcome(venue):
     results = selectors.get_results(round_id=b.round.pk)
     winners = [e for e in results["entries"] if e["won_slot"] is not None]
     assert Booking.objects.count() == len(winners) > 0
-    assert BallotEntry.objects.filter(status="entered").count() == 0
+    assert not BallotEntry.objects.filter(BallotEntry.outcome_is("entered")).exists()
 
 
 def test_entries_racing_the_close_are_drawn_or_refused_ballot_closed(venue):
@@ -75,5 +75,5 @@ def test_entries_racing_the_close_are_drawn_or_refused_ballot_closed(venue):
         else:
             assert isinstance(outcome, BallotEntry), outcome
             [row] = rows
-            assert row.status in ("won", "lost") and row.ticket in drawn
-    assert not BallotEntry.objects.filter(status="entered").exists()
+            assert row.outcome in ("won", "lost") and row.ticket in drawn
+    assert not BallotEntry.objects.filter(BallotEntry.outcome_is("entered")).exists()

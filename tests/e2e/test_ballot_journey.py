@@ -206,7 +206,7 @@ def test_after_the_draw_the_results_can_be_checked_and_winner_and_loser_see_thei
     BallotRound.objects.filter(pk=round_.pk).update(closes_at=closed, draws_at=closed)
     assert allocation.draw_round(round_id=round_.pk).drawn_now
     won = BallotEntry.objects.get(round=round_, status=BallotEntry.Status.WON)
-    lost = BallotEntry.objects.get(round=round_, status=BallotEntry.Status.LOST)
+    lost = BallotEntry.objects.get(BallotEntry.outcome_is(BallotEntry.Status.LOST), round=round_)
     assert won.won_slot_id == ballot.court1_19.pk
     booking = Booking.objects.get(resident=won.resident, slot=ballot.court1_19)
     assert booking.status == Booking.Status.CONFIRMED  # a free slot
