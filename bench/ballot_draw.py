@@ -10,7 +10,10 @@ connection execute wrapper). On a shared machine wall times vary with the other 
 also reports CPU time: the drawing process's (`cpu_s`) and its PostgreSQL backend's
 (`db_cpu_s`, from /proc when the server runs on this machine, else null). Then, apart from
 the draw (a worker does it after the commit), the time the first notice sweep takes to fan
-the round's one result notice out into one per entrant (`notices_fan_out_s`). Uses its own database, BENCH_BALLOT_DATABASE_URL (default
+the round's one result notice out into one per entrant (`notices_fan_out_s`). As a yardstick
+of the machine's speed in the same run: a trivial request's wall time (`trivial_ms`, GET
+/api/v1/health/ in the process) and the draw's wall time in trivial requests
+(`draw_per_trivial`). Uses its own database, BENCH_BALLOT_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/luohu_ballot_bench), which is flushed first.
 """
 
@@ -151,6 +154,25 @@ def backend_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def trivial_request_ms(n: int = 2000) -> float:
+    """Wall milliseconds per trivial request (GET /api/v1/health/ through Django's WSGI handler
+    in this process, as bench/attempt_cpu.py's `trivial`): best of 3 batches of `n`."""
+    from django.core.wsgi import get_wsgi_application
+
+    from bench.attempt_cpu import call, environ
+
+    app = get_wsgi_application()
+    best = float("inf")
+    for _batch in range(3):
+        started = time.perf_counter()
+        for _ in range(n):
+            status = call(app, environ("GET", "/api/v1/health/"))
+            if not status.startswith("200"):
+                raise SystemExit(f"the trivial endpoint answered {status}")
+        best = min(best, (time.perf_counter() - started) * 1000 / n)
+    return best
+
+
 def draw(round_id: int) -> dict[str, Any]:
     """Draw the round in this process, timing the database's share."""
     from django.db import connection
@@ -187,7 +209,9 @@ def draw(round_id: int) -> dict[str, Any]:
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
     db_cpu_after = backend_cpu_s(backend)
+    peak_rss = peak_rss_mb()
     assert outcome.drawn_now
+    trivial_ms = trivial_request_ms()  # after the peak memory is read: it loads the URLconf
     # After the commit, in a worker: the first sweep fans the round's one notice out into one
     # per entrant (the mails themselves are sent by later sweeps, one by one).
     fan_out = time.perf_counter()
@@ -195,13 +219,16 @@ def draw(round_id: int) -> dict[str, Any]:
     fan_out = time.perf_counter() - fan_out
     return {
         "wall_s": round(wall, 2),
+        # The machine's speed in the same run: the draw's wall time in trivial requests.
+        "trivial_ms": round(trivial_ms, 3),
+        "draw_per_trivial": round(wall * 1000 / trivial_ms),
         "db_s": round(db_seconds, 2),
         "db_share": round(db_seconds / wall, 2),
         "cpu_s": round(cpu, 2),
         "db_cpu_s": None
         if db_cpu is None or db_cpu_after is None
         else round(db_cpu_after - db_cpu, 2),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss, 1),
         "notices_fan_out_s": round(fan_out, 2),
         "notices_owed": Notice.objects.filter(sent_at__isnull=True).count(),
         "rss_before_draw_mb": round(base_rss, 1),
