@@ -220,7 +220,9 @@ def test_availability_marks_ballot_slots(ballot, api_client):
     mark = slots[ballot.floor.pk]
     assert mark["allocation"] == "ballot" and mark["ballot"] == ballot.round.pk
     assert mark["bookable"] is False and mark["reason"] == "ballot"
-    other = SlotFactory(resource=ballot.floor.resource, starts_at=ballot.floor.ends_at)
+    # On another floor of the venue at the floor's hour: the same day whatever the hour now.
+    other_floor = ResourceFactory(venue=ballot.floor.resource.venue, exclusive=False, capacity=6)
+    other = SlotFactory(resource=other_floor, starts_at=ballot.floor.starts_at)
     body = api_client.get(
         f"/api/v1/venues/{ballot.round.venue_id}/availability/", {"date": day.isoformat()}
     ).json()
