@@ -172,14 +172,17 @@ class ThreadWorker(gthread.ThreadWorker):  # type: ignore[misc]
         Between the last `accept()` and `close()` a new connection may still arrive and be
         reset: a window of microseconds instead of the whole graceful stop. Linux offers no way
         to close it from user space for the last socket of a port (only the root-only
-        `net.ipv4.tcp_migrate_req`, docs/deploy.md); the log line gives the moment, on the
-        system-wide monotonic clock, so that a test can tell that window from a regression.
+        `net.ipv4.tcp_migrate_req`, docs/deploy.md). The log line gives that window on the
+        system-wide monotonic clock, from just before the last `accept()` to just after the
+        `close()` (on a busy machine the worker may be descheduled in between, for
+        milliseconds), so that a test can tell it from a regression.
         """
         listeners: list[Any] = self.sockets  # type: ignore[has-type]
         for listener in listeners:
             listener.setblocking(False)
             name = listener.getsockname()
             while True:
+                last_accept = time.monotonic()
                 try:
                     client, address = listener.accept()
                 except OSError:  # BlockingIOError: nothing (more) queued
@@ -189,6 +192,9 @@ class ThreadWorker(gthread.ThreadWorker):  # type: ignore[misc]
                 self.enqueue_req(gthread.TConn(self.cfg, client, address, name))
             listener.close()
             self.log.info(
-                "drain: listening socket %s closed at monotonic %.6f", name, time.monotonic()
+                "drain: listening socket %s: last accept at monotonic %.6f, closed by %.6f",
+                name,
+                last_accept,
+                time.monotonic(),
             )
         self.sockets = list[Any]()

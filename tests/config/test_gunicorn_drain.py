@@ -126,19 +126,32 @@ def _occupy_threads(port: int, outcomes: list[Outcome], hold: float) -> list[thr
     return threads
 
 
+FRESH_CLIENTS = 16  # client threads that open a new connection per request, one at a time
 # One thread per worker, so that connections queue on each worker's socket.
 SERVER = {"GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "1", "GUNICORN_GRACEFUL_TIMEOUT": "10"}
 
 
-CLOSED_AT = re.compile(r"drain: listening socket .* closed at monotonic (\d+\.\d+)")
-# How long before a listening socket's close a reset connection may have been opened (its
+CLOSED_AT = re.compile(
+    r"drain: listening socket .*: last accept at monotonic (\d+\.\d+), closed by (\d+\.\d+)"
+)
+# How long before a worker's last accept() a reset connection may have been opened (its
 # client thread may be descheduled between reading the clock and connecting) and still count
-# as arriving in the moment between the worker's last accept() and its close().
+# as arriving in the moment between that accept() and the close() of its socket.
 CLOSE_WINDOW = 0.1
 
 
-def _in_close_window(outcome: Outcome, closed_at: list[float]) -> bool:
-    return any(at - CLOSE_WINDOW <= outcome.sent <= at and outcome.done >= at for at in closed_at)
+def _close_windows(log: str) -> list[tuple[float, float]]:
+    """Each drained socket's (last accept, closed by) times, from the worker's log line."""
+    return [(float(start), float(end)) for start, end in CLOSED_AT.findall(log)]
+
+
+def _in_close_window(outcome: Outcome, windows: list[tuple[float, float]]) -> bool:
+    """Opened before the socket was closed and reset after its last accept began: a fresh
+    connection that arrived in that moment (the kernel resets it on close)."""
+    return any(
+        start - CLOSE_WINDOW <= outcome.sent <= end and outcome.done >= start
+        for start, end in windows
+    )
 
 
 def test_sigterm_answers_every_request_it_took_and_resets_none(tmp_path):
@@ -146,7 +159,7 @@ def test_sigterm_answers_every_request_it_took_and_resets_none(tmp_path):
         master,
         port,
     ):
-        with Clients(port, fresh=16, kept_alive=8) as clients:
+        with Clients(port, fresh=FRESH_CLIENTS, kept_alive=8) as clients:
             time.sleep(1.0)
             slow = _occupy_threads(port, clients.outcomes, hold=1.0)
             signalled = time.monotonic()
@@ -160,11 +173,11 @@ def test_sigterm_answers_every_request_it_took_and_resets_none(tmp_path):
     before = [o for o in clients.outcomes if o.sent < signalled]
     waiting_at_signal = [o for o in before if o.done > signalled]
     failed_before = [o for o in before if o.result != "ok"]
-    closed_at = [float(at) for at in CLOSED_AT.findall(log)]
+    windows = _close_windows(log)
     after = Counter(
         (o.result, "kept-alive" if o.reused else "fresh")
         for o in clients.outcomes
-        if o.sent >= signalled and not (o.result == "reset" and _in_close_window(o, closed_at))
+        if o.sent >= signalled and not (o.result == "reset" and _in_close_window(o, windows))
     )
     resets = [o for o in clients.outcomes if o.sent >= signalled and o.result == "reset"]
     assert len(before) > 100, log
@@ -175,20 +188,30 @@ def test_sigterm_answers_every_request_it_took_and_resets_none(tmp_path):
     # request sent on a kept-alive connection just as the stopping worker closes it idle was
     # never taken: that is HTTP/1.1's close race (RFC 9112 section 9.3.1, clients retry), seen
     # 3 times in ~5,000 on a loaded machine. A new connection is reset only if it arrived in
-    # the moment between a worker's last accept() and the close of its socket (once in ~3,800
-    # in CI; config/gunicorn_worker.py), never while the worker finishes its requests.
-    assert len(closed_at) == 2, log
-    assert len(resets) <= 3, resets
-    assert set(after) <= {("ok", "fresh"), ("ok", "kept-alive"), ("refused", "fresh")}, after
+    # the moment between a worker's last accept() and the close of its socket
+    # (config/gunicorn_worker.py), never while the worker finishes its requests. How many
+    # arrive then depends on how long the worker is descheduled in that moment (none in most
+    # runs, once 5 within 6 ms on this 2-core machine): at most one per fresh client.
+    assert len(windows) == 2, log
+    assert len(resets) <= FRESH_CLIENTS * len(windows), resets
+    assert set(after) <= {("ok", "fresh"), ("ok", "kept-alive"), ("refused", "fresh")}, (
+        after,
+        resets,
+        windows,
+    )
     assert after["refused", "fresh"] > 0, after
     assert master.returncode == 0
 
 
 def test_a_reload_answers_every_request(tmp_path):
-    """SIGHUP: new workers start, the old ones stop; no client sees a failure meanwhile."""
-    with gunicorn(SERVER, tmp_path / "gunicorn.log") as (master, port):
+    """SIGHUP: new workers start, the old ones stop; no client sees a failure meanwhile but
+    for the drain's one unavoidable moment per old worker (as in the SIGTERM test above)."""
+    with gunicorn({**SERVER, "GUNICORN_LOGLEVEL": "info"}, tmp_path / "gunicorn.log") as (
+        master,
+        port,
+    ):
         old_workers = set(children_of(master.pid))
-        with Clients(port, fresh=16, kept_alive=8) as clients:
+        with Clients(port, fresh=FRESH_CLIENTS, kept_alive=8) as clients:
             time.sleep(1.0)
             slow = _occupy_threads(port, clients.outcomes, hold=1.0)
             signalled = time.monotonic()
@@ -203,9 +226,20 @@ def test_a_reload_answers_every_request(tmp_path):
         log = (tmp_path / "gunicorn.log").read_text()
 
     after = [o for o in clients.outcomes if o.sent >= signalled]
-    failed = [o for o in clients.outcomes if o.result != "ok"]
+    windows = _close_windows(log)
+    # A new connection that arrived between an old worker's last accept() and the close of
+    # its socket is reset (seen once in ~2,800 requests in `make test`), as in the SIGTERM
+    # test; any other failure, or a reset outside that moment, is a regression.
+    in_window = [
+        o
+        for o in clients.outcomes
+        if o.result == "reset" and not o.reused and _in_close_window(o, windows)
+    ]
+    failed = [o for o in clients.outcomes if o.result != "ok" and o not in in_window]
     assert old_workers and new_workers and not old_workers & new_workers, log
     assert len(after) > 100, log
+    assert len(windows) == int(SERVER["GUNICORN_WORKERS"]), log  # each old worker once
+    assert len(in_window) <= FRESH_CLIENTS * len(windows), in_window
     assert failed == [], f"{len(failed)} of {len(clients.outcomes)} failed: {failed[:5]}\n{log}"
 
 
