@@ -129,7 +129,6 @@ class BallotEntry(models.Model):
         WON = "won", _("Won")
         LOST = "lost", _("Not drawn")
 
-    LIVE_STATUSES = (Status.ENTERED, Status.WON, Status.LOST)
     RESULT_NOTICE = "ballot.result"  # common.models.Notice kind: one entry's result mail
 
     round = models.ForeignKey(BallotRound, on_delete=models.PROTECT, related_name="entries")

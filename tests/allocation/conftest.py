@@ -26,6 +26,17 @@ class Ballot:
         return self.round.releases_at + dt.timedelta(minutes=1)
 
 
+def enter(ballot: Ballot, resident, slots, party_size=1):  # type: ignore[no-untyped-def]
+    """`resident` enters `ballot` with `slots` (best first), inside its entry window."""
+    return services.enter_ballot(
+        round_id=ballot.round.pk,
+        resident=resident,
+        choices=[s.pk for s in slots],
+        party_size=party_size,
+        now=ballot.now,
+    )
+
+
 def make_ballot(venue, *, courts: int = 2, price=0, staff=None) -> Ballot:  # type: ignore[no-untyped-def]
     now = timezone.now()
     start = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=3)

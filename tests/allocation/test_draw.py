@@ -13,20 +13,10 @@ from booking.exceptions import AllocatedByBallotError
 from booking.models import Booking, ResidentStanding
 from common import notices
 from scripts import verify_ballot
-from tests.allocation.conftest import make_ballot
+from tests.allocation.conftest import enter, make_ballot
 from tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def enter(ballot, resident, choices, party_size=1):  # type: ignore[no-untyped-def]
-    return services.enter_ballot(
-        round_id=ballot.round.pk,
-        resident=resident,
-        choices=[c.pk for c in choices],
-        party_size=party_size,
-        now=ballot.now,
-    )
 
 
 def test_drawing_before_close_is_refused(ballot):

@@ -14,20 +14,10 @@ from allocation.notifications import fan_out
 from common import notices
 from common.models import Notice
 from scripts import verify_ballot
-from tests.allocation.conftest import Ballot, make_ballot
+from tests.allocation.conftest import Ballot, enter, make_ballot
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def enter(ballot: Ballot, resident, slots, party_size=1) -> BallotEntry:  # type: ignore[no-untyped-def]
-    return services.enter_ballot(
-        round_id=ballot.round.pk,
-        resident=resident,
-        choices=[s.pk for s in slots],
-        party_size=party_size,
-        now=ballot.now,
-    )
 
 
 def four_for_one_court(ballot: Ballot, residents) -> list[BallotEntry]:  # type: ignore[no-untyped-def]
